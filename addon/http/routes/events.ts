@@ -1,0 +1,43 @@
+import { PassThrough } from 'node:stream';
+import Router from '@koa/router';
+import type { AppEvents } from '../../events/app-events.js';
+import type { EventBus } from '../../events/bus.js';
+import { jobView } from '../../jobs/view.js';
+
+const KEEPALIVE_MS = 15_000;
+
+/**
+ * Server-sent events: job added, status changes, progress (the service already limits
+ * progress to about two a second per job) and removals.
+ */
+export function eventRoutes(bus: EventBus<AppEvents>): Router {
+  const router = new Router({ prefix: '/api' });
+
+  router.get('/events', (ctx) => {
+    const stream = new PassThrough();
+    const send = (event: string, data: unknown): void => {
+      stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
+    const unsubscribe = [
+      bus.on('job.added', ({ job }) => send('job.added', jobView(job))),
+      bus.on('job.status', ({ job, previous }) => send('job.status', { ...jobView(job), previous })),
+      bus.on('job.progress', (progress) => send('job.progress', progress)),
+      bus.on('job.removed', ({ id }) => send('job.removed', { id })),
+    ];
+    const keepalive = setInterval(() => stream.write(': keepalive\n\n'), KEEPALIVE_MS);
+    const close = (): void => {
+      clearInterval(keepalive);
+      for (const off of unsubscribe) off();
+      stream.end();
+    };
+    ctx.req.once('close', close);
+    ctx.req.socket.setTimeout(0);
+    ctx.req.socket.setNoDelay(true);
+    ctx.set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    ctx.status = 200;
+    stream.write('retry: 3000\n\n');
+    ctx.body = stream;
+  });
+
+  return router;
+}

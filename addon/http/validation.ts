@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { CONTAINERS, CONTENT_TYPES, JOB_STATUSES, PRIORITIES } from '../jobs/model.js';
+
+const httpUrl = z
+  .string({ error: 'must be a string' })
+  .trim()
+  .min(1, 'is required')
+  .max(8192, 'is too long')
+  .refine((value) => {
+    try {
+      const u = new URL(value);
+      return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL');
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const FORBIDDEN_HEADERS = new Set(['host', 'content-length', 'connection', 'transfer-encoding', 'range']);
+
+const headers = z
+  .record(z.string(), z.string({ error: 'header values must be strings' }).max(8192))
+  .superRefine((value, ctx) => {
+    const names = Object.keys(value);
+    if (names.length > 50) ctx.addIssue({ code: 'custom', message: 'at most 50 headers' });
+    for (const name of names) {
+      if (!HEADER_NAME.test(name)) ctx.addIssue({ code: 'custom', message: `"${name}" is not a valid header name`, path: [name] });
+      else if (FORBIDDEN_HEADERS.has(name.toLowerCase())) ctx.addIssue({ code: 'custom', message: `"${name}" is managed by the downloader`, path: [name] });
+      if (/[\r\n\0]/.test(value[name] ?? '')) ctx.addIssue({ code: 'custom', message: 'header values cannot contain line breaks', path: [name] });
+    }
+  });
+
+export const newDownloadSchema = z.strictObject(
+  {
+    url: httpUrl,
+    title: z.string().trim().max(500, 'is too long').optional(),
+    referer: httpUrl.optional(),
+    headers: headers.optional(),
+    quality: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^(best|worst|\d{3,4}p)$/, 'must be "best", "worst" or a height such as "720p"')
+      .optional(),
+    priority: z.enum(PRIORITIES, { error: `must be one of ${PRIORITIES.join(', ')}` }).optional(),
+    content_type: z.enum(CONTENT_TYPES, { error: `must be one of ${CONTENT_TYPES.join(', ')}` }).optional(),
+    container: z.enum(CONTAINERS, { error: `must be one of ${CONTAINERS.join(', ')}` }).optional(),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : undefined) },
+);
+
+export const listQuerySchema = z.object({
+  status: z
+    .enum(JOB_STATUSES, { error: `must be one of ${JOB_STATUSES.join(', ')}` })
+    .optional(),
+  limit: z.coerce.number({ error: 'must be a number' }).int().min(1).max(500).default(50),
+  offset: z.coerce.number({ error: 'must be a number' }).int().min(0).default(0),
+});
+
+export const deleteQuerySchema = z.object({
+  delete_file: z.enum(['true', 'false', '1', '0']).optional().transform((v) => v === 'true' || v === '1'),
+});

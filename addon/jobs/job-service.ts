@@ -1,0 +1,439 @@
+import { randomUUID } from 'node:crypto';
+import { unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { AppError, conflict, errorMessage, notFound } from '../errors.js';
+import type { AppEvents, JobProgress } from '../events/app-events.js';
+import type { EventBus } from '../events/bus.js';
+import type { Clock } from '../platform/clock.js';
+import type { Logger } from '../platform/logger.js';
+import { etaSeconds, SpeedMeter } from '../download/progress.js';
+import { classifyError } from '../download/retry.js';
+import type { Store } from '../store/db.js';
+import type { DownloadEngine, RunHooks } from './download-engine.js';
+import { ACTIVE_STATUSES, type Container, type Job, type JobStatus, type NewJob, type Page, type Priority } from './model.js';
+
+/** Why a running job was stopped: each reason ends in a different state. */
+export class StopRequest extends Error {
+  constructor(readonly reason: 'paused' | 'cancelled' | 'shutdown' | 'deleted') {
+    super(`job ${reason}`);
+    this.name = 'AbortError';
+  }
+}
+
+const PRIORITY_RANK: Record<Priority, number> = { high: 0, medium: 1, low: 2 };
+const PROGRESS_INTERVAL_MS = 500;
+const SHUTDOWN_GRACE_MS = 8000;
+
+export interface JobServiceOptions {
+  maxConcurrent: number;
+  defaultContainer: Container;
+  mediaDir: string;
+}
+
+interface Active {
+  controller: AbortController;
+  done: Promise<void>;
+  meter: SpeedMeter;
+}
+
+export interface JobStats {
+  by_status: Record<JobStatus, number>;
+  queue_length: number;
+  active: number;
+  bytes_today: number;
+}
+
+/**
+ * Owns jobs: creation, the queue (global limit; priority, then age), state transitions and
+ * live progress. Transitions are written to the store at once; progress rides on the
+ * store's coalesced writes and is published at most twice a second per job.
+ */
+export class JobService {
+  private readonly active = new Map<string, Active>();
+  private stopping = false;
+  private lastEmit = new Map<string, number>();
+  private pendingEmit = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly deps: {
+      store: Store;
+      bus: EventBus<AppEvents>;
+      engine: DownloadEngine;
+      clock: Clock;
+      logger: Logger;
+      options: JobServiceOptions;
+    },
+  ) {}
+
+  private get jobs(): Job[] {
+    return this.deps.store.data.jobs;
+  }
+
+  private nowIso(): string {
+    return new Date(this.deps.clock.now()).toISOString();
+  }
+
+  /** Jobs interrupted by a crash or a stop go back to the queue, keeping their place. */
+  async start(): Promise<void> {
+    let resumed = 0;
+    for (const job of this.jobs) {
+      if (ACTIVE_STATUSES.includes(job.status)) {
+        job.status = 'pending';
+        job.speed = 0;
+        job.eta_s = null;
+        resumed++;
+      }
+    }
+    if (resumed > 0) {
+      this.deps.logger.info({ count: resumed }, 'resuming interrupted downloads');
+      await this.deps.store.flush();
+    }
+    this.kick();
+  }
+
+  /** Checkpoints running jobs as resumable and waits (bounded) for them to let go. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const timer of this.pendingEmit.values()) clearTimeout(timer);
+    this.pendingEmit.clear();
+    const running = [...this.active.values()];
+    for (const a of running) a.controller.abort(new StopRequest('shutdown'));
+    await Promise.race([Promise.allSettled(running.map((a) => a.done)), this.deps.clock.sleep(SHUTDOWN_GRACE_MS)]);
+    await this.deps.store.flush();
+  }
+
+  create(input: NewJob): Job {
+    const now = this.nowIso();
+    const job: Job = {
+      id: randomUUID(),
+      url: input.url,
+      title: input.title?.trim() ?? '',
+      kind: null,
+      status: 'pending',
+      priority: input.priority ?? 'medium',
+      quality: input.quality ?? 'best',
+      container: input.container ?? this.deps.options.defaultContainer,
+      content_type: input.content_type ?? null,
+      referer: input.referer ?? null,
+      headers: input.headers ?? {},
+      progress: 0,
+      bytes_done: 0,
+      bytes_total: null,
+      speed: 0,
+      eta_s: null,
+      segments_done: 0,
+      segments_total: 0,
+      file_path: null,
+      error: null,
+      retry_count: 0,
+      created_at: now,
+      started_at: null,
+      completed_at: null,
+      updated_at: now,
+    };
+    this.jobs.push(job);
+    void this.deps.store.flush();
+    this.deps.logger.info({ jobId: job.id, priority: job.priority }, 'download queued');
+    this.deps.bus.emit('job.added', { job });
+    this.kick();
+    return job;
+  }
+
+  get(id: string): Job {
+    const job = this.jobs.find((j) => j.id === id);
+    if (!job) throw notFound(`download ${id}`);
+    return job;
+  }
+
+  list(filter: { status?: JobStatus | undefined; limit: number; offset: number }): Page<Job> {
+    const matching = this.jobs.filter((j) => !filter.status || j.status === filter.status);
+    matching.reverse(); // newest first: the array is in creation order
+    return { items: matching.slice(filter.offset, filter.offset + filter.limit), total: matching.length };
+  }
+
+  stats(): JobStats {
+    const byStatus = { pending: 0, downloading: 0, merging: 0, transferring: 0, completed: 0, failed: 0, paused: 0, cancelled: 0 };
+    for (const job of this.jobs) byStatus[job.status]++;
+    const traffic = this.deps.store.data.traffic;
+    return {
+      by_status: byStatus,
+      queue_length: byStatus.pending,
+      active: this.active.size,
+      bytes_today: traffic.day === this.today() ? traffic.bytes : 0,
+    };
+  }
+
+  async pause(id: string): Promise<Job> {
+    const job = this.get(id);
+    if (job.status === 'paused') return job;
+    if (job.status === 'pending') {
+      await this.transition(job, 'paused');
+      return job;
+    }
+    const active = this.active.get(id);
+    if (!active) throw conflict(`a ${job.status} download cannot be paused`);
+    active.controller.abort(new StopRequest('paused'));
+    await active.done;
+    return job;
+  }
+
+  async resume(id: string): Promise<Job> {
+    const job = this.get(id);
+    if (job.status !== 'paused') throw conflict(`only a paused download can be resumed (this one is ${job.status})`);
+    await this.transition(job, 'pending');
+    this.kick();
+    return job;
+  }
+
+  async cancel(id: string): Promise<Job> {
+    const job = this.get(id);
+    if (job.status === 'cancelled') return job;
+    if (job.status === 'completed') throw conflict('a completed download cannot be cancelled');
+    const active = this.active.get(id);
+    if (active) {
+      active.controller.abort(new StopRequest('cancelled'));
+      await active.done;
+    } else {
+      await this.transition(job, 'cancelled');
+      await this.deps.engine.removeWorkDir(id);
+    }
+    return job;
+  }
+
+  /** Failed or cancelled jobs go back to the queue; a failed job continues from what it has. */
+  async retry(id: string): Promise<Job> {
+    const job = this.get(id);
+    if (job.status !== 'failed' && job.status !== 'cancelled') {
+      throw conflict(`only a failed or cancelled download can be retried (this one is ${job.status})`);
+    }
+    job.retry_count++;
+    job.error = null;
+    await this.transition(job, 'pending');
+    this.kick();
+    return job;
+  }
+
+  async remove(id: string, options: { deleteFile: boolean }): Promise<void> {
+    const job = this.get(id);
+    const active = this.active.get(id);
+    if (active) {
+      active.controller.abort(new StopRequest('deleted'));
+      await active.done;
+    }
+    const index = this.jobs.indexOf(job);
+    if (index >= 0) this.jobs.splice(index, 1);
+    await this.deps.engine.removeWorkDir(id);
+    if (options.deleteFile && job.file_path) {
+      await unlink(path.join(this.deps.options.mediaDir, job.file_path)).catch((err: unknown) => {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      });
+    }
+    await this.deps.store.flush();
+    this.deps.bus.emit('job.removed', { id });
+  }
+
+  /** Starts queued jobs while there is room: highest priority first, then oldest. */
+  kick(): void {
+    if (this.stopping) return;
+    while (this.active.size < this.deps.options.maxConcurrent) {
+      const next = this.nextPending();
+      if (!next) return;
+      this.launch(next);
+    }
+  }
+
+  private nextPending(): Job | null {
+    let best: Job | null = null;
+    for (const job of this.jobs) {
+      if (job.status !== 'pending' || this.active.has(job.id)) continue;
+      if (!best || PRIORITY_RANK[job.priority] < PRIORITY_RANK[best.priority]) best = job;
+    }
+    return best;
+  }
+
+  private launch(job: Job): void {
+    const controller = new AbortController();
+    const meter = new SpeedMeter(() => this.deps.clock.now());
+    const entry: Active = { controller, meter, done: Promise.resolve() };
+    this.active.set(job.id, entry);
+    entry.done = this.execute(job, entry).finally(() => {
+      this.active.delete(job.id);
+      this.kick();
+    });
+  }
+
+  private async execute(job: Job, entry: Active): Promise<void> {
+    const logger = this.deps.logger.child({ jobId: job.id });
+    job.started_at ??= this.nowIso();
+    job.error = null;
+    await this.transition(job, 'downloading');
+    logger.info({ retry: job.retry_count }, 'download started');
+    const started = this.deps.clock.now();
+    try {
+      const result = await this.deps.engine.run(job, entry.controller.signal, this.hooks(job, entry));
+      job.file_path = result.filePath;
+      job.bytes_total = job.kind === 'direct' ? result.size : job.bytes_total;
+      job.progress = 100;
+      job.speed = 0;
+      job.eta_s = 0;
+      job.completed_at = this.nowIso();
+      await this.transition(job, 'completed');
+      await this.deps.engine.removeWorkDir(job.id);
+      logger.info({ file: result.filePath, size: result.size, seconds: (this.deps.clock.now() - started) / 1000 }, 'download completed');
+    } catch (err) {
+      const reason = entry.controller.signal.reason as unknown;
+      if (entry.controller.signal.aborted && reason instanceof StopRequest) {
+        await this.stopped(job, reason);
+        return;
+      }
+      const code = err instanceof AppError ? err.code : classifyError(err) === 'fatal' ? 'download_failed' : 'network_error';
+      job.error = { code, message: errorMessage(err) };
+      job.speed = 0;
+      job.eta_s = null;
+      await this.transition(job, 'failed');
+      logger.warn({ code, error: job.error.message }, 'download failed; what was fetched is kept for a retry');
+    }
+  }
+
+  private async stopped(job: Job, request: StopRequest): Promise<void> {
+    job.speed = 0;
+    job.eta_s = null;
+    switch (request.reason) {
+      case 'paused':
+        await this.transition(job, 'paused');
+        break;
+      case 'cancelled':
+        await this.transition(job, 'cancelled');
+        await this.deps.engine.removeWorkDir(job.id);
+        break;
+      case 'shutdown':
+        // Resumable: the next start picks it up again from its journal.
+        await this.transition(job, 'pending');
+        break;
+      case 'deleted':
+        break;
+    }
+  }
+
+  private async transition(job: Job, status: JobStatus): Promise<void> {
+    const previous = job.status;
+    job.status = status;
+    job.updated_at = this.nowIso();
+    if (status !== 'downloading' && status !== 'merging') this.flushProgress(job.id);
+    await this.deps.store.flush();
+    if (previous !== status) this.deps.bus.emit('job.status', { job, previous });
+  }
+
+  private hooks(job: Job, entry: Active): RunHooks {
+    let network = 0;
+    let resumed = 0;
+    const update = (): void => {
+      job.bytes_done = resumed + network;
+      if (job.status === 'downloading') {
+        const fraction =
+          job.bytes_total && job.bytes_total > 0
+            ? job.bytes_done / job.bytes_total
+            : job.segments_total > 0
+              ? job.segments_done / job.segments_total
+              : 0;
+        job.progress = Math.min(99.9, Math.round(fraction * 1000) / 10);
+      }
+      job.updated_at = this.nowIso();
+      this.deps.store.changed();
+      this.emitProgress(job, entry);
+    };
+    return {
+      bytes: (n) => {
+        network += n;
+        entry.meter.add(n);
+        this.countTraffic(n);
+        update();
+      },
+      resumed: (bytes) => {
+        resumed = bytes;
+        update();
+      },
+      totals: ({ segmentsTotal, bytesTotal }) => {
+        job.segments_total = segmentsTotal;
+        job.bytes_total = bytesTotal;
+        update();
+      },
+      segmentsDone: (n) => {
+        job.segments_done = n;
+        update();
+      },
+      kind: (kind) => {
+        job.kind = kind;
+        this.deps.store.changed();
+      },
+      phase: (phase) => {
+        job.progress = 0;
+        job.speed = 0;
+        job.eta_s = null;
+        void this.transition(job, phase);
+      },
+      mergeProgress: (fraction) => {
+        job.progress = Math.min(99.9, Math.round(fraction * 1000) / 10);
+        this.emitProgress(job, entry);
+      },
+    };
+  }
+
+  private emitProgress(job: Job, entry: Active): void {
+    if (job.status === 'downloading') {
+      job.speed = entry.meter.rate();
+      job.eta_s = etaSeconds(job.bytes_done, job.bytes_total, job.speed);
+    }
+    const now = this.deps.clock.now();
+    const last = this.lastEmit.get(job.id) ?? 0;
+    if (now - last >= PROGRESS_INTERVAL_MS) {
+      this.lastEmit.set(job.id, now);
+      this.deps.bus.emit('job.progress', progressOf(job));
+    } else if (!this.pendingEmit.has(job.id)) {
+      // Trailing edge: the last figures of a burst are never lost.
+      this.pendingEmit.set(
+        job.id,
+        setTimeout(() => {
+          this.pendingEmit.delete(job.id);
+          this.lastEmit.set(job.id, this.deps.clock.now());
+          this.deps.bus.emit('job.progress', progressOf(job));
+        }, PROGRESS_INTERVAL_MS - (now - last)),
+      );
+    }
+  }
+
+  private flushProgress(id: string): void {
+    const timer = this.pendingEmit.get(id);
+    if (timer) clearTimeout(timer);
+    this.pendingEmit.delete(id);
+  }
+
+  private today(): string {
+    const d = new Date(this.deps.clock.now());
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  }
+
+  private countTraffic(bytes: number): void {
+    const traffic = this.deps.store.data.traffic;
+    const day = this.today();
+    if (traffic.day !== day) {
+      traffic.day = day;
+      traffic.bytes = 0;
+    }
+    traffic.bytes += bytes;
+  }
+}
+
+export function progressOf(job: Job): JobProgress {
+  return {
+    id: job.id,
+    status: job.status,
+    progress: job.progress,
+    bytes_done: job.bytes_done,
+    bytes_total: job.bytes_total,
+    speed: job.speed,
+    eta_s: job.eta_s,
+    segments_done: job.segments_done,
+    segments_total: job.segments_total,
+  };
+}

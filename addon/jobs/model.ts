@@ -1,0 +1,86 @@
+/**
+ * The job as the API, the panel, MQTT and the store see it. This file is the backend contract:
+ * the UI imports its types only, so it must stay free of runtime imports.
+ */
+export const JOB_STATUSES = [
+  'pending',
+  'downloading',
+  'merging',
+  'transferring',
+  'completed',
+  'failed',
+  'paused',
+  'cancelled',
+] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export const PRIORITIES = ['low', 'medium', 'high'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+export const CONTENT_TYPES = ['movie', 'series', 'novela', 'other'] as const;
+export type ContentType = (typeof CONTENT_TYPES)[number];
+
+export const CONTAINERS = ['mp4', 'mkv'] as const;
+export type Container = (typeof CONTAINERS)[number];
+
+/** "best", "worst", or a height such as "720p": the best variant not above it. */
+export type QualityPreference = string;
+
+export type JobKind = 'hls' | 'direct';
+
+export interface JobError {
+  code: string;
+  message: string;
+}
+
+export interface Job {
+  id: string;
+  url: string;
+  title: string;
+  /** Detected on the first response: an HLS playlist or a plain media file. */
+  kind: JobKind | null;
+  status: JobStatus;
+  priority: Priority;
+  quality: QualityPreference;
+  container: Container;
+  content_type: ContentType | null;
+  referer: string | null;
+  /** Extra request headers. Values are write-only through the API (see jobs/view.ts). */
+  headers: Record<string, string>;
+  progress: number;
+  bytes_done: number;
+  /** Exact for direct files with a length, estimated for HLS from fetched segments. */
+  bytes_total: number | null;
+  speed: number;
+  eta_s: number | null;
+  segments_done: number;
+  segments_total: number;
+  /** Relative to the media dir once completed. */
+  file_path: string | null;
+  error: JobError | null;
+  retry_count: number;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  updated_at: string;
+}
+
+/** Fields a caller supplies when creating a job. */
+export interface NewJob {
+  url: string;
+  title?: string | undefined;
+  referer?: string | undefined;
+  headers?: Record<string, string> | undefined;
+  quality?: QualityPreference | undefined;
+  priority?: Priority | undefined;
+  content_type?: ContentType | undefined;
+  container?: Container | undefined;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+export const ACTIVE_STATUSES: readonly JobStatus[] = ['downloading', 'merging', 'transferring'];
+export const FINAL_STATUSES: readonly JobStatus[] = ['completed', 'cancelled'];

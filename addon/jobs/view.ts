@@ -1,0 +1,28 @@
+import type { Job } from './model.js';
+
+const SENSITIVE_HEADER = /(authorization|cookie|token|secret|password|passwd|api[-_]?key|auth)/i;
+export const REDACTED = '[redacted]';
+
+/** Header values that carry credentials are write-only: the API shows that they are set, not what they are. */
+export function redactHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) out[name] = SENSITIVE_HEADER.test(name) ? REDACTED : value;
+  return out;
+}
+
+/** A password in a URL's userinfo is never echoed back. */
+export function redactUrlPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.password) return url;
+    u.password = REDACTED;
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+/** The job as the API returns it. */
+export function jobView(job: Job): Job {
+  return { ...job, url: redactUrlPassword(job.url), referer: job.referer, headers: redactHeaders(job.headers) };
+}

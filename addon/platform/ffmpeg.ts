@@ -1,0 +1,124 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { AppError } from '../errors.js';
+
+export interface FfmpegBinary {
+  path: string;
+  /** Where it came from, for /api/health and the startup log. */
+  source: 'FFMPEG_PATH' | 'PATH' | '@ffmpeg-installer/ffmpeg';
+  version: string | null;
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function findOnPath(name: string, envPath: string | undefined): string | null {
+  for (const dir of (envPath ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    if (isExecutable(candidate)) return candidate;
+  }
+  return null;
+}
+
+function versionOf(binary: string): string | null {
+  const out = spawnSync(binary, ['-hide_banner', '-version'], { encoding: 'utf8', timeout: 10_000 });
+  if (out.status !== 0) return null;
+  return /ffmpeg version (\S+)/.exec(out.stdout)?.[1] ?? null;
+}
+
+/**
+ * FFMPEG_PATH, then `ffmpeg` on PATH, then the static build inside the optional npm package,
+ * so `npm start` works on a machine without a system ffmpeg.
+ */
+export function resolveFfmpeg(configured: string | undefined, envPath: string | undefined): FfmpegBinary {
+  if (configured) {
+    if (!isExecutable(configured)) {
+      throw new AppError('ffmpeg_missing', `ffmpeg_path=${configured}: not an executable file`);
+    }
+    return { path: configured, source: 'FFMPEG_PATH', version: versionOf(configured) };
+  }
+  const onPath = findOnPath('ffmpeg', envPath);
+  if (onPath) return { path: onPath, source: 'PATH', version: versionOf(onPath) };
+  try {
+    const require = createRequire(import.meta.url);
+    const installer = require('@ffmpeg-installer/ffmpeg') as { path: string };
+    if (isExecutable(installer.path)) {
+      return { path: installer.path, source: '@ffmpeg-installer/ffmpeg', version: versionOf(installer.path) };
+    }
+  } catch {
+    // optional dependency not installed for this platform
+  }
+  throw new AppError(
+    'ffmpeg_missing',
+    'ffmpeg not found: install it (apt-get install ffmpeg), put it on PATH, or set FFMPEG_PATH',
+  );
+}
+
+export interface FfmpegRunOptions {
+  signal: AbortSignal;
+  /** Called with the output position in seconds as ffmpeg reports it. */
+  onProgress?: (outTimeSeconds: number) => void;
+  cwd?: string;
+}
+
+export interface FfmpegRunner {
+  run(args: string[], options: FfmpegRunOptions): Promise<void>;
+}
+
+const STDERR_TAIL_BYTES = 4096;
+
+/** A typed spawn of ffmpeg: progress from `-progress pipe:1`, the stderr tail kept for errors. */
+export function createFfmpegRunner(binary: string): FfmpegRunner {
+  return {
+    run(args, options) {
+      return new Promise<void>((resolve, reject) => {
+        if (options.signal.aborted) return reject(options.signal.reason);
+        const child = spawn(binary, ['-hide_banner', '-nostdin', '-progress', 'pipe:1', '-nostats', ...args], {
+          cwd: options.cwd,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stderrTail = '';
+        let stdoutBuffer = '';
+        child.stderr.setEncoding('utf8');
+        child.stderr.on('data', (chunk: string) => {
+          stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_BYTES);
+        });
+        child.stdout.setEncoding('utf8');
+        child.stdout.on('data', (chunk: string) => {
+          stdoutBuffer += chunk;
+          let newline: number;
+          while ((newline = stdoutBuffer.indexOf('\n')) >= 0) {
+            const line = stdoutBuffer.slice(0, newline).trim();
+            stdoutBuffer = stdoutBuffer.slice(newline + 1);
+            const match = /^out_time_us=(\d+)$/.exec(line);
+            if (match && options.onProgress) options.onProgress(Number(match[1]) / 1e6);
+          }
+        });
+        const onAbort = (): void => {
+          child.kill('SIGKILL');
+        };
+        options.signal.addEventListener('abort', onAbort, { once: true });
+        child.once('error', (err) => {
+          options.signal.removeEventListener('abort', onAbort);
+          reject(new AppError('ffmpeg_failed', `could not start ffmpeg: ${err.message}`, { cause: err }));
+        });
+        child.once('close', (code, sig) => {
+          options.signal.removeEventListener('abort', onAbort);
+          if (options.signal.aborted) return reject(options.signal.reason);
+          if (code === 0) return resolve();
+          const lines = stderrTail.trim().split('\n').slice(-6).join(' | ');
+          reject(new AppError('ffmpeg_failed', `ffmpeg failed (${sig ?? `exit ${code}`}): ${lines || 'no output'}`));
+        });
+      });
+    },
+  };
+}
