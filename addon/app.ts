@@ -22,6 +22,8 @@ export interface AppOverrides {
   clock?: Clock;
   retry?: RetryPolicy;
   http?: HttpClient;
+  /** Direct-file range size; production uses 8 MiB. */
+  chunkBytes?: number;
   /** PATH to search for ffmpeg; defaults to the process's. */
   envPath?: string;
 }
@@ -58,6 +60,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     tmpDir: config.tmp_dir,
     mediaDir: config.media_dir,
     segmentConcurrency: config.segment_concurrency,
+    ...(overrides.chunkBytes ? { chunkBytes: overrides.chunkBytes } : {}),
   });
   const jobs = new JobService({
     store,

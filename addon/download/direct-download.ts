@@ -11,6 +11,8 @@ export interface UrlProbe {
   rangeSupported: boolean;
   size: number | null;
   head: Buffer;
+  /** The probe received the whole body (a small playlist needs no second request). */
+  complete: boolean;
   contentType: string | null;
   validator: string | null;
 }
@@ -36,6 +38,7 @@ export async function probeUrl(ctx: DownloadContext, url: string): Promise<UrlPr
       size += chunk.length;
       if (size >= PROBE_BYTES) break;
     }
+    const ended = response.body.readableEnded;
     response.body.destroy();
     const contentRange = header(response.headers['content-range']);
     const total = contentRange ? /\/(\d+)\s*$/.exec(contentRange)?.[1] : undefined;
@@ -46,6 +49,7 @@ export async function probeUrl(ctx: DownloadContext, url: string): Promise<UrlPr
       rangeSupported,
       size: rangeSupported ? Number(total) : response.status === 200 && length !== null && !response.headers['content-encoding'] ? Number(length) : null,
       head: Buffer.concat(chunks).subarray(0, PROBE_BYTES),
+      complete: rangeSupported ? Number(total) <= size : ended && size < PROBE_BYTES,
       contentType: header(response.headers['content-type']),
       validator: header(response.headers.etag) ?? header(response.headers['last-modified']),
     };
@@ -72,7 +76,7 @@ const DATA_FILE = 'data.bin';
  * chunk written at its offset, completed chunks journalled so a resume skips them), one
  * stream otherwise (a resume then starts over: the server gives no other choice).
  */
-export async function downloadDirect(ctx: DownloadContext, probe: UrlProbe): Promise<DirectResult> {
+export async function downloadDirect(ctx: DownloadContext, probe: UrlProbe, chunkBytes = CHUNK_BYTES): Promise<DirectResult> {
   const { workDir } = ctx;
   await mkdir(workDir, { recursive: true });
   const stateFile = path.join(workDir, 'direct.json');
@@ -92,7 +96,7 @@ export async function downloadDirect(ctx: DownloadContext, probe: UrlProbe): Pro
   if (!state) {
     await unlink(path.join(workDir, 'chunks.log')).catch(() => undefined);
     await unlink(dataFile).catch(() => undefined);
-    state = { url: probe.finalUrl, size: probe.size, ranges: probe.rangeSupported, validator: probe.validator, chunkBytes: CHUNK_BYTES };
+    state = { url: probe.finalUrl, size: probe.size, ranges: probe.rangeSupported, validator: probe.validator, chunkBytes };
     await writeFile(stateFile, JSON.stringify(state));
   }
 

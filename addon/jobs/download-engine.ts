@@ -25,6 +25,8 @@ export interface EngineDeps {
   tmpDir: string;
   mediaDir: string;
   segmentConcurrency: number;
+  /** Size of the ranges a direct file is split into (tests use small ones). */
+  chunkBytes?: number;
 }
 
 /** How a running job tells its owner what happens; progress is hot, phase and kind are durable. */
@@ -100,7 +102,8 @@ export class DownloadEngine {
     hooks.kind(kind);
 
     if (kind === 'hls') {
-      const plan = await prepareHlsPlan(ctx, { url: job.url, quality: job.quality });
+      const first = probe?.complete ? { text: probe.head.toString('utf8'), url: probe.finalUrl } : undefined;
+      const plan = await prepareHlsPlan(ctx, { url: job.url, quality: job.quality }, first);
       const result = await downloadHls(ctx, plan);
       hooks.phase('merging');
       const inputs: Array<MergeInput | null> = await Promise.all(
@@ -121,7 +124,7 @@ export class DownloadEngine {
       });
     }
 
-    const direct = await downloadDirect(ctx, probe!);
+    const direct = await downloadDirect(ctx, probe!, this.deps.chunkBytes);
     const head = Buffer.alloc(64 * 1024);
     const fh = await open(direct.file, 'r');
     const { bytesRead } = await fh.read(head, 0, head.length, 0).finally(() => fh.close());

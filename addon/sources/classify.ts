@@ -1,0 +1,750 @@
+/**
+ * Title classification for IPTV VOD entries: what kind of content an entry is, and its clean
+ * title, year, season/episode, quality and language. Pure; table-tested in tests/sources.
+ *
+ * Evidence, strongest first (see shared/notes/iptv.md):
+ *   1. the source's own type (Xtream API `typeHint`) or the `tvg-type` attribute;
+ *   2. the Xtream URL path: /movie/, /series/, /live/ (and /user/pass/123 for live);
+ *   3. group-title words (Portuguese and English): "24HRS", "Canais" -> live; "Novelas";
+ *      "Filmes", "Movies", "Lançamentos" -> movie; "Séries", "Animes", "Doramas" -> series;
+ *   4. title patterns: S01E02, T02 E05, "1ª Temporada Episódio 3" (strong), then "Cap 45",
+ *      "Episódio 150", 1x02 (weak: a movie group or URL overrides them);
+ *   5. a year or a video file extension -> movie; a stream URL without a year -> live.
+ * Titles containing `NxN` are episodes only when the episode part has two digits, a show name
+ * precedes it and nothing says "movie" ("4x4 (2019)" in Filmes stays a movie).
+ */
+
+import { collapseSpaces, fold, trimSeparators } from './normalize.js';
+import { qualityFromToken, qualityRank, type Quality } from './quality.js';
+
+export type ContentType = 'movie' | 'series' | 'novela' | 'live' | 'other';
+export type Language = 'dubbed' | 'subtitled' | 'dual';
+export type StreamType = 'movie' | 'series' | 'live';
+export type TypeEvidence = 'hint' | 'tvg-type' | 'url' | 'group' | 'title' | 'extension' | 'default';
+
+export interface ClassifyInput {
+  title: string;
+  url?: string | null;
+  /** EXTINF attributes, lower-case keys (tvg-type, tmdb, radio, media, ...). */
+  attrs?: Readonly<Record<string, string>>;
+  groupTitle?: string | null;
+  groups?: readonly string[];
+  tvgName?: string | null;
+  /** A type the source knows for certain (Xtream API: vod -> movie). Wins over everything. */
+  typeHint?: ContentType | null;
+}
+
+export interface ProviderIds {
+  tmdb?: string;
+  streamId?: string;
+  streamType?: StreamType;
+  /** Host (and port) of the stream URL: stream ids are only unique per provider. */
+  host?: string;
+}
+
+export interface Classification {
+  contentType: ContentType;
+  /** Title without year, tags and episode markers; for episodes, the show's name. */
+  cleanTitle: string;
+  /** The show, for series and novela entries; null otherwise. */
+  show: string | null;
+  /** Text after the episode marker, when there is some ("Pilot"). */
+  episodeTitle: string | null;
+  year: number | null;
+  season: number | null;
+  episode: number | null;
+  /** Last episode of a multi-episode file (S01E01-E02). */
+  episodeEnd: number | null;
+  quality: Quality | null;
+  /** The quality as written: "FHD", "1080p", "4K". */
+  qualityTag: string | null;
+  /** qualityRank(quality): 0 unknown, 3 = 480p, 5 = 1080p, 7 = 2160p. */
+  qualityRank: number;
+  language: Language | null;
+  /** Every tag removed from the title, as written: "L", "4K", "Dublado", "Nacional", "BR". */
+  tags: string[];
+  group: string | null;
+  providerIds: ProviderIds;
+  /** Which evidence decided contentType. */
+  typeEvidence: TypeEvidence;
+}
+
+export interface ClassifyOptions {
+  /** Upper bound for years (current year + 1 is accepted). Default: this year, UTC. */
+  currentYear?: number;
+}
+
+/**
+ * A classifier with a per-instance cache of group-title signals (groups repeat thousands of
+ * times in one list). Create one per sync.
+ */
+export function createClassifier(options: ClassifyOptions = {}): (input: ClassifyInput) => Classification {
+  const currentYear = options.currentYear ?? new Date().getUTCFullYear();
+  const groupCache = new Map<string, GroupSignals>();
+  return (input) => classifyWith(input, currentYear, (g) => {
+    let s = groupCache.get(g);
+    if (!s) {
+      if (groupCache.size > 10_000) groupCache.clear();
+      s = groupSignals(g);
+      groupCache.set(g, s);
+    }
+    return s;
+  });
+}
+
+/** Classify one entry (no caching; prefer createClassifier for whole lists). */
+export function classifyEntry(input: ClassifyInput, options: ClassifyOptions = {}): Classification {
+  return classifyWith(input, options.currentYear ?? new Date().getUTCFullYear(), groupSignals);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function classifyWith(
+  input: ClassifyInput,
+  currentYear: number,
+  signalsOf: (group: string) => GroupSignals,
+): Classification {
+  const attrs = input.attrs ?? {};
+  const group = input.groupTitle?.trim() || (input.groups && input.groups.length > 0 ? input.groups.join(';') : null);
+  const g = group ? signalsOf(group) : NO_GROUP;
+  const u = urlSignals(input.url ?? '');
+
+  const tvgType = typeFromWord(attrs['tvg-type'] ?? attrs['type']);
+  let strong: ContentType | null = null;
+  let evidence: TypeEvidence = 'default';
+  if (input.typeHint) {
+    strong = input.typeHint;
+    evidence = 'hint';
+  } else if (tvgType) {
+    strong = tvgType;
+    evidence = 'tvg-type';
+  } else if (u.streamType) {
+    strong = u.streamType;
+    evidence = 'url';
+  } else if (attrs['radio']?.toLowerCase() === 'true') {
+    strong = 'live';
+    evidence = 'tvg-type';
+  }
+
+  const noEpisodes = strong === 'movie' || strong === 'live' || strong === 'other' || (!strong && g.type === 'live');
+  const allowNxN = !noEpisodes && g.type !== 'movie';
+  let t = parseTitle(input.title, { episodes: !noEpisodes, allowNxN, currentYear });
+
+  let type: ContentType;
+  if (strong) {
+    type = strong === 'series' && g.type === 'novela' ? 'novela' : strong;
+  } else if (g.type === 'live') {
+    type = 'live';
+    evidence = 'group';
+  } else if (t.marker === 'strong' || t.marker === 'season') {
+    type = g.type === 'novela' ? 'novela' : 'series';
+    evidence = 'title';
+  } else if (g.type) {
+    type = g.type;
+    evidence = 'group';
+  } else if (t.marker === 'cap') {
+    type = 'novela';
+    evidence = 'title';
+  } else if (t.marker === 'ep' || t.marker === 'nxn') {
+    type = 'series';
+    evidence = 'title';
+  } else if (u.ext === 'vod' || attrs['media']?.toLowerCase() === 'true') {
+    type = 'movie';
+    evidence = 'extension';
+  } else if (t.year !== null && u.ext !== 'audio') {
+    type = 'movie';
+    evidence = 'title';
+  } else if (u.ext === 'stream' || u.ext === 'none') {
+    type = 'live';
+    evidence = 'extension';
+  } else {
+    type = 'other';
+  }
+
+  // A weak marker under a movie/live verdict was part of the title after all.
+  if (t.marker !== null && (type === 'movie' || type === 'live' || type === 'other')) {
+    t = parseTitle(input.title, { episodes: false, allowNxN: false, currentYear });
+  }
+
+  let quality = t.quality;
+  let qualityTag = t.qualityTag;
+  if (!quality && g.quality) {
+    quality = g.quality;
+    qualityTag = g.qualityTag;
+  }
+  const language = t.language ?? g.language;
+
+  const episodic = type === 'series' || type === 'novela';
+  let core = t.core;
+  if (core.length === 0 && input.tvgName && input.tvgName !== input.title) {
+    core = parseTitle(input.tvgName, { episodes: episodic, allowNxN: false, currentYear }).core;
+  }
+  if (core.length === 0) core = collapseSpaces(input.title);
+
+  const providerIds: ProviderIds = {};
+  const tmdb = attrs['tmdb'] ?? attrs['tmdb-id'] ?? attrs['tmdb_id'] ?? attrs['tvg-tmdb'];
+  if (tmdb && /^\d{1,10}$/.test(tmdb.trim())) providerIds.tmdb = tmdb.trim();
+  if (u.streamId) providerIds.streamId = u.streamId;
+  if (u.streamType) providerIds.streamType = u.streamType;
+  if (u.host) providerIds.host = u.host;
+
+  return {
+    contentType: type,
+    cleanTitle: core,
+    show: episodic ? core : null,
+    episodeTitle: episodic ? t.episodeTitle : null,
+    year: t.year,
+    season: episodic ? t.season : null,
+    episode: episodic ? t.episode : null,
+    episodeEnd: episodic ? t.episodeEnd : null,
+    quality,
+    qualityTag,
+    qualityRank: qualityRank(quality),
+    language,
+    tags: t.tags,
+    group,
+    providerIds,
+    typeEvidence: evidence,
+  };
+}
+
+function typeFromWord(v: string | undefined): ContentType | null {
+  if (!v) return null;
+  switch (v.trim().toLowerCase()) {
+    case 'movie': case 'movies': case 'film': case 'films': case 'vod': case 'filme': case 'filmes':
+      return 'movie';
+    case 'series': case 'serie': case 'tvshow': case 'tv-show': case 'show': case 'episode': case 'tv-series': case 'tvseries':
+      return 'series';
+    case 'novela': case 'novelas': case 'telenovela':
+      return 'novela';
+    case 'live': case 'channel': case 'tv': case 'stream': case 'radio': case 'livetv': case 'live-tv':
+      return 'live';
+    default:
+      return null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// URL evidence
+
+export interface UrlSignals {
+  host: string | null;
+  streamType: StreamType | null;
+  streamId: string | null;
+  /** vod: mp4/mkv/...; stream: ts/m3u8; audio; none: no extension; other. */
+  ext: 'vod' | 'stream' | 'audio' | 'none' | 'other';
+}
+
+const VOD_EXT = new Set(['mp4', 'mkv', 'avi', 'mov', 'wmv', 'm4v', 'mpg', 'mpeg', 'webm', 'flv', 'divx', '3gp', 'vob', 'ogv']);
+const STREAM_EXT = new Set(['ts', 'm3u8', 'm3u', 'mpd', 'ism', 'isml', 'm2ts']);
+const AUDIO_EXT = new Set(['mp3', 'aac', 'm4a', 'ogg', 'oga', 'flac', 'opus', 'wav', 'wma']);
+
+export function urlSignals(url: string): UrlSignals {
+  const out: UrlSignals = { host: null, streamType: null, streamId: null, ext: 'none' };
+  if (!url) return out;
+  let pathStart = 0;
+  const scheme = url.indexOf('://');
+  if (scheme !== -1 && scheme < 12) {
+    let slash = url.indexOf('/', scheme + 3);
+    if (slash === -1) slash = url.length;
+    const at = url.lastIndexOf('@', slash);
+    const hostStart = at > scheme ? at + 1 : scheme + 3;
+    if (slash > hostStart) out.host = url.slice(hostStart, slash).toLowerCase();
+    pathStart = slash;
+  }
+  let pathEnd = url.length;
+  const q = url.indexOf('?', pathStart);
+  if (q !== -1) pathEnd = q;
+  const h = url.indexOf('#', pathStart);
+  let fragExt = '';
+  if (h !== -1) {
+    if (h < pathEnd) pathEnd = h;
+    if (url.charCodeAt(h + 1) === 0x2e) fragExt = url.slice(h + 2).toLowerCase(); // /play/<token>#.mp4
+  }
+  while (pathEnd > pathStart && url.charCodeAt(pathEnd - 1) === 0x2f) pathEnd--;
+  // The last segments, walking back from the end (at most 5): .../{kind}/{user}/{pass}/{file}
+  const segs: string[] = [];
+  let end = pathEnd;
+  let reachedStart = false;
+  for (;;) {
+    if (end <= pathStart) {
+      reachedStart = true;
+      break;
+    }
+    if (segs.length === 5) break;
+    const slash = url.lastIndexOf('/', end - 1);
+    const start = slash < pathStart ? pathStart : slash + 1;
+    if (end > start) segs.push(url.slice(start, end));
+    if (slash < pathStart) {
+      reachedStart = true;
+      break;
+    }
+    end = slash;
+  }
+  const last = segs[0] ?? '';
+  const dot = last.lastIndexOf('.');
+  let ext = dot > 0 ? last.slice(dot + 1).toLowerCase() : fragExt;
+  if (!ext && (last === 'ts' || last === 'm3u8')) ext = last; // /play/<token>/ts
+  out.ext = !ext ? 'none' : VOD_EXT.has(ext) ? 'vod' : STREAM_EXT.has(ext) ? 'stream' : AUDIO_EXT.has(ext) ? 'audio' : 'other';
+
+  const id = dot > 0 ? last.slice(0, dot) : last;
+  if (!isDigits(id)) return out;
+  const kindSeg = segs[3];
+  if (kindSeg !== undefined) {
+    // Xtream: /{movie|series|live}/{user}/{pass}/{id}.{ext}
+    const kind = kindSeg.toLowerCase();
+    const type: StreamType | null =
+      kind === 'movie' || kind === 'movies' || kind === 'vod' ? 'movie' : kind === 'series' ? 'series' : kind === 'live' ? 'live' : null;
+    if (type) {
+      out.streamType = type;
+      out.streamId = id;
+      return out;
+    }
+  }
+  // Xtream live shorthand: /{user}/{pass}/{id}[.ts|.m3u8] (exactly three segments)
+  if (segs.length === 3 && reachedStart && (out.ext === 'none' || out.ext === 'stream')) {
+    out.streamType = 'live';
+    out.streamId = id;
+  }
+  return out;
+}
+
+function isDigits(s: string): boolean {
+  if (s.length === 0 || s.length > 12) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Group evidence
+
+export interface GroupSignals {
+  type: ContentType | null;
+  quality: Quality | null;
+  qualityTag: string | null;
+  language: Language | null;
+}
+
+const NO_GROUP: GroupSignals = { type: null, quality: null, qualityTag: null, language: null };
+
+const G_LIVE = /(?<![a-z0-9])(?:24 ?(?:h|hs|hrs?|horas)|24 ?\/ ?7|canais|canal|ao vivo|live(?! ?action)|radios?|ppv|noticias|news)(?![a-z0-9])/;
+const G_NOVELA = /(?<![a-z0-9])(?:tele)?novelas?(?![a-z0-9])/;
+const G_MOVIE_STRONG = /(?<![a-z0-9])(?:filmes?|movies?|films?)(?![a-z0-9])/;
+const G_MOVIE_WEAK = /(?<![a-z0-9])(?:cinema|lancamentos?|colecao|colecoes|coletaneas?|sagas?)(?![a-z0-9])/;
+const G_SERIES_STRONG = /(?<![a-z0-9])(?:series?|seriados?|tv ?shows?|temporadas?|minis?series?)(?![a-z0-9])/;
+const G_SERIES_WEAK = /(?<![a-z0-9])(?:animes?|doramas?|k-?dramas?|desenhos?|shows?|realit(?:y|ies)|docuseries)(?![a-z0-9])/;
+
+export function groupSignals(group: string): GroupSignals {
+  const f = fold(group);
+  let type: ContentType | null = null;
+  if (G_LIVE.test(f)) type = 'live';
+  else if (G_NOVELA.test(f)) type = 'novela';
+  else {
+    const movieStrong = G_MOVIE_STRONG.test(f);
+    const seriesStrong = G_SERIES_STRONG.test(f);
+    if (movieStrong && seriesStrong) type = null;
+    else if (movieStrong) type = 'movie';
+    else if (seriesStrong) type = 'series';
+    else {
+      const seriesWeak = G_SERIES_WEAK.test(f);
+      const movieWeak = G_MOVIE_WEAK.test(f);
+      if (seriesWeak && !movieWeak) type = 'series';
+      else if (movieWeak && !seriesWeak) type = 'movie';
+    }
+  }
+  let quality: Quality | null = null;
+  let qualityTag: string | null = null;
+  let language: Language | null = null;
+  const rawTokens = group.split(/[^\p{L}\p{N}+]+/u);
+  for (const raw of rawTokens) {
+    if (!raw) continue;
+    const tok = fold(raw);
+    const q = qualityFromToken(tok);
+    if (q && (!quality || qualityRank(q.quality) > qualityRank(quality))) {
+      quality = q.quality;
+      qualityTag = raw;
+    }
+    const def = TAGS.get(tok);
+    if (def?.language) language = language && language !== def.language ? 'dual' : def.language;
+  }
+  return { type, quality, qualityTag, language };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Title parsing
+
+type TagKind = 'quality' | 'language' | 'origin' | 'video' | 'region' | 'release';
+
+interface TagDef {
+  kind: TagKind;
+  language?: Language;
+  /** Recognised only inside brackets or as a prefix, never as a bare trailing word. */
+  bracketOnly?: boolean;
+}
+
+function defs(kind: TagKind, words: string[], extra: Partial<TagDef> = {}): Array<[string, TagDef]> {
+  return words.map((w) => [w, { kind, ...extra }]);
+}
+
+/** Tag words, folded. Quality words (hd, 1080p, 4k, ...) come from quality.ts. */
+const TAGS = new Map<string, TagDef>([
+  ...defs('language', ['dublado', 'dublada', 'dublados', 'dubladas', 'dub', 'dubbed', 'ptbr', 'pt-br'], { language: 'dubbed' }),
+  ...defs('language', ['legendado', 'legendada', 'legendados', 'legendadas', 'leg', 'subtitled'], { language: 'subtitled' }),
+  ...defs('language', ['l', 'sub', 'subs', 'legenda', 'legendas'], { language: 'subtitled', bracketOnly: true }),
+  ...defs('language', ['dual', 'dual-audio', 'dualaudio', 'multi-audio', 'multiaudio'], { language: 'dual' }),
+  ...defs('origin', ['nacional']),
+  ...defs('video', ['hdr', 'hdr10', 'hdr10+', 'dolbyvision', 'hevc', 'h265', 'h.265', 'x265', 'h264', 'h.264', 'x264', '10bit', '60fps', 'remux', 'imax', 'atmos']),
+  ...defs('release', ['web-dl', 'webdl', 'webrip', 'bluray', 'blu-ray', 'brrip', 'bdrip', 'hdrip', 'dvdrip', 'hdtv', 'hdcam', 'hdts']),
+  ...defs('release', ['cam', 'ts', 'tc', 'cinema', 'lancamento', 'lancamentos', 'estreia', 'novo', 'new', 'completo', 'completa', 'complete', 'vod', 'dv', 'multi'], { bracketOnly: true }),
+  ...defs('region', ['br', 'bra', 'pt', 'en', 'us', 'usa', 'uk', 'es', 'fr', 'de', 'lat', 'latam', 'mx', 'ar'], { bracketOnly: true }),
+]);
+
+/** Prefix codes allowed before `:` `|` `-` at the start of a title ("BR: Globo", "|PT| ..."). */
+const PREFIX_CODES = new Set([
+  'br', 'bra', 'pt', 'ptbr', 'pt-br', 'en', 'us', 'usa', 'uk', 'es', 'fr', 'de', 'lat', 'latam', 'mx', 'ar', 'ca', 'au', 'nl',
+  'pl', 'tr', 'ru', 'jp', 'kr', 'vod', 'h265', 'hevc', '24/7', '24h', '24hs', '24hrs',
+]);
+
+export interface TitleParse {
+  /** Title without tags, year and episode marker (the show for episodes). */
+  core: string;
+  episodeTitle: string | null;
+  year: number | null;
+  season: number | null;
+  episode: number | null;
+  episodeEnd: number | null;
+  /** Which kind of episode marker was found. */
+  marker: 'strong' | 'season' | 'nxn' | 'cap' | 'ep' | null;
+  quality: Quality | null;
+  qualityTag: string | null;
+  language: Language | null;
+  tags: string[];
+}
+
+export interface TitleParseOptions {
+  episodes: boolean;
+  allowNxN: boolean;
+  currentYear: number;
+}
+
+interface Collected {
+  tags: string[];
+  quality: Quality | null;
+  qualityTag: string | null;
+  qualityExplicit: boolean;
+  languages: Set<Language>;
+  year: number | null;
+  currentYear: number;
+}
+
+const SEP_CLASS = '[\\s._|:-]{0,3}';
+const RX_SE = new RegExp(`(?<![a-z0-9])s(\\d{1,3})${SEP_CLASS}ep?\\.?\\s?(\\d{1,4})(?:-?e(\\d{1,4}))?(?![a-z0-9])`);
+const RX_TE = new RegExp(`(?<![a-z0-9])t(\\d{1,2})${SEP_CLASS}ep?\\.?\\s?(\\d{1,4})(?![a-z0-9])`);
+const RX_TEMP_EP =
+  /(?<![a-z0-9])(?:(\d{1,2}) ?[ao°]? {0,2}temp(?:orada)?\.?|(?:temporada|temp\.?|season|saison|staffel) {0,2}(\d{1,2}))[\s,.:|-]{0,4}(?:episodio|episode|epis\.?|ep\.?|e|capitulo|cap\.?) {0,2}(\d{1,4})(?![a-z0-9])/;
+const RX_SEASON_ONLY =
+  /(?<![a-z0-9])(?:s(\d{1,2})|(\d{1,2}) ?[ao°]? {0,2}temporada|(?:temporada|season|saison) {0,2}(\d{1,2}))(?![a-z0-9])/;
+const RX_NXN = /(?<![a-z0-9.])(\d{1,2})x(\d{2,3})(?![a-z0-9])/;
+const RX_EP_ONLY = /(?<![a-z0-9])(episodio|episode|epis|ep|capitulo|cap)\.? {0,2}#?(\d{1,4})(?![a-z0-9])/;
+const RX_PREFIX = /^\|? {0,2}([A-Za-z0-9+/-]{1,6}) {0,2}(?:\||:|-|–) */;
+const RX_YEAR = /^(?:19|20)\d\d$/;
+const RX_BRACKET = /[([{]([^()[\]{}]{0,80})[)\]}]/g;
+
+/** Parse a title on its own (no group or URL evidence). */
+export function parseTitle(title: string, opts: TitleParseOptions): TitleParse {
+  const c: Collected = {
+    tags: [],
+    quality: null,
+    qualityTag: null,
+    qualityExplicit: false,
+    languages: new Set(),
+    year: null,
+    currentYear: opts.currentYear,
+  };
+  let s = preclean(title);
+  s = stripBrackets(s, c);
+  s = stripPrefixes(s, c);
+
+  let marker: TitleParse['marker'] = null;
+  let season: number | null = null;
+  let episode: number | null = null;
+  let episodeEnd: number | null = null;
+  let core = s;
+  let tail = '';
+  if (opts.episodes) {
+    const f = fold(s);
+    let m: RegExpExecArray | null;
+    if ((m = RX_SE.exec(f)) || (m = RX_TE.exec(f))) {
+      marker = 'strong';
+      season = Number(m[1]);
+      episode = Number(m[2]);
+      if (m[3] !== undefined && Number(m[3]) > episode) episodeEnd = Number(m[3]);
+    } else if ((m = RX_TEMP_EP.exec(f))) {
+      marker = 'strong';
+      season = Number(m[1] ?? m[2]);
+      episode = Number(m[3]);
+    } else if ((m = RX_SEASON_ONLY.exec(f)) && isOnlyTags(s.slice(m.index + m[0].length))) {
+      marker = 'season';
+      season = Number(m[1] ?? m[2] ?? m[3]);
+    } else if (opts.allowNxN && (m = RX_NXN.exec(f)) && trimSeparators(s.slice(0, m.index)).length > 0) {
+      marker = 'nxn';
+      season = Number(m[1]);
+      episode = Number(m[2]);
+    } else if ((m = RX_EP_ONLY.exec(f))) {
+      marker = m[1]!.startsWith('cap') ? 'cap' : 'ep';
+      episode = Number(m[2]);
+    }
+    if (m && marker) {
+      core = s.slice(0, m.index);
+      tail = s.slice(m.index + m[0].length);
+    }
+  }
+
+  core = stripCoreTags(core, c, true);
+  let episodeTitle: string | null = null;
+  if (tail) {
+    const rest = stripTailTags(tail, c);
+    episodeTitle = rest.length > 0 ? rest : null;
+  }
+  if (core.length === 0 && episodeTitle && marker === null) {
+    core = episodeTitle;
+    episodeTitle = null;
+  }
+  let language: Language | null = null;
+  if (c.languages.has('dual') || (c.languages.has('dubbed') && c.languages.has('subtitled'))) language = 'dual';
+  else if (c.languages.has('dubbed')) language = 'dubbed';
+  else if (c.languages.has('subtitled')) language = 'subtitled';
+  return {
+    core,
+    episodeTitle,
+    year: c.year,
+    season,
+    episode,
+    episodeEnd,
+    marker,
+    quality: c.quality,
+    qualityTag: c.qualityTag,
+    language,
+    tags: c.tags,
+  };
+}
+
+function preclean(title: string): string {
+  let s = title;
+  if (s.indexOf('_') !== -1) s = s.replace(/_/g, ' ');
+  // Release-style names: "The.Boys.S04E08.1080p" (but not "S.W.A.T.").
+  if (s.indexOf(' ') === -1 && s.indexOf('.') !== s.lastIndexOf('.') && /[^.]{3}\./.test(s)) s = s.replace(/\./g, ' ');
+  s = s.replace(/[\u2013\u2014]/g, '-').replace(/\uFF5C/g, '|');
+  return collapseSpaces(s);
+}
+
+/** Remove bracket groups made only of tags and years; keep others ("(Versão Estendida)"). */
+function stripBrackets(s: string, c: Collected): string {
+  if (s.indexOf('(') === -1 && s.indexOf('[') === -1 && s.indexOf('{') === -1) return s;
+  let changed = false;
+  const out = s.replace(RX_BRACKET, (whole, inner: string) => {
+    const parts = inner.split(/[\s,/+|]+/).filter((p) => p.length > 0);
+    if (parts.length === 0) {
+      changed = true;
+      return ' ';
+    }
+    // Recognise everything first; only then commit (a mixed group stays in the title).
+    const pending: Array<() => void> = [];
+    let year: number | null = null;
+    for (let i = 0; i < parts.length; i++) {
+      const raw = parts[i]!;
+      const tok = foldToken(raw);
+      if (RX_YEAR.test(tok) && isPlausibleYear(Number(tok), c.currentYear)) {
+        year = Number(tok);
+        continue;
+      }
+      const next = parts[i + 1];
+      if (tok === 'dual' && next && foldToken(next) === 'audio') {
+        pending.push(() => addLanguage(c, 'dual', `${raw} ${next}`));
+        i++;
+        continue;
+      }
+      if (tok === 'full' && next && foldToken(next) === 'hd') {
+        pending.push(() => addQuality(c, '1080p', false, `${raw} ${next}`));
+        i++;
+        continue;
+      }
+      const fn = tagAction(tok, raw, c, true);
+      if (!fn) return whole;
+      pending.push(fn);
+    }
+    for (const fn of pending) fn();
+    if (year !== null && c.year === null) c.year = year;
+    changed = true;
+    return ' ';
+  });
+  return changed ? collapseSpaces(out) : s;
+}
+
+function stripPrefixes(s: string, c: Collected): string {
+  for (let k = 0; k < 3; k++) {
+    const m = RX_PREFIX.exec(s);
+    if (!m) break;
+    const raw = m[1]!;
+    const tok = raw.toLowerCase();
+    // Codes must be written in capitals ("IT: A Coisa" is a title, "BR: Globo" a prefix).
+    const isCaps = raw === raw.toUpperCase();
+    const q = qualityFromToken(tok);
+    if (isCaps && PREFIX_CODES.has(tok)) c.tags.push(raw);
+    else if (isCaps && q) addQuality(c, q.quality, q.explicit, raw);
+    else break;
+    const rest = s.slice(m[0].length);
+    if (rest.trim().length === 0) break;
+    s = rest;
+  }
+  return s;
+}
+
+/** The action recording a tag, or null when `tok` is not one. */
+function tagAction(tok: string, raw: string, c: Collected, inBrackets: boolean): (() => void) | null {
+  const q = qualityFromToken(tok);
+  if (q) return () => addQuality(c, q.quality, q.explicit, raw);
+  const def = TAGS.get(tok);
+  if (!def || (def.bracketOnly && !inBrackets)) return null;
+  return () => {
+    if (def.language) addLanguage(c, def.language, raw);
+    else c.tags.push(raw);
+  };
+}
+
+function addQuality(c: Collected, q: Quality, explicit: boolean, raw: string): void {
+  c.tags.push(raw);
+  if (
+    c.quality === null ||
+    (explicit && !c.qualityExplicit) ||
+    (explicit === c.qualityExplicit && qualityRank(q) > qualityRank(c.quality))
+  ) {
+    c.quality = q;
+    c.qualityTag = raw;
+    c.qualityExplicit = explicit;
+  }
+}
+
+function addLanguage(c: Collected, lang: Language, raw: string): void {
+  c.tags.push(raw);
+  c.languages.add(lang);
+}
+
+/** Lower-case, no diacritics, no surrounding punctuation: "(Dublado)," -> "dublado". */
+function foldToken(raw: string): string {
+  let a = 0;
+  let b = raw.length;
+  while (a < b && !isWordCode(raw.charCodeAt(a))) a++;
+  while (b > a && !isWordCode(raw.charCodeAt(b - 1))) b--;
+  return fold(a === 0 && b === raw.length ? raw : raw.slice(a, b));
+}
+
+function isWordCode(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c >= 0xc0 || c === 0x2b /* + */;
+}
+
+function isPlausibleYear(y: number, currentYear: number): boolean {
+  return y >= 1900 && y <= currentYear + 1;
+}
+
+/**
+ * Strip trailing tags, a trailing year and separators from a title body; then leading tags
+ * that cannot be words ("1080p", "4K", "Dublado").
+ */
+function stripCoreTags(core: string, c: Collected, allowYear: boolean): string {
+  const tokens = core.split(' ').filter((t) => t.length > 0);
+  while (tokens.length > 0) {
+    const raw = tokens[tokens.length - 1]!;
+    const tok = foldToken(raw);
+    if (tok.length === 0) {
+      tokens.pop();
+      continue;
+    }
+    const prev = tokens.length > 1 ? foldToken(tokens[tokens.length - 2]!) : '';
+    if (tok === 'audio' && prev === 'dual') {
+      addLanguage(c, 'dual', `${tokens[tokens.length - 2]} ${raw}`);
+      tokens.length -= 2;
+      continue;
+    }
+    if (tok === 'hd' && prev === 'full') {
+      addQuality(c, '1080p', false, `${tokens[tokens.length - 2]} ${raw}`);
+      tokens.length -= 2;
+      continue;
+    }
+    const fn = tagAction(tok, raw, c, false);
+    if (fn) {
+      fn();
+      tokens.pop();
+      continue;
+    }
+    if (
+      allowYear &&
+      c.year === null &&
+      RX_YEAR.test(tok) &&
+      isPlausibleYear(Number(tok), c.currentYear) &&
+      tokens.slice(0, -1).some((t) => foldToken(t).length > 0)
+    ) {
+      c.year = Number(tok);
+      tokens.pop();
+      continue;
+    }
+    break;
+  }
+  while (tokens.length > 1) {
+    const raw = tokens[0]!;
+    const tok = foldToken(raw);
+    const q = qualityFromToken(tok);
+    const def = TAGS.get(tok);
+    const strongWord = (q && (q.explicit || tok === '4k' || tok === 'uhd' || tok === 'fhd')) || (def && def.kind === 'language' && !def.bracketOnly);
+    if (!strongWord) break;
+    (tagAction(tok, raw, c, false) ?? (() => {}))();
+    tokens.shift();
+  }
+  return trimSeparators(tokens.join(' '));
+}
+
+/** After an episode marker: tags anywhere, a year, and what remains is the episode title. */
+function stripTailTags(tail: string, c: Collected): string {
+  const kept: string[] = [];
+  const tokens = tail.split(' ').filter((t) => t.length > 0);
+  for (let i = 0; i < tokens.length; i++) {
+    const raw = tokens[i]!;
+    const tok = foldToken(raw);
+    if (tok.length === 0) {
+      kept.push(raw);
+      continue;
+    }
+    const next = tokens[i + 1];
+    if (tok === 'dual' && next && foldToken(next) === 'audio') {
+      addLanguage(c, 'dual', `${raw} ${next}`);
+      i++;
+      continue;
+    }
+    const fn = tagAction(tok, raw, c, false);
+    if (fn) {
+      fn();
+      continue;
+    }
+    if (c.year === null && RX_YEAR.test(tok) && isPlausibleYear(Number(tok), c.currentYear) && kept.every((k) => foldToken(k).length === 0)) {
+      c.year = Number(tok);
+      continue;
+    }
+    kept.push(raw);
+  }
+  return trimSeparators(kept.join(' '));
+}
+
+/** True when `s` holds nothing but tags, years, "Completa" and separators. */
+function isOnlyTags(s: string): boolean {
+  for (const raw of s.split(' ')) {
+    const tok = foldToken(raw);
+    if (tok.length === 0 || RX_YEAR.test(tok) || tok === 'audio') continue;
+    if (qualityFromToken(tok)) continue;
+    if (TAGS.has(tok)) continue;
+    return false;
+  }
+  return true;
+}
