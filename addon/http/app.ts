@@ -21,6 +21,12 @@ export interface HttpDeps {
 export function createHttpApp(deps: HttpDeps): Koa {
   const app = new Koa();
   app.proxy = true;
+  // Koa reports stream errors here; a client closing an SSE stream or a download is not one.
+  app.on('error', (err: { code?: string; status?: number }) => {
+    if (err.code === 'ERR_STREAM_PREMATURE_CLOSE' || err.code === 'ECONNRESET' || err.code === 'EPIPE') return;
+    if (typeof err.status === 'number' && err.status < 500) return;
+    deps.logger.error({ err }, 'http server error');
+  });
   app.use(async (ctx, next) => {
     const start = Date.now();
     await next();

@@ -476,47 +476,30 @@ export function parseTitle(title: string, opts: TitleParseOptions): TitleParse {
   let tail = '';
   if (opts.episodes) {
     const f = fold(s);
-    let m: RegExpExecArray | null;
-    if ((m = RX_SE.exec(f)) || (m = RX_TE.exec(f))) {
-      marker = 'strong';
-      season = Number(m[1]);
-      episode = Number(m[2]);
-      if (m[3] !== undefined && Number(m[3]) > episode) episodeEnd = Number(m[3]);
-    } else if ((m = RX_TEMP_EP.exec(f))) {
-      marker = 'strong';
-      season = Number(m[1] ?? m[2]);
-      episode = Number(m[3]);
-    } else if ((m = RX_SEASON_ONLY.exec(f)) && isOnlyTags(s.slice(m.index + m[0].length))) {
-      marker = 'season';
-      season = Number(m[1] ?? m[2] ?? m[3]);
-    } else if (opts.allowNxN && (m = RX_NXN.exec(f)) && trimSeparators(s.slice(0, m.index)).length > 0) {
-      marker = 'nxn';
-      season = Number(m[1]);
-      episode = Number(m[2]);
-    } else if ((m = RX_EP_ONLY.exec(f))) {
-      marker = m[1]!.startsWith('cap') ? 'cap' : 'ep';
-      episode = Number(m[2]);
-    }
-    if (m && marker) {
-      core = s.slice(0, m.index);
-      tail = s.slice(m.index + m[0].length);
+    const m = findEpisodeMarker(s, f, opts.allowNxN);
+    if (m) {
+      marker = m.kind;
+      season = m.season;
+      episode = m.episode;
+      episodeEnd = m.episodeEnd;
+      core = s.slice(0, m.start);
+      tail = s.slice(m.end);
     }
   }
 
-  core = stripCoreTags(core, c, true);
+  core = stripCoreTags(core, c);
   let episodeTitle: string | null = null;
   if (tail) {
     const rest = stripTailTags(tail, c);
     episodeTitle = rest.length > 0 ? rest : null;
   }
-  if (core.length === 0 && episodeTitle && marker === null) {
-    core = episodeTitle;
-    episodeTitle = null;
-  }
   let language: Language | null = null;
-  if (c.languages.has('dual') || (c.languages.has('dubbed') && c.languages.has('subtitled'))) language = 'dual';
-  else if (c.languages.has('dubbed')) language = 'dubbed';
-  else if (c.languages.has('subtitled')) language = 'subtitled';
+  const langs = c.languages;
+  if (langs.size > 0) {
+    if (langs.has('dual') || (langs.has('dubbed') && langs.has('subtitled'))) language = 'dual';
+    else if (langs.has('dubbed')) language = 'dubbed';
+    else language = 'subtitled';
+  }
   return {
     core,
     episodeTitle,
@@ -532,52 +515,119 @@ export function parseTitle(title: string, opts: TitleParseOptions): TitleParse {
   };
 }
 
+interface MarkerMatch {
+  kind: NonNullable<TitleParse['marker']>;
+  start: number;
+  end: number;
+  season: number | null;
+  episode: number | null;
+  episodeEnd: number | null;
+}
+
+/**
+ * Find the episode marker in `f` (the folded copy of `s`, same length). Cheap substring checks
+ * decide which patterns can match at all, so most movie titles never run a regex.
+ */
+function findEpisodeMarker(s: string, f: string, allowNxN: boolean): MarkerMatch | null {
+  if (!hasDigit(f)) return null;
+  const sDigit = letterBeforeDigit(f, 0x73 /* s */);
+  let m: RegExpExecArray | null = null;
+  if ((sDigit && (m = RX_SE.exec(f))) || (letterBeforeDigit(f, 0x74 /* t */) && (m = RX_TE.exec(f)))) {
+    const episode = Number(m[2]);
+    const end3 = m[3] === undefined ? null : Number(m[3]);
+    return { kind: 'strong', start: m.index, end: m.index + m[0].length, season: Number(m[1]), episode, episodeEnd: end3 !== null && end3 > episode ? end3 : null };
+  }
+  const seasonWord = f.includes('temp') || f.includes('season') || f.includes('saison') || f.includes('staffel');
+  if (seasonWord && (m = RX_TEMP_EP.exec(f))) {
+    return { kind: 'strong', start: m.index, end: m.index + m[0].length, season: Number(m[1] ?? m[2]), episode: Number(m[3]), episodeEnd: null };
+  }
+  if ((sDigit || seasonWord) && (m = RX_SEASON_ONLY.exec(f)) && isOnlyTags(s.slice(m.index + m[0].length))) {
+    return { kind: 'season', start: m.index, end: m.index + m[0].length, season: Number(m[1] ?? m[2] ?? m[3]), episode: null, episodeEnd: null };
+  }
+  if (allowNxN && f.includes('x') && (m = RX_NXN.exec(f)) && trimSeparators(s.slice(0, m.index)).length > 0) {
+    return { kind: 'nxn', start: m.index, end: m.index + m[0].length, season: Number(m[1]), episode: Number(m[2]), episodeEnd: null };
+  }
+  if ((f.includes('ep') || f.includes('cap')) && (m = RX_EP_ONLY.exec(f))) {
+    return { kind: m[1]!.startsWith('cap') ? 'cap' : 'ep', start: m.index, end: m.index + m[0].length, season: null, episode: Number(m[2]), episodeEnd: null };
+  }
+  return null;
+}
+
+function hasDigit(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) return true;
+  }
+  return false;
+}
+
+/** Whether letter `ch` (lower case) occurs right before a digit somewhere in `f`. */
+function letterBeforeDigit(f: string, ch: number): boolean {
+  const letter = String.fromCharCode(ch);
+  let i = f.indexOf(letter);
+  while (i !== -1) {
+    const c = f.charCodeAt(i + 1);
+    if (c >= 0x30 && c <= 0x39) return true;
+    i = f.indexOf(letter, i + 1);
+  }
+  return false;
+}
+
+const RX_UNDERSCORE = /_/g;
+const RX_DOT = /\./g;
+const RX_DASHES = /[\u2013\u2014]/g;
+
 function preclean(title: string): string {
   let s = title;
-  if (s.indexOf('_') !== -1) s = s.replace(/_/g, ' ');
+  if (s.indexOf('_') !== -1) s = s.replace(RX_UNDERSCORE, ' ');
   // Release-style names: "The.Boys.S04E08.1080p" (but not "S.W.A.T.").
-  if (s.indexOf(' ') === -1 && s.indexOf('.') !== s.lastIndexOf('.') && /[^.]{3}\./.test(s)) s = s.replace(/\./g, ' ');
-  s = s.replace(/[\u2013\u2014]/g, '-').replace(/\uFF5C/g, '|');
+  if (s.indexOf(' ') === -1 && s.indexOf('.') !== s.lastIndexOf('.') && /[^.]{3}\./.test(s)) s = s.replace(RX_DOT, ' ');
+  if (s.indexOf('\u2013') !== -1 || s.indexOf('\u2014') !== -1) s = s.replace(RX_DASHES, '-');
+  if (s.indexOf('\uFF5C') !== -1) s = s.replace(/\uFF5C/g, '|');
   return collapseSpaces(s);
 }
+
+const RX_BRACKET_PARTS = /[\s,/+|]+/;
 
 /** Remove bracket groups made only of tags and years; keep others ("(Versão Estendida)"). */
 function stripBrackets(s: string, c: Collected): string {
   if (s.indexOf('(') === -1 && s.indexOf('[') === -1 && s.indexOf('{') === -1) return s;
   let changed = false;
   const out = s.replace(RX_BRACKET, (whole, inner: string) => {
-    const parts = inner.split(/[\s,/+|]+/).filter((p) => p.length > 0);
-    if (parts.length === 0) {
+    // Fast path: "(2019)".
+    if (inner.length === 4 && RX_YEAR.test(inner)) {
+      const y = Number(inner);
+      if (!isPlausibleYear(y, c.currentYear)) return whole;
+      if (c.year === null) c.year = y;
       changed = true;
       return ' ';
     }
-    // Recognise everything first; only then commit (a mixed group stays in the title).
-    const pending: Array<() => void> = [];
-    let year: number | null = null;
+    const parts = inner.split(RX_BRACKET_PARTS);
+    // Recognise everything first; only then record (a mixed group stays in the title).
+    for (let i = 0; i < parts.length; i++) {
+      const tok = foldToken(parts[i]!);
+      if (tok.length === 0 || (RX_YEAR.test(tok) && isPlausibleYear(Number(tok), c.currentYear))) continue;
+      if (isTag(tok, true)) continue;
+      if ((tok === 'audio' && i > 0 && foldToken(parts[i - 1]!) === 'dual') || (tok === 'full' && foldToken(parts[i + 1] ?? '') === 'hd')) continue;
+      return whole;
+    }
     for (let i = 0; i < parts.length; i++) {
       const raw = parts[i]!;
       const tok = foldToken(raw);
+      if (tok.length === 0) continue;
       if (RX_YEAR.test(tok) && isPlausibleYear(Number(tok), c.currentYear)) {
-        year = Number(tok);
+        if (c.year === null) c.year = Number(tok);
         continue;
       }
       const next = parts[i + 1];
-      if (tok === 'dual' && next && foldToken(next) === 'audio') {
-        pending.push(() => addLanguage(c, 'dual', `${raw} ${next}`));
+      if (tok === 'dual' && next !== undefined && foldToken(next) === 'audio') {
+        addLanguage(c, 'dual', `${raw} ${next}`);
         i++;
-        continue;
-      }
-      if (tok === 'full' && next && foldToken(next) === 'hd') {
-        pending.push(() => addQuality(c, '1080p', false, `${raw} ${next}`));
+      } else if (tok === 'full' && next !== undefined && foldToken(next) === 'hd') {
+        addQuality(c, '1080p', false, `${raw} ${next}`);
         i++;
-        continue;
-      }
-      const fn = tagAction(tok, raw, c, true);
-      if (!fn) return whole;
-      pending.push(fn);
+      } else recordTag(tok, raw, c);
     }
-    for (const fn of pending) fn();
-    if (year !== null && c.year === null) c.year = year;
     changed = true;
     return ' ';
   });
@@ -592,9 +642,10 @@ function stripPrefixes(s: string, c: Collected): string {
     const tok = raw.toLowerCase();
     // Codes must be written in capitals ("IT: A Coisa" is a title, "BR: Globo" a prefix).
     const isCaps = raw === raw.toUpperCase();
+    if (!isCaps) break;
     const q = qualityFromToken(tok);
-    if (isCaps && PREFIX_CODES.has(tok)) c.tags.push(raw);
-    else if (isCaps && q) addQuality(c, q.quality, q.explicit, raw);
+    if (PREFIX_CODES.has(tok)) c.tags.push(raw);
+    else if (q) addQuality(c, q.quality, q.explicit, raw);
     else break;
     const rest = s.slice(m[0].length);
     if (rest.trim().length === 0) break;
@@ -603,16 +654,23 @@ function stripPrefixes(s: string, c: Collected): string {
   return s;
 }
 
-/** The action recording a tag, or null when `tok` is not one. */
-function tagAction(tok: string, raw: string, c: Collected, inBrackets: boolean): (() => void) | null {
-  const q = qualityFromToken(tok);
-  if (q) return () => addQuality(c, q.quality, q.explicit, raw);
+/** Whether a folded token is a tag (bracket-only tags count only inside brackets). */
+function isTag(tok: string, inBrackets: boolean): boolean {
   const def = TAGS.get(tok);
-  if (!def || (def.bracketOnly && !inBrackets)) return null;
-  return () => {
+  if (def) return inBrackets || !def.bracketOnly;
+  return qualityFromToken(tok) !== null;
+}
+
+/** Record a token `isTag` accepted. */
+function recordTag(tok: string, raw: string, c: Collected): void {
+  const def = TAGS.get(tok);
+  if (def) {
     if (def.language) addLanguage(c, def.language, raw);
     else c.tags.push(raw);
-  };
+    return;
+  }
+  const q = qualityFromToken(tok);
+  if (q) addQuality(c, q.quality, q.explicit, raw);
 }
 
 function addQuality(c: Collected, q: Quality, explicit: boolean, raw: string): void {
@@ -650,91 +708,111 @@ function isPlausibleYear(y: number, currentYear: number): boolean {
   return y >= 1900 && y <= currentYear + 1;
 }
 
+function hasWordBefore(s: string, end: number): boolean {
+  for (let i = 0; i < end; i++) if (isWordCode(s.charCodeAt(i))) return true;
+  return false;
+}
+
+/** The token ending at `end` (exclusive; no trailing space): [start, end). */
+function tokenStart(s: string, end: number): number {
+  return s.lastIndexOf(' ', end - 1) + 1;
+}
+
 /**
- * Strip trailing tags, a trailing year and separators from a title body; then leading tags
- * that cannot be words ("1080p", "4K", "Dublado").
+ * Strip trailing tags, one trailing year and separators from a title body (walking back token
+ * by token, without splitting the whole string); then leading tags that cannot be words
+ * ("1080p", "4K", "Dublado").
  */
-function stripCoreTags(core: string, c: Collected, allowYear: boolean): string {
-  const tokens = core.split(' ').filter((t) => t.length > 0);
-  while (tokens.length > 0) {
-    const raw = tokens[tokens.length - 1]!;
+function stripCoreTags(core: string, c: Collected): string {
+  let end = core.length;
+  for (;;) {
+    while (end > 0 && core.charCodeAt(end - 1) === 0x20) end--;
+    if (end === 0) break;
+    const start = tokenStart(core, end);
+    const raw = core.slice(start, end);
     const tok = foldToken(raw);
     if (tok.length === 0) {
-      tokens.pop();
+      end = start;
       continue;
     }
-    const prev = tokens.length > 1 ? foldToken(tokens[tokens.length - 2]!) : '';
-    if (tok === 'audio' && prev === 'dual') {
-      addLanguage(c, 'dual', `${tokens[tokens.length - 2]} ${raw}`);
-      tokens.length -= 2;
+    if ((tok === 'audio' || tok === 'hd') && start > 1) {
+      const pEnd = start - 1;
+      const pStart = tokenStart(core, pEnd);
+      const prev = foldToken(core.slice(pStart, pEnd));
+      if (tok === 'audio' && prev === 'dual') {
+        addLanguage(c, 'dual', core.slice(pStart, end));
+        end = pStart;
+        continue;
+      }
+      if (tok === 'hd' && prev === 'full') {
+        addQuality(c, '1080p', false, core.slice(pStart, end));
+        end = pStart;
+        continue;
+      }
+    }
+    if (isTag(tok, false)) {
+      recordTag(tok, raw, c);
+      end = start;
       continue;
     }
-    if (tok === 'hd' && prev === 'full') {
-      addQuality(c, '1080p', false, `${tokens[tokens.length - 2]} ${raw}`);
-      tokens.length -= 2;
-      continue;
-    }
-    const fn = tagAction(tok, raw, c, false);
-    if (fn) {
-      fn();
-      tokens.pop();
-      continue;
-    }
-    if (
-      allowYear &&
-      c.year === null &&
-      RX_YEAR.test(tok) &&
-      isPlausibleYear(Number(tok), c.currentYear) &&
-      tokens.slice(0, -1).some((t) => foldToken(t).length > 0)
-    ) {
+    if (c.year === null && tok.length === 4 && RX_YEAR.test(tok) && isPlausibleYear(Number(tok), c.currentYear) && hasWordBefore(core, start)) {
       c.year = Number(tok);
-      tokens.pop();
+      end = start;
       continue;
     }
     break;
   }
-  while (tokens.length > 1) {
-    const raw = tokens[0]!;
+  let begin = 0;
+  for (;;) {
+    while (begin < end && core.charCodeAt(begin) === 0x20) begin++;
+    const sp = core.indexOf(' ', begin);
+    if (sp === -1 || sp >= end) break; // keep the last word
+    const raw = core.slice(begin, sp);
     const tok = foldToken(raw);
-    const q = qualityFromToken(tok);
     const def = TAGS.get(tok);
-    const strongWord = (q && (q.explicit || tok === '4k' || tok === 'uhd' || tok === 'fhd')) || (def && def.kind === 'language' && !def.bracketOnly);
+    let strongWord = def !== undefined && def.kind === 'language' && !def.bracketOnly;
+    if (!strongWord) {
+      const q = qualityFromToken(tok);
+      strongWord = q !== null && (q.explicit || tok === '4k' || tok === 'uhd' || tok === 'fhd');
+    }
     if (!strongWord) break;
-    (tagAction(tok, raw, c, false) ?? (() => {}))();
-    tokens.shift();
+    recordTag(tok, raw, c);
+    begin = sp + 1;
   }
-  return trimSeparators(tokens.join(' '));
+  return trimSeparators(begin === 0 && end === core.length ? core : core.slice(begin, end));
 }
 
 /** After an episode marker: tags anywhere, a year, and what remains is the episode title. */
 function stripTailTags(tail: string, c: Collected): string {
   const kept: string[] = [];
-  const tokens = tail.split(' ').filter((t) => t.length > 0);
+  let words = 0;
+  const tokens = tail.split(' ');
   for (let i = 0; i < tokens.length; i++) {
     const raw = tokens[i]!;
+    if (raw.length === 0) continue;
     const tok = foldToken(raw);
     if (tok.length === 0) {
       kept.push(raw);
       continue;
     }
     const next = tokens[i + 1];
-    if (tok === 'dual' && next && foldToken(next) === 'audio') {
+    if (tok === 'dual' && next !== undefined && foldToken(next) === 'audio') {
       addLanguage(c, 'dual', `${raw} ${next}`);
       i++;
       continue;
     }
-    const fn = tagAction(tok, raw, c, false);
-    if (fn) {
-      fn();
+    if (isTag(tok, false)) {
+      recordTag(tok, raw, c);
       continue;
     }
-    if (c.year === null && RX_YEAR.test(tok) && isPlausibleYear(Number(tok), c.currentYear) && kept.every((k) => foldToken(k).length === 0)) {
+    if (c.year === null && words === 0 && RX_YEAR.test(tok) && isPlausibleYear(Number(tok), c.currentYear)) {
       c.year = Number(tok);
       continue;
     }
+    words++;
     kept.push(raw);
   }
-  return trimSeparators(kept.join(' '));
+  return words === 0 ? '' : trimSeparators(kept.join(' '));
 }
 
 /** True when `s` holds nothing but tags, years, "Completa" and separators. */

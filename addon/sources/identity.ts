@@ -48,22 +48,25 @@ const TAG_WORDS = new Set([
 /** Bracketed tags and channel prefixes that must go before punctuation is dropped. */
 const RX_BRACKET_TAG = /[[(](?:l|leg|dub|dublado|legendado|dual(?: [aá]udio)?|nacional|4k|uhd|fhd|hd|sd|\d{3,4}p|br|pt|pt-br)[\])]/gi;
 const RX_PREFIX = /^\|? ?[A-Z]{2,3} ?(?:\||:)\s*/;
-const RX_DUAL_AUDIO = /\bdual[\s-]+audio\b/g;
 
 /** The normalised title used inside keys. */
 export function keyTitle(title: string): string {
-  let s = title.replace(RX_BRACKET_TAG, ' ').replace(RX_PREFIX, '');
+  let s = title;
+  if (s.indexOf('[') !== -1 || s.indexOf('(') !== -1) s = s.replace(RX_BRACKET_TAG, ' ');
+  if (s.indexOf('|') !== -1 || s.indexOf(':') !== -1) s = s.replace(RX_PREFIX, '');
   s = fold(s);
-  s = s.replace(RX_DUAL_AUDIO, ' ');
-  s = s.replace(/&/g, ' e ');
+  if (s.indexOf('&') !== -1) s = s.replace(/&/g, ' e ');
   // Apostrophes and acronym dots join ("Grey's" -> greys, "S.W.A.T." -> swat); other punctuation splits.
-  s = s.replace(/['’`´]/g, '').replace(/(?<=\b[a-z])\.(?=[a-z]\b)/g, '');
-  s = s.replace(/[^a-z0-9]+/g, ' ');
-  const words = s.split(' ');
+  if (s.indexOf("'") !== -1 || s.indexOf('\u2019') !== -1 || s.indexOf('`') !== -1 || s.indexOf('\u00b4') !== -1) {
+    s = s.replace(/['\u2019`\u00b4]/g, '');
+  }
+  if (s.indexOf('.') !== -1) s = s.replace(/(?<=\b[a-z])\.(?=[a-z]\b)/g, '');
+  const words = s.split(/[^a-z0-9]+/);
   const out: string[] = [];
-  for (const w of words) {
-    if (w.length === 0) continue;
-    if (TAG_WORDS.has(w)) continue;
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (w.length === 0 || TAG_WORDS.has(w)) continue;
+    if (w === 'audio' && words[i - 1] === 'dual') continue;
     if (out.length > 0 && STOP_WORDS.has(w)) continue;
     out.push(w);
   }

@@ -34,14 +34,18 @@ function buildFoldTable(): Uint16Array {
   return table;
 }
 
-// eslint-disable-next-line no-control-regex
-const ASCII_ONLY = /^[\x00-\x7f]*$/;
-
 /** Lower-case and strip diacritics, keeping the length (one code unit in, one out). */
 export function fold(s: string): string {
-  if (ASCII_ONLY.test(s)) return s.toLowerCase();
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
+  let i = 0;
+  let upper = false;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) break;
+    if (c >= 0x41 && c <= 0x5a) upper = true;
+  }
+  if (i === s.length) return upper ? s.toLowerCase() : s;
+  let out = s.slice(0, i).toLowerCase();
+  for (; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x250) out += String.fromCharCode(FOLD_TABLE[c]!);
     else if (c >= 0x1e00 && c <= 0x1eff) {

@@ -99,7 +99,7 @@ export class LocalDestination implements Destination {
       const stages: NodeJS.ReadWriteStream[] = [];
       if (this.bytesPerSecond > 0) stages.push(throttleStream(this.bytesPerSecond, signal));
       stages.push(progressStream(start, options.onProgress));
-      await pipeline(createReadStream(localFile, { start, highWaterMark: CHUNK }), ...stages, out, signal ? { signal } : {});
+      await pipeline([createReadStream(localFile, { start, highWaterMark: CHUNK }), ...stages, out], signal ? { signal } : {});
       await fh.datasync();
     } catch (err) {
       if (signal?.aborted) throw abortError(signal);

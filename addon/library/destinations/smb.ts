@@ -95,13 +95,11 @@ export class SmbDestination implements Destination {
       const space = parseDu(out.stdout);
       if (options.write !== false) {
         const probe = `.m3u-probe-${process.pid}-${Date.now()}`;
-        const tmp = path.join(os.tmpdir(), `m3u-probe-${process.pid}-${Date.now()}`);
-        await fsp.writeFile(tmp, 'probe');
-        try {
+        await this.withPrivateDir(async (dir) => {
+          const tmp = path.join(dir, 'probe');
+          await fsp.writeFile(tmp, 'probe');
           await this.upload(tmp, probe, signal ? { signal } : {});
-        } finally {
-          await fsp.rm(tmp, { force: true });
-        }
+        });
         await this.remove(probe, signal);
       }
       return { ok: true, status: 'online', latencyMs, freeBytes: space?.free ?? null, totalBytes: space?.total ?? null };
@@ -157,9 +155,7 @@ export class SmbDestination implements Destination {
       if (this.bytesPerSecond > 0) stages.push(throttleStream(this.bytesPerSecond, options.signal));
       stages.push(progressStream(0, options.onProgress));
       await pipeline(
-        createReadStream(localFile, { highWaterMark: 1024 * 1024 }),
-        ...stages,
-        fh.createWriteStream({ autoClose: false, highWaterMark: 1024 * 1024 }),
+        [createReadStream(localFile, { highWaterMark: 1024 * 1024 }), ...stages, fh.createWriteStream({ autoClose: false, highWaterMark: 1024 * 1024 })],
         options.signal ? { signal: options.signal } : {},
       );
     } finally {
@@ -271,11 +267,6 @@ export class SmbDestination implements Destination {
     if (res.signal) return destinationError('destination_unreachable', `smbclient was stopped (${res.signal}) while talking to ${this.where()}`);
     if (res.code !== 0) {
       return destinationError('destination_protocol_error', `smbclient failed (exit ${res.code}) on ${this.where()}: ${tail(res)}`);
-    }
-    // stdin mode hides failures from the exit status; these are the messages without a status
-    const plain = /(does not exist|Error writing|Error opening|Error reading|failed)/i.exec(text);
-    if (plain && !/putting file/.test(text)) {
-      return destinationError('destination_protocol_error', `smbclient on ${this.where()}: ${tail(res)}`);
     }
     return undefined;
   }

@@ -102,6 +102,11 @@ export interface UploadOptions {
    * truncating what is there.
    */
   resumeFrom?: number;
+  /**
+   * Only for atomicUpload destinations (rsync): leave an existing file at relPath alone
+   * instead of replacing it (the caller then sees the size mismatch).
+   */
+  noReplace?: boolean;
 }
 
 export interface RemoteStat {
@@ -151,6 +156,11 @@ export interface Destination {
    * filesystem, no hard links), so the caller copies instead.
    */
   linkFrom?(localFile: string, relPath: string): Promise<boolean>;
+  /**
+   * Only for atomicUpload destinations: delete what an interrupted upload to relPath left aside
+   * for resuming (rsync's partial dir). Best effort.
+   */
+  discardPartial?(relPath: string, signal?: AbortSignal): Promise<void>;
   /** Drop connections and temp files. The destination may be used again afterwards (it reconnects). */
   close(): Promise<void>;
 }

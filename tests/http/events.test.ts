@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ensureFixtures, type Fixtures } from '../fixtures/media.js';
+import { startHlsOrigin, type HlsOrigin } from '../fakes/hls-origin.js';
+import { makeTestApp, type TestApp } from '../helpers/app.js';
+
+let fx: Fixtures;
+let origin: HlsOrigin;
+let app: TestApp;
+let server: Server;
+
+beforeAll(async () => {
+  fx = await ensureFixtures();
+  origin = await startHlsOrigin({ perConnectionBytesPerSec: 25_000 });
+  app = await makeTestApp({ SEGMENT_CONCURRENCY: '2', API_KEY: 'k' });
+  server = await app.listen(0, '127.0.0.1');
+});
+afterAll(async () => {
+  await app?.dispose();
+  await origin?.close();
+});
+
+interface SseEvent {
+  event: string;
+  data: Record<string, unknown>;
+  at: number;
+}
+
+describe('GET /api/events', () => {
+  it('streams added, progress (at most ~2/s per job) and status events', async () => {
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const controller = new AbortController();
+    const res = await fetch(`${base}/api/events?token=k`, { signal: controller.signal });
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const events: SseEvent[] = [];
+    const reader = (async () => {
+      const decoder = new TextDecoder();
+      let buffer = '';
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event = /^event: (.+)$/m.exec(block)?.[1];
+          const data = /^data: (.+)$/m.exec(block)?.[1];
+          if (event && data) events.push({ event, data: JSON.parse(data), at: Date.now() });
+        }
+      }
+    })().catch(() => undefined);
+
+    const post = await fetch(`${base}/api/downloads`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer k' },
+      body: JSON.stringify({ url: origin.url(fx.scenarios.plain.playlist), title: 'sse' }),
+    });
+    const { id } = (await post.json()) as { id: string };
+    const deadline = Date.now() + 30_000;
+    while (!events.some((e) => e.event === 'job.status' && e.data.status === 'completed') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    controller.abort();
+    await reader;
+
+    expect(events[0]).toMatchObject({ event: 'job.added', data: { id, title: 'sse' } });
+    const statuses = events.filter((e) => e.event === 'job.status').map((e) => e.data.status);
+    expect(statuses).toEqual(['downloading', 'merging', 'completed']);
+    const progress = events.filter((e) => e.event === 'job.progress');
+    expect(progress.length).toBeGreaterThan(1);
+    expect(progress.every((e) => e.data.id === id)).toBe(true);
+    // Throttled: no two progress events of one job closer than ~0.5 s (some slack for timers).
+    for (let i = 1; i < progress.length; i++) expect(progress[i]!.at - progress[i - 1]!.at).toBeGreaterThan(350);
+    const last = progress.filter((e) => e.data.status === 'downloading').at(-1)!;
+    expect(last.data.segments_total).toBe(fx.scenarios.plain.segmentCount);
+  });
+
+  it('needs the key when one is configured', async () => {
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const res = await fetch(`${base}/api/events`);
+    expect(res.status).toBe(401);
+  });
+});
