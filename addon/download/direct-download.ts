@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../errors.js';
@@ -130,6 +131,7 @@ async function downloadChunks(ctx: DownloadContext, state: DirectState & { size:
     for (let c = 0; c < chunkCount; c++) if (!done.has(c)) pending.push(c);
     const stop = new AbortController();
     const signal = AbortSignal.any([ctx.signal, stop.signal]);
+    setMaxListeners(Math.max(50, ctx.concurrency * 4), signal);
     let failure: unknown = null;
     let cursor = 0;
     const worker = async (): Promise<void> => {

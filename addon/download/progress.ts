@@ -1,10 +1,12 @@
 /**
  * Speed over a sliding window: an instantaneous rate jumps around with segment boundaries,
- * a whole-job average hides stalls.
+ * a whole-job average hides stalls. Bytes are counted into 250 ms buckets so a job receiving
+ * thousands of chunks a second keeps a handful of samples.
  */
 export class SpeedMeter {
-  private readonly samples: Array<{ t: number; bytes: number }> = [];
-  private total = 0;
+  private readonly buckets: Array<{ t: number; bytes: number }> = [];
+  private static readonly BUCKET_MS = 250;
+  private startedAt: number | null = null;
 
   constructor(
     private readonly now: () => number,
@@ -12,20 +14,27 @@ export class SpeedMeter {
   ) {}
 
   add(bytes: number): void {
-    this.total += bytes;
     const t = this.now();
-    this.samples.push({ t, bytes: this.total });
-    while (this.samples.length > 2 && this.samples[0]!.t < t - this.windowMs) this.samples.shift();
+    this.startedAt ??= t;
+    const slot = t - (t % SpeedMeter.BUCKET_MS);
+    const last = this.buckets.at(-1);
+    if (last && last.t === slot) last.bytes += bytes;
+    else this.buckets.push({ t: slot, bytes });
+    this.trim(t);
   }
 
   /** Bytes per second over the window. */
   rate(): number {
     const t = this.now();
-    while (this.samples.length > 1 && this.samples[0]!.t < t - this.windowMs) this.samples.shift();
-    const first = this.samples[0];
-    if (!first) return 0;
-    const elapsed = Math.max(t - first.t, 1000);
-    return Math.round(((this.total - first.bytes) * 1000) / elapsed);
+    this.trim(t);
+    if (this.startedAt === null || this.buckets.length === 0) return 0;
+    const sum = this.buckets.reduce((n, b) => n + b.bytes, 0);
+    const elapsed = Math.max(Math.min(this.windowMs, t - this.startedAt), 1000);
+    return Math.round((sum * 1000) / elapsed);
+  }
+
+  private trim(t: number): void {
+    while (this.buckets.length > 0 && this.buckets[0]!.t <= t - this.windowMs) this.buckets.shift();
   }
 }
 

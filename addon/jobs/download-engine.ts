@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, open, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -77,6 +78,8 @@ export class DownloadEngine {
   async run(job: Job, signal: AbortSignal, hooks: RunHooks, extraLimits: ConnectionLimits | null = null): Promise<RunResult> {
     const workDir = workDirOf(this.deps.tmpDir, job.id);
     await mkdir(workDir, { recursive: true });
+    // Every parallel request listens on the job's signal; that many listeners is by design.
+    setMaxListeners(Math.max(50, this.deps.segmentConcurrency * 4), signal);
     const logger = this.deps.logger.child({ jobId: job.id });
     const ctx: DownloadContext = {
       http: this.deps.http,

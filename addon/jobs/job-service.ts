@@ -22,6 +22,7 @@ export class StopRequest extends Error {
 
 const PRIORITY_RANK: Record<Priority, number> = { high: 0, medium: 1, low: 2 };
 const PROGRESS_INTERVAL_MS = 500;
+const UPDATE_INTERVAL_MS = 100;
 const SHUTDOWN_GRACE_MS = 8000;
 
 export interface JobServiceOptions {
@@ -272,6 +273,7 @@ export class JobService {
     try {
       const result = await this.deps.engine.run(job, entry.controller.signal, this.hooks(job, entry));
       job.file_path = result.filePath;
+      job.segments_done = job.segments_total;
       job.bytes_total = job.kind === 'direct' ? result.size : job.bytes_total;
       job.progress = 100;
       job.speed = 0;
@@ -327,7 +329,12 @@ export class JobService {
   private hooks(job: Job, entry: Active): RunHooks {
     let network = 0;
     let resumed = 0;
-    const update = (): void => {
+    let lastUpdate = 0;
+    // Chunks arrive thousands of times a second; the job's figures need ~10 updates a second.
+    const update = (force = false): void => {
+      const now = this.deps.clock.now();
+      if (!force && now - lastUpdate < UPDATE_INTERVAL_MS) return;
+      lastUpdate = now;
       job.bytes_done = resumed + network;
       if (job.status === 'downloading') {
         const fraction =
@@ -338,7 +345,7 @@ export class JobService {
               : 0;
         job.progress = Math.min(99.9, Math.round(fraction * 1000) / 10);
       }
-      job.updated_at = this.nowIso();
+      job.updated_at = new Date(now).toISOString();
       this.deps.store.changed();
       this.emitProgress(job, entry);
     };
@@ -351,7 +358,7 @@ export class JobService {
       },
       resumed: (bytes) => {
         resumed = bytes;
-        update();
+        update(true);
       },
       totals: ({ segmentsTotal, bytesTotal }) => {
         job.segments_total = segmentsTotal;

@@ -4,7 +4,13 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The project root, whether this runs from tests/ (vitest) or dist/tests/ (the benchmark). */
+function projectRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
+  return dir;
+}
+const root = projectRoot();
 export const BUILT_MAIN = path.join(root, 'dist/addon/main.js');
 
 export async function freePort(): Promise<number> {

@@ -1,0 +1,181 @@
+/**
+ * `npm run bench`: this engine against the tools people use today, on the same loopback
+ * origin in the same run. Every figure is printed with the machine, the inputs and a ratio.
+ *   1. Throttled origin (about 2 MB/s per connection, 100 ms before every first byte, >= 60 MB
+ *      in >= 100 segments): wall time from submit to finished file for this engine,
+ *      `ffmpeg -i URL -c copy`, and `yt-dlp -N 10`; the theoretical floor for N connections.
+ *   2. Unthrottled 1 GB stream: peak RSS of the server process tree while it downloads.
+ * Only 127.0.0.1 is contacted.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { buildLargeHls, type LargeHls } from '../tests/fixtures/media.js';
+import { startHlsOrigin } from '../tests/fakes/hls-origin.js';
+import { ffmpeg as runFfmpeg, runTool } from '../tests/helpers/media-check.js';
+import { startServer } from '../tests/helpers/server-process.js';
+import { rssSampler } from './proc-tree.js';
+
+const N = 10;
+const RATE = 2_000_000;
+const FIRST_BYTE_MS = 100;
+const MB = 1_000_000;
+
+interface Measured {
+  seconds: number;
+  peakRss: number;
+}
+
+const fmtS = (s: number): string => `${s.toFixed(2)} s`;
+const fmtMB = (b: number): string => `${(b / MB).toFixed(1)} MB`;
+
+async function timeCommand(cmd: string, args: string[], cwd: string): Promise<Measured> {
+  const started = performance.now();
+  const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const sampler = rssSampler(child.pid!);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const peakRss = sampler.stop();
+  if (code !== 0) throw new Error(`${cmd} exited ${code}: ${stderr}`);
+  return { seconds: (performance.now() - started) / 1000, peakRss };
+}
+
+async function timeEngine(url: string, work: string, env: Record<string, string> = {}): Promise<Measured & { file: string }> {
+  const server = await startServer({
+    DATA_DIR: path.join(work, 'data'),
+    MEDIA_DIR: path.join(work, 'media'),
+    LOG_LEVEL: 'warn',
+    SEGMENT_CONCURRENCY: String(N),
+    ...env,
+  });
+  const sampler = rssSampler(server.child.pid!, 25);
+  try {
+    const started = performance.now();
+    const res = await fetch(`${server.baseUrl}/api/downloads`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ url, title: 'bench' }),
+    });
+    const { id } = (await res.json()) as { id: string };
+    for (;;) {
+      const job = (await (await fetch(`${server.baseUrl}/api/downloads/${id}`)).json()) as { status: string; file_path: string; error: unknown };
+      if (job.status === 'completed') {
+        return { seconds: (performance.now() - started) / 1000, peakRss: sampler.stop(), file: path.join(work, 'media', job.file_path) };
+      }
+      if (job.status === 'failed') throw new Error(`engine failed: ${JSON.stringify(job.error)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  } finally {
+    sampler.stop();
+    server.child.kill('SIGTERM');
+    await server.exited;
+  }
+}
+
+async function version(cmd: string, args: string[]): Promise<string> {
+  try {
+    const r = await runTool(cmd, args, { check: false });
+    return (r.stdout || r.stderr).split('\n')[0]!.trim();
+  } catch {
+    return 'not installed';
+  }
+}
+
+/** A 1 GB HLS stream made cheaply: the large fixture's segments joined and looped by `-c copy`. */
+async function buildGigabyteHls(source: LargeHls, dir: string): Promise<{ dir: string; bytes: number; segments: number }> {
+  const marker = path.join(dir, 'done.json');
+  try {
+    const cached = JSON.parse(await (await import('node:fs/promises')).readFile(marker, 'utf8')) as { bytes: number; segments: number };
+    return { dir, ...cached };
+  } catch {
+    // build it
+  }
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const list = path.join(dir, 'src.ffconcat');
+  const segs = (await readdir(source.dir)).filter((f) => f.endsWith('.ts')).sort();
+  await writeFile(list, ['ffconcat version 1.0', ...segs.map((s) => `file '${path.join(source.dir, s)}'`)].join('\n'));
+  const loops = Math.ceil(1_050 * MB / source.totalBytes);
+  await runFfmpeg(['-v', 'error', '-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', path.join(dir, 'src.ts')], { timeoutMs: 300_000 });
+  await runFfmpeg(
+    ['-v', 'error', '-stream_loop', String(loops - 1), '-i', path.join(dir, 'src.ts'), '-c', 'copy', '-f', 'hls', '-hls_time', '4', '-hls_playlist_type', 'vod', '-hls_segment_filename', path.join(dir, 'seg%05d.ts'), path.join(dir, 'index.m3u8')],
+    { timeoutMs: 600_000 },
+  );
+  await rm(path.join(dir, 'src.ts'));
+  let bytes = 0;
+  let segments = 0;
+  for (const f of await readdir(dir)) {
+    if (!f.endsWith('.ts')) continue;
+    bytes += (await stat(path.join(dir, f))).size;
+    segments++;
+  }
+  await writeFile(marker, JSON.stringify({ bytes, segments }));
+  return { dir, bytes, segments };
+}
+
+async function main(): Promise<void> {
+  const cacheRoot = path.join(os.tmpdir(), 'm3udl-bench');
+  const work = await mkdtemp(path.join(os.tmpdir(), 'm3udl-bench-run-'));
+  const cpus = os.cpus();
+  console.log('# m3u-downloader benchmark');
+  console.log(`machine: ${cpus[0]?.model ?? 'unknown cpu'} x${cpus.length}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.type()} ${os.release()}, node ${process.version}`);
+  console.log(`peers: ${await version('ffmpeg', ['-version'])}; yt-dlp ${await version('yt-dlp', ['--version'])}`);
+
+  const large = await buildLargeHls(path.join(cacheRoot, 'throttled'), { seconds: 101, segmentSeconds: 1, bitrate: 4_800_000 });
+  const floor = large.totalBytes / (N * RATE) + Math.ceil(large.segmentCount / N) * (FIRST_BYTE_MS / 1000);
+  console.log(`\n## 1. throttled origin: ${fmtMB(large.totalBytes)} in ${large.segmentCount} segments, ${RATE / MB} MB/s per connection, ${FIRST_BYTE_MS} ms first byte`);
+  console.log(`floor for N=${N} connections: bytes/(N x rate) + ceil(segments/N) x delay = ${fmtS(floor)}`);
+
+  const origin = await startHlsOrigin({ root: large.dir, perConnectionBytesPerSec: RATE, firstByteDelayMs: FIRST_BYTE_MS });
+  const url = origin.url('index.m3u8');
+  try {
+    const engine = await timeEngine(url, path.join(work, 'engine'));
+    const engineSize = (await stat(engine.file)).size;
+    await mkdir(path.join(work, 'ytdlp'), { recursive: true });
+    let ytdlp: Measured | null = null;
+    try {
+      ytdlp = await timeCommand('yt-dlp', ['--ignore-config', '--no-cache-dir', '--no-progress', '-q', '-N', String(N), '-o', 'out.mp4', url], path.join(work, 'ytdlp'));
+    } catch (err) {
+      console.log(`yt-dlp: could not run (${(err as Error).message.split('\n')[0]})`);
+    }
+    await mkdir(path.join(work, 'ffmpeg'), { recursive: true });
+    const ff = await timeCommand('ffmpeg', ['-v', 'error', '-y', '-i', url, '-c', 'copy', 'out.mp4'], path.join(work, 'ffmpeg'));
+
+    const rows: Array<[string, Measured | null]> = [
+      ['this engine (N=10)', engine],
+      ['yt-dlp -N 10', ytdlp],
+      ['ffmpeg -i URL -c copy', ff],
+    ];
+    console.log('\n| tool | wall time | vs floor | vs this engine | peak RSS (process tree) |');
+    console.log('|---|---|---|---|---|');
+    for (const [name, m] of rows) {
+      if (!m) continue;
+      console.log(`| ${name} | ${fmtS(m.seconds)} | ${(m.seconds / floor).toFixed(2)}x | ${(m.seconds / engine.seconds).toFixed(2)}x | ${fmtMB(m.peakRss)} |`);
+    }
+    console.log(`\nthis engine: ${(engine.seconds / floor).toFixed(2)}x the floor (target <= 1.20x); output ${fmtMB(engineSize)}`);
+    if (ytdlp) console.log(`yt-dlp -N 10 / this engine = ${(ytdlp.seconds / engine.seconds).toFixed(2)} (target >= 1.15)`);
+    console.log(`ffmpeg / this engine = ${(ff.seconds / engine.seconds).toFixed(2)}`);
+  } finally {
+    await origin.close();
+  }
+
+  if (process.env.BENCH_SKIP_GB !== '1') {
+    const gb = await buildGigabyteHls(large, path.join(cacheRoot, 'gigabyte'));
+    console.log(`\n## 2. unthrottled origin: ${fmtMB(gb.bytes)} in ${gb.segments} segments (memory)`);
+    const fast = await startHlsOrigin({ root: gb.dir });
+    try {
+      const run = await timeEngine(fast.url('index.m3u8'), path.join(work, 'gb'));
+      console.log(`this engine: ${fmtS(run.seconds)} (${fmtMB(gb.bytes / run.seconds)}/s including the remux), peak RSS of the server tree ${fmtMB(run.peakRss)} (target < 150 MB)`);
+    } finally {
+      await fast.close();
+    }
+  }
+  await rm(work, { recursive: true, force: true });
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
