@@ -44,7 +44,9 @@ export function resolveFfmpeg(configured: string | undefined, envPath: string | 
     if (!isExecutable(configured)) {
       throw new AppError('ffmpeg_missing', `ffmpeg_path=${configured}: not an executable file`);
     }
-    return { path: configured, source: 'FFMPEG_PATH', version: versionOf(configured) };
+    const version = versionOf(configured);
+    if (version === null) throw new AppError('ffmpeg_missing', `ffmpeg_path=${configured}: does not run as ffmpeg (-version failed)`);
+    return { path: configured, source: 'FFMPEG_PATH', version };
   }
   const onPath = findOnPath('ffmpeg', envPath);
   if (onPath) return { path: onPath, source: 'PATH', version: versionOf(onPath) };
