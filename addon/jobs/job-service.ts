@@ -133,7 +133,7 @@ export class JobService {
       updated_at: now,
     };
     this.jobs.push(job);
-    void this.deps.store.flush();
+    this.deps.store.flush().catch((err: unknown) => this.deps.logger.error({ err }, 'could not save the new download'));
     this.deps.logger.info({ jobId: job.id, priority: job.priority }, 'download queued');
     this.deps.bus.emit('job.added', { job });
     this.kick();
@@ -374,10 +374,11 @@ export class JobService {
         this.deps.store.changed();
       },
       phase: (phase) => {
+        update(true);
         job.progress = 0;
         job.speed = 0;
         job.eta_s = null;
-        void this.transition(job, phase);
+        this.transition(job, phase).catch((err: unknown) => this.deps.logger.error({ err, jobId: job.id }, 'could not save the job state'));
       },
       mergeProgress: (fraction) => {
         job.progress = Math.min(99.9, Math.round(fraction * 1000) / 10);

@@ -10,11 +10,12 @@
  *   4. title patterns: S01E02, T02 E05, "1ª Temporada Episódio 3" (strong), then "Cap 45",
  *      "Episódio 150", 1x02 (weak: a movie group or URL overrides them);
  *   5. a year or a video file extension -> movie; a stream URL without a year -> live.
- * Titles containing `NxN` are episodes only when the episode part has two digits, a show name
- * precedes it and nothing says "movie" ("4x4 (2019)" in Filmes stays a movie).
+ * Titles containing `NxN` are episodes only when a show name precedes it, nothing says "movie",
+ * and the episode part has two digits (one is enough when the group or source says series):
+ * "4x4 (2019)" in Filmes, "10x10 (2018)" and "Carga Pesada 2x4" stay movies; "Lost 1x02" is S1E2.
  */
 
-import { collapseSpaces, fold, trimSeparators } from './normalize.js';
+import { collapseSpaces, fold, PREFIX_CODES, trimSeparators } from './normalize.js';
 import { qualityFromToken, qualityRank, type Quality } from './quality.js';
 
 export type ContentType = 'movie' | 'series' | 'novela' | 'live' | 'other';
@@ -128,7 +129,8 @@ function classifyWith(
 
   const noEpisodes = strong === 'movie' || strong === 'live' || strong === 'other' || (!strong && g.type === 'live');
   const allowNxN = !noEpisodes && g.type !== 'movie';
-  let t = parseTitle(input.title, { episodes: !noEpisodes, allowNxN, currentYear });
+  const bareEpisode = strong === 'series' || strong === 'novela' || (!strong && (g.type === 'series' || g.type === 'novela'));
+  let t = parseTitle(input.title, { episodes: !noEpisodes, allowNxN, bareEpisode, currentYear });
 
   let type: ContentType;
   if (strong) {
@@ -161,9 +163,10 @@ function classifyWith(
     type = 'other';
   }
 
-  // A weak marker under a movie/live verdict was part of the title after all.
-  if (t.marker !== null && (type === 'movie' || type === 'live' || type === 'other')) {
-    t = parseTitle(input.title, { episodes: false, allowNxN: false, currentYear });
+  // A weak marker under a movie/live verdict was part of the title after all; and a channel's
+  // name keeps its numbers ("Copa do Mundo 2026").
+  if ((t.marker !== null && (type === 'movie' || type === 'other')) || (type === 'live' && (t.marker !== null || t.year !== null))) {
+    t = parseTitle(input.title, { episodes: false, allowNxN: false, currentYear, years: type !== 'live' });
   }
 
   let quality = t.quality;
@@ -249,7 +252,7 @@ export function urlSignals(url: string): UrlSignals {
     if (slash === -1) slash = url.length;
     const at = url.lastIndexOf('@', slash);
     const hostStart = at > scheme ? at + 1 : scheme + 3;
-    if (slash > hostStart) out.host = url.slice(hostStart, slash).toLowerCase();
+    if (slash > hostStart) out.host = lowerAscii(url.slice(hostStart, slash));
     pathStart = slash;
   }
   let pathEnd = url.length;
@@ -259,11 +262,14 @@ export function urlSignals(url: string): UrlSignals {
   let fragExt = '';
   if (h !== -1) {
     if (h < pathEnd) pathEnd = h;
-    if (url.charCodeAt(h + 1) === 0x2e) fragExt = url.slice(h + 2).toLowerCase(); // /play/<token>#.mp4
+    if (url.charCodeAt(h + 1) === 0x2e) fragExt = lowerAscii(url.slice(h + 2)); // /play/<token>#.mp4
   }
   while (pathEnd > pathStart && url.charCodeAt(pathEnd - 1) === 0x2f) pathEnd--;
-  // The last segments, walking back from the end (at most 5): .../{kind}/{user}/{pass}/{file}
-  const segs: string[] = [];
+
+  // Boundaries of the last segments, walking back from the end (empty segments skipped):
+  // .../{kind}/{user}/{pass}/{file}. segStart[k] / segEnd[k], k = 0 is the last segment.
+  let count = 0;
+  let s0 = 0, e0 = 0, s3 = 0, e3 = 0;
   let end = pathEnd;
   let reachedStart = false;
   for (;;) {
@@ -271,52 +277,74 @@ export function urlSignals(url: string): UrlSignals {
       reachedStart = true;
       break;
     }
-    if (segs.length === 5) break;
+    if (count === 5) break;
     const slash = url.lastIndexOf('/', end - 1);
     const start = slash < pathStart ? pathStart : slash + 1;
-    if (end > start) segs.push(url.slice(start, end));
+    if (end > start) {
+      if (count === 0) {
+        s0 = start;
+        e0 = end;
+      } else if (count === 3) {
+        s3 = start;
+        e3 = end;
+      }
+      count++;
+    }
     if (slash < pathStart) {
       reachedStart = true;
       break;
     }
     end = slash;
   }
-  const last = segs[0] ?? '';
-  const dot = last.lastIndexOf('.');
-  let ext = dot > 0 ? last.slice(dot + 1).toLowerCase() : fragExt;
-  if (!ext && (last === 'ts' || last === 'm3u8')) ext = last; // /play/<token>/ts
+  const dot = count > 0 ? url.lastIndexOf('.', e0 - 1) : -1;
+  const hasDot = dot > s0;
+  let ext = hasDot ? lowerAscii(url.slice(dot + 1, e0)) : fragExt;
+  if (!ext && count > 0 && e0 - s0 <= 4) {
+    const last = url.slice(s0, e0);
+    if (last === 'ts' || last === 'm3u8') ext = last; // /play/<token>/ts
+  }
   out.ext = !ext ? 'none' : VOD_EXT.has(ext) ? 'vod' : STREAM_EXT.has(ext) ? 'stream' : AUDIO_EXT.has(ext) ? 'audio' : 'other';
 
-  const id = dot > 0 ? last.slice(0, dot) : last;
-  if (!isDigits(id)) return out;
-  const kindSeg = segs[3];
-  if (kindSeg !== undefined) {
+  const idEnd = hasDot ? dot : e0;
+  if (count === 0 || !isDigitRange(url, s0, idEnd)) return out;
+  if (count >= 4) {
     // Xtream: /{movie|series|live}/{user}/{pass}/{id}.{ext}
-    const kind = kindSeg.toLowerCase();
+    const kind = lowerAscii(url.slice(s3, e3));
     const type: StreamType | null =
       kind === 'movie' || kind === 'movies' || kind === 'vod' ? 'movie' : kind === 'series' ? 'series' : kind === 'live' ? 'live' : null;
     if (type) {
       out.streamType = type;
-      out.streamId = id;
+      out.streamId = url.slice(s0, idEnd);
       return out;
     }
   }
   // Xtream live shorthand: /{user}/{pass}/{id}[.ts|.m3u8] (exactly three segments)
-  if (segs.length === 3 && reachedStart && (out.ext === 'none' || out.ext === 'stream')) {
+  if (count === 3 && reachedStart && (out.ext === 'none' || out.ext === 'stream')) {
     out.streamType = 'live';
-    out.streamId = id;
+    out.streamId = url.slice(s0, idEnd);
   }
   return out;
 }
 
-function isDigits(s: string): boolean {
-  if (s.length === 0 || s.length > 12) return false;
+/** toLowerCase only when needed (most URLs are already lower case). */
+function lowerAscii(s: string): string {
   for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) return s.toLowerCase();
+    if (c >= 0x80) return s.toLowerCase();
+  }
+  return s;
+}
+
+function isDigitRange(s: string, start: number, end: number): boolean {
+  if (end <= start || end - start > 12) return false;
+  for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x30 || c > 0x39) return false;
   }
   return true;
 }
+
 
 // ---------------------------------------------------------------------------------------------
 // Group evidence
@@ -391,7 +419,7 @@ function defs(kind: TagKind, words: string[], extra: Partial<TagDef> = {}): Arra
 
 /** Tag words, folded. Quality words (hd, 1080p, 4k, ...) come from quality.ts. */
 const TAGS = new Map<string, TagDef>([
-  ...defs('language', ['dublado', 'dublada', 'dublados', 'dubladas', 'dub', 'dubbed', 'ptbr', 'pt-br'], { language: 'dubbed' }),
+  ...defs('language', ['dublado', 'dublada', 'dublados', 'dubladas', 'dub', 'dubbed'], { language: 'dubbed' }),
   ...defs('language', ['legendado', 'legendada', 'legendados', 'legendadas', 'leg', 'subtitled'], { language: 'subtitled' }),
   ...defs('language', ['l', 'sub', 'subs', 'legenda', 'legendas'], { language: 'subtitled', bracketOnly: true }),
   ...defs('language', ['dual', 'dual-audio', 'dualaudio', 'multi-audio', 'multiaudio'], { language: 'dual' }),
@@ -399,13 +427,9 @@ const TAGS = new Map<string, TagDef>([
   ...defs('video', ['hdr', 'hdr10', 'hdr10+', 'dolbyvision', 'hevc', 'h265', 'h.265', 'x265', 'h264', 'h.264', 'x264', '10bit', '60fps', 'remux', 'imax', 'atmos']),
   ...defs('release', ['web-dl', 'webdl', 'webrip', 'bluray', 'blu-ray', 'brrip', 'bdrip', 'hdrip', 'dvdrip', 'hdtv', 'hdcam', 'hdts']),
   ...defs('release', ['cam', 'ts', 'tc', 'cinema', 'lancamento', 'lancamentos', 'estreia', 'novo', 'new', 'completo', 'completa', 'complete', 'vod', 'dv', 'multi'], { bracketOnly: true }),
+  // PT-BR says Portuguese, not whether it was dubbed (national films carry it too).
+  ...defs('region', ['ptbr', 'pt-br']),
   ...defs('region', ['br', 'bra', 'pt', 'en', 'us', 'usa', 'uk', 'es', 'fr', 'de', 'lat', 'latam', 'mx', 'ar'], { bracketOnly: true }),
-]);
-
-/** Prefix codes allowed before `:` `|` `-` at the start of a title ("BR: Globo", "|PT| ..."). */
-const PREFIX_CODES = new Set([
-  'br', 'bra', 'pt', 'ptbr', 'pt-br', 'en', 'us', 'usa', 'uk', 'es', 'fr', 'de', 'lat', 'latam', 'mx', 'ar', 'ca', 'au', 'nl',
-  'pl', 'tr', 'ru', 'jp', 'kr', 'vod', 'h265', 'hevc', '24/7', '24h', '24hs', '24hrs',
 ]);
 
 export interface TitleParse {
@@ -425,8 +449,14 @@ export interface TitleParse {
 }
 
 export interface TitleParseOptions {
+  /** Look for episode markers at all. */
   episodes: boolean;
+  /** Accept `1x02` (only when nothing says "movie"). */
   allowNxN: boolean;
+  /** Accept a bare `E16` (only when the group or source says series/novela). */
+  bareEpisode?: boolean;
+  /** Take a year out of the title (default true; false for live channels). */
+  years?: boolean;
   currentYear: number;
 }
 
@@ -435,8 +465,10 @@ interface Collected {
   quality: Quality | null;
   qualityTag: string | null;
   qualityExplicit: boolean;
-  languages: Set<Language>;
+  /** Bit set of languages seen: LANG_DUB | LANG_SUB | LANG_DUAL. */
+  languages: number;
   year: number | null;
+  /** Upper bound for plausible years; 0 when years are not taken from this title. */
   currentYear: number;
 }
 
@@ -448,10 +480,12 @@ const RX_TEMP_EP =
 const RX_SEASON_ONLY =
   /(?<![a-z0-9])(?:s(\d{1,2})|(\d{1,2}) ?[ao°]? {0,2}temporada|(?:temporada|season|saison) {0,2}(\d{1,2}))(?![a-z0-9])/;
 const RX_NXN = /(?<![a-z0-9.])(\d{1,2})x(\d{2,3})(?![a-z0-9])/;
+/** In a series context (group or source says so) `1x5` is an episode too. */
+const RX_NXN_LOOSE = /(?<![a-z0-9.])(\d{1,2})x(\d{1,3})(?![a-z0-9])/;
 const RX_EP_ONLY = /(?<![a-z0-9])(episodio|episode|epis|ep|capitulo|cap)\.? {0,2}#?(\d{1,4})(?![a-z0-9])/;
+const RX_E_ONLY = /(?<![a-z0-9])e(\d{1,4})(?![a-z0-9])/;
 const RX_PREFIX = /^\|? {0,2}([A-Za-z0-9+/-]{1,6}) {0,2}(?:\||:|-|–) */;
 const RX_YEAR = /^(?:19|20)\d\d$/;
-const RX_BRACKET = /[([{]([^()[\]{}]{0,80})[)\]}]/g;
 
 /** Parse a title on its own (no group or URL evidence). */
 export function parseTitle(title: string, opts: TitleParseOptions): TitleParse {
@@ -460,9 +494,9 @@ export function parseTitle(title: string, opts: TitleParseOptions): TitleParse {
     quality: null,
     qualityTag: null,
     qualityExplicit: false,
-    languages: new Set(),
+    languages: 0,
     year: null,
-    currentYear: opts.currentYear,
+    currentYear: opts.years === false ? 0 : opts.currentYear,
   };
   let s = preclean(title);
   s = stripBrackets(s, c);
@@ -476,7 +510,7 @@ export function parseTitle(title: string, opts: TitleParseOptions): TitleParse {
   let tail = '';
   if (opts.episodes) {
     const f = fold(s);
-    const m = findEpisodeMarker(s, f, opts.allowNxN);
+    const m = findEpisodeMarker(s, f, opts.allowNxN, opts.bareEpisode ?? false);
     if (m) {
       marker = m.kind;
       season = m.season;
@@ -493,13 +527,9 @@ export function parseTitle(title: string, opts: TitleParseOptions): TitleParse {
     const rest = stripTailTags(tail, c);
     episodeTitle = rest.length > 0 ? rest : null;
   }
-  let language: Language | null = null;
   const langs = c.languages;
-  if (langs.size > 0) {
-    if (langs.has('dual') || (langs.has('dubbed') && langs.has('subtitled'))) language = 'dual';
-    else if (langs.has('dubbed')) language = 'dubbed';
-    else language = 'subtitled';
-  }
+  const language: Language | null =
+    langs === 0 ? null : langs & LANG_DUAL || langs === (LANG_DUB | LANG_SUB) ? 'dual' : langs & LANG_DUB ? 'dubbed' : 'subtitled';
   return {
     core,
     episodeTitle,
@@ -528,7 +558,7 @@ interface MarkerMatch {
  * Find the episode marker in `f` (the folded copy of `s`, same length). Cheap substring checks
  * decide which patterns can match at all, so most movie titles never run a regex.
  */
-function findEpisodeMarker(s: string, f: string, allowNxN: boolean): MarkerMatch | null {
+function findEpisodeMarker(s: string, f: string, allowNxN: boolean, bareEpisode: boolean): MarkerMatch | null {
   if (!hasDigit(f)) return null;
   const sDigit = letterBeforeDigit(f, 0x73 /* s */);
   let m: RegExpExecArray | null = null;
@@ -544,11 +574,14 @@ function findEpisodeMarker(s: string, f: string, allowNxN: boolean): MarkerMatch
   if ((sDigit || seasonWord) && (m = RX_SEASON_ONLY.exec(f)) && isOnlyTags(s.slice(m.index + m[0].length))) {
     return { kind: 'season', start: m.index, end: m.index + m[0].length, season: Number(m[1] ?? m[2] ?? m[3]), episode: null, episodeEnd: null };
   }
-  if (allowNxN && f.includes('x') && (m = RX_NXN.exec(f)) && trimSeparators(s.slice(0, m.index)).length > 0) {
+  if (allowNxN && f.includes('x') && (m = (bareEpisode ? RX_NXN_LOOSE : RX_NXN).exec(f)) && trimSeparators(s.slice(0, m.index)).length > 0) {
     return { kind: 'nxn', start: m.index, end: m.index + m[0].length, season: Number(m[1]), episode: Number(m[2]), episodeEnd: null };
   }
   if ((f.includes('ep') || f.includes('cap')) && (m = RX_EP_ONLY.exec(f))) {
     return { kind: m[1]!.startsWith('cap') ? 'cap' : 'ep', start: m.index, end: m.index + m[0].length, season: null, episode: Number(m[2]), episodeEnd: null };
+  }
+  if (bareEpisode && letterBeforeDigit(f, 0x65 /* e */) && (m = RX_E_ONLY.exec(f)) && trimSeparators(s.slice(0, m.index)).length > 0) {
+    return { kind: 'ep', start: m.index, end: m.index + m[0].length, season: null, episode: Number(m[1]), episodeEnd: null };
   }
   return null;
 }
@@ -591,51 +624,82 @@ const RX_BRACKET_PARTS = /[\s,/+|]+/;
 
 /** Remove bracket groups made only of tags and years; keep others ("(Versão Estendida)"). */
 function stripBrackets(s: string, c: Collected): string {
-  if (s.indexOf('(') === -1 && s.indexOf('[') === -1 && s.indexOf('{') === -1) return s;
-  let changed = false;
-  const out = s.replace(RX_BRACKET, (whole, inner: string) => {
-    // Fast path: "(2019)".
-    if (inner.length === 4 && RX_YEAR.test(inner)) {
-      const y = Number(inner);
-      if (!isPlausibleYear(y, c.currentYear)) return whole;
-      if (c.year === null) c.year = y;
-      changed = true;
-      return ' ';
+  let out = '';
+  let copied = 0;
+  let i = nextOpener(s, 0);
+  while (i !== -1) {
+    const close = matchingCloser(s, i + 1);
+    if (close === -1) break;
+    if (bracketIsTags(s.slice(i + 1, close), c)) {
+      out += s.slice(copied, i) + ' ';
+      copied = close + 1;
     }
-    const parts = inner.split(RX_BRACKET_PARTS);
-    // Recognise everything first; only then record (a mixed group stays in the title).
-    for (let i = 0; i < parts.length; i++) {
-      const tok = foldToken(parts[i]!);
-      if (tok.length === 0 || (RX_YEAR.test(tok) && isPlausibleYear(Number(tok), c.currentYear))) continue;
-      if (isTag(tok, true)) continue;
-      if ((tok === 'audio' && i > 0 && foldToken(parts[i - 1]!) === 'dual') || (tok === 'full' && foldToken(parts[i + 1] ?? '') === 'hd')) continue;
-      return whole;
+    i = nextOpener(s, close + 1);
+  }
+  if (copied === 0) return s;
+  return collapseSpaces(out + s.slice(copied));
+}
+
+function nextOpener(s: string, from: number): number {
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x28 || c === 0x5b || c === 0x7b) return i;
+  }
+  return -1;
+}
+
+/** The first closer after `from` with no opener before it, within 80 characters; else -1. */
+function matchingCloser(s: string, from: number): number {
+  const n = Math.min(s.length, from + 81);
+  for (let i = from; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x29 || c === 0x5d || c === 0x7d) return i;
+    if (c === 0x28 || c === 0x5b || c === 0x7b) return -1;
+  }
+  return -1;
+}
+
+/** If a bracket's content is only tags and years, record them and return true. */
+function bracketIsTags(inner: string, c: Collected): boolean {
+  // Fast path: "(2019)".
+  if (inner.length === 4 && RX_YEAR.test(inner)) {
+    const y = Number(inner);
+    if (!isPlausibleYear(y, c.currentYear)) return false;
+    if (c.year === null) c.year = y;
+    return true;
+  }
+  const parts = inner.split(RX_BRACKET_PARTS);
+  // Recognise everything first; only then record (a mixed group stays in the title).
+  for (let i = 0; i < parts.length; i++) {
+    const tok = foldToken(parts[i]!);
+    if (tok.length === 0 || (RX_YEAR.test(tok) && isPlausibleYear(Number(tok), c.currentYear))) continue;
+    if (isTag(tok, true)) continue;
+    if ((tok === 'audio' && i > 0 && foldToken(parts[i - 1]!) === 'dual') || (tok === 'full' && foldToken(parts[i + 1] ?? '') === 'hd')) continue;
+    return false;
+  }
+  for (let i = 0; i < parts.length; i++) {
+    const raw = parts[i]!;
+    const tok = foldToken(raw);
+    if (tok.length === 0) continue;
+    if (RX_YEAR.test(tok) && isPlausibleYear(Number(tok), c.currentYear)) {
+      if (c.year === null) c.year = Number(tok);
+      continue;
     }
-    for (let i = 0; i < parts.length; i++) {
-      const raw = parts[i]!;
-      const tok = foldToken(raw);
-      if (tok.length === 0) continue;
-      if (RX_YEAR.test(tok) && isPlausibleYear(Number(tok), c.currentYear)) {
-        if (c.year === null) c.year = Number(tok);
-        continue;
-      }
-      const next = parts[i + 1];
-      if (tok === 'dual' && next !== undefined && foldToken(next) === 'audio') {
-        addLanguage(c, 'dual', `${raw} ${next}`);
-        i++;
-      } else if (tok === 'full' && next !== undefined && foldToken(next) === 'hd') {
-        addQuality(c, '1080p', false, `${raw} ${next}`);
-        i++;
-      } else recordTag(tok, raw, c);
-    }
-    changed = true;
-    return ' ';
-  });
-  return changed ? collapseSpaces(out) : s;
+    const next = parts[i + 1];
+    if (tok === 'dual' && next !== undefined && foldToken(next) === 'audio') {
+      addLanguage(c, 'dual', `${raw} ${next}`);
+      i++;
+    } else if (tok === 'full' && next !== undefined && foldToken(next) === 'hd') {
+      addQuality(c, '1080p', false, `${raw} ${next}`);
+      i++;
+    } else recordTag(tok, raw, c);
+  }
+  return true;
 }
 
 function stripPrefixes(s: string, c: Collected): string {
   for (let k = 0; k < 3; k++) {
+    if (!mayHavePrefix(s)) break;
     const m = RX_PREFIX.exec(s);
     if (!m) break;
     const raw = m[1]!;
@@ -652,6 +716,16 @@ function stripPrefixes(s: string, c: Collected): string {
     s = rest;
   }
   return s;
+}
+
+/** A prefix separator (| : -) within the first 10 characters. */
+function mayHavePrefix(s: string): boolean {
+  const n = Math.min(s.length, 10);
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x7c || c === 0x3a || c === 0x2d || c === 0x2013) return true;
+  }
+  return false;
 }
 
 /** Whether a folded token is a tag (bracket-only tags count only inside brackets). */
@@ -686,9 +760,13 @@ function addQuality(c: Collected, q: Quality, explicit: boolean, raw: string): v
   }
 }
 
+const LANG_DUB = 1;
+const LANG_SUB = 2;
+const LANG_DUAL = 4;
+
 function addLanguage(c: Collected, lang: Language, raw: string): void {
   c.tags.push(raw);
-  c.languages.add(lang);
+  c.languages |= lang === 'dubbed' ? LANG_DUB : lang === 'subtitled' ? LANG_SUB : LANG_DUAL;
 }
 
 /** Lower-case, no diacritics, no surrounding punctuation: "(Dublado)," -> "dublado". */
@@ -705,7 +783,7 @@ function isWordCode(c: number): boolean {
 }
 
 function isPlausibleYear(y: number, currentYear: number): boolean {
-  return y >= 1900 && y <= currentYear + 1;
+  return currentYear > 0 && y >= 1900 && y <= currentYear + 1;
 }
 
 function hasWordBefore(s: string, end: number): boolean {

@@ -14,7 +14,7 @@
  */
 
 import type { ContentType, Language } from './classify.js';
-import { fold } from './normalize.js';
+import { fold, PREFIX_CODES } from './normalize.js';
 import { qualityFromToken } from './quality.js';
 
 export interface IdentityInput {
@@ -47,25 +47,45 @@ const TAG_WORDS = new Set([
 
 /** Bracketed tags and channel prefixes that must go before punctuation is dropped. */
 const RX_BRACKET_TAG = /[[(](?:l|leg|dub|dublado|legendado|dual(?: [aá]udio)?|nacional|4k|uhd|fhd|hd|sd|\d{3,4}p|br|pt|pt-br)[\])]/gi;
-const RX_PREFIX = /^\|? ?[A-Z]{2,3} ?(?:\||:)\s*/;
+const RX_PREFIX = /^\|? ?([A-Z0-9/-]{2,6}) ?(?:\||:)\s*/;
 
 /** The normalised title used inside keys. */
 export function keyTitle(title: string): string {
   let s = title;
   if (s.indexOf('[') !== -1 || s.indexOf('(') !== -1) s = s.replace(RX_BRACKET_TAG, ' ');
-  if (s.indexOf('|') !== -1 || s.indexOf(':') !== -1) s = s.replace(RX_PREFIX, '');
-  s = fold(s);
-  if (s.indexOf('&') !== -1) s = s.replace(/&/g, ' e ');
-  // Apostrophes and acronym dots join ("Grey's" -> greys, "S.W.A.T." -> swat); other punctuation splits.
-  if (s.indexOf("'") !== -1 || s.indexOf('\u2019') !== -1 || s.indexOf('`') !== -1 || s.indexOf('\u00b4') !== -1) {
-    s = s.replace(/['\u2019`\u00b4]/g, '');
+  if (s.indexOf('|') !== -1 || s.indexOf(':') !== -1) {
+    const m = RX_PREFIX.exec(s);
+    if (m && PREFIX_CODES.has(m[1]!.toLowerCase())) s = s.slice(m[0].length);
   }
-  if (s.indexOf('.') !== -1) s = s.replace(/(?<=\b[a-z])\.(?=[a-z]\b)/g, '');
-  const words = s.split(/[^a-z0-9]+/);
+  s = fold(s);
+  // One pass over the folded title: words of [a-z0-9]; apostrophes and acronym dots join
+  // ("grey's" -> greys, "s.w.a.t." -> swat); '&' is the word "e"; anything else splits.
+  const words: string[] = [];
+  const n = s.length;
+  let word = '';
+  let start = -1; // start of the current run of word characters
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? s.charCodeAt(i) : 0x20;
+    if ((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39)) {
+      if (start === -1) start = i;
+      continue;
+    }
+    if (start !== -1) {
+      word += s.slice(start, i);
+      start = -1;
+    }
+    if (word.length > 0 && (c === 0x27 || c === 0x2019 || c === 0x60 || c === 0xb4)) continue; // apostrophe: join
+    if (c === 0x2e && isAcronymStep(s, i)) continue; // "s.w.a.t": join
+    if (word.length > 0) {
+      words.push(word);
+      word = '';
+    }
+    if (c === 0x26) words.push('e');
+  }
   const out: string[] = [];
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
-    if (w.length === 0 || TAG_WORDS.has(w)) continue;
+    if (TAG_WORDS.has(w)) continue;
     if (w === 'audio' && words[i - 1] === 'dual') continue;
     if (out.length > 0 && STOP_WORDS.has(w)) continue;
     out.push(w);
@@ -73,6 +93,17 @@ export function keyTitle(title: string): string {
   // Quality words at the end only (a title may contain "HD" as a word elsewhere).
   while (out.length > 1 && qualityFromToken(out[out.length - 1]!)) out.pop();
   return out.join(' ');
+}
+
+/** A dot between two single letters: `s.w` in "s.w.a.t". */
+function isAcronymStep(s: string, dot: number): boolean {
+  const isLetter = (c: number) => c >= 0x61 && c <= 0x7a;
+  const before = s.charCodeAt(dot - 1);
+  const after = s.charCodeAt(dot + 1);
+  if (!isLetter(before) || !isLetter(after)) return false;
+  const before2 = dot >= 2 ? s.charCodeAt(dot - 2) : 0x20;
+  const after2 = dot + 2 < s.length ? s.charCodeAt(dot + 2) : 0x20;
+  return !isLetter(before2) && !(after2 >= 0x30 && after2 <= 0x39) && !isLetter(after2);
 }
 
 export function workKey(item: IdentityInput): string {
@@ -100,6 +131,13 @@ export function languageKey(item: Omit<VariantInput, 'qualityRank'>): string {
 
 export function variantKey(item: VariantInput): string {
   return `${languageKey(item)}|${item.qualityRank}`;
+}
+
+/** All three keys with one title normalisation (what a sync wants per entry). */
+export function identityKeys(item: VariantInput): { workKey: string; languageKey: string; variantKey: string } {
+  const work = workKey(item);
+  const lang = `${work}|${item.language ?? '-'}`;
+  return { workKey: work, languageKey: lang, variantKey: `${lang}|${item.qualityRank}` };
 }
 
 /** Split a movie workKey into its title part and year (null for '?'); null for other keys. */

@@ -17,6 +17,8 @@
  * and char codes, so there is nothing to backtrack.
  */
 
+import { isUtf8 } from 'node:buffer';
+
 export interface M3uEntry {
   /** Display title: the text after the EXTINF comma, else tvg-name, else the URL's file name. */
   title: string;
@@ -90,7 +92,7 @@ export interface M3uSummary {
 export interface M3uParseOptions {
   /** How many issues to keep in the summary (all are counted). Default 100. */
   maxIssues?: number;
-  /** Lines longer than this (in UTF-16 units) are skipped as malformed. Default 1 MiB. */
+  /** Lines longer than this (bytes for byte input, UTF-16 units for strings) are skipped as malformed. Default 1 MiB. */
   maxLineLength?: number;
 }
 
@@ -146,7 +148,7 @@ export function parseM3uString(
 ): { header: M3uHeader; entries: M3uEntry[]; summary: M3uSummary } {
   const parser = new M3uLineParser(options);
   const entries: M3uEntry[] = [];
-  parser.feed(text, entries);
+  parser.feedText(text, entries);
   parser.end(entries);
   return { header: parser.header, entries, summary: parser.summary() };
 }
@@ -193,10 +195,14 @@ export class M3uLineParser {
   private extgrp: string[] | null = null;
   private defaultHeaders: Record<string, string> | null = null;
 
-  // Chunk splitting state.
-  private carry = '';
+  // Chunk splitting state. Byte input is split on newline bytes and each line decoded on its
+  // own, so an entry's strings never keep a whole 64 KB chunk alive (V8 slices share their
+  // parent string): a consumer that keeps a few entries keeps only those lines.
+  private byteCarry: Buffer[] = [];
+  private byteCarryLength = 0;
+  private textCarry = '';
   private skippingLongLine = false;
-  private decoder: InstanceType<typeof TextDecoder> | null = null;
+  private sepByte = -1;
   private separator: '\n' | '\r' | null = null;
 
   constructor(options: M3uParseOptions = {}) {
@@ -215,36 +221,78 @@ export class M3uLineParser {
     };
   }
 
-  /** Feed one chunk; complete entries are pushed to `out`. */
+  /** Feed one chunk of a stream; complete entries are pushed to `out`. Strings are UTF-8 encoded first. */
   feed(chunk: M3uChunk, out: M3uEntry[]): void {
-    let text: string;
-    if (typeof chunk === 'string') text = chunk;
-    else {
-      this.decoder ??= new TextDecoder('utf-8');
-      text = this.decoder.decode(chunk, { stream: true });
+    if (typeof chunk === 'string') this.feedBytes(Buffer.from(chunk, 'utf8'), out);
+    else this.feedBytes(chunk, out);
+  }
+
+  /** Feed raw bytes (UTF-8; lines that are not valid UTF-8 are read as Latin-1). */
+  feedBytes(chunk: Uint8Array, out: M3uEntry[]): void {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (buf.length === 0) return;
+    if (this.sepByte === -1) {
+      // Classic-Mac lists end lines with CR alone; everything else has LF.
+      this.sepByte = buf.indexOf(0x0a) !== -1 || buf.indexOf(0x0d) === -1 ? 0x0a : 0x0d;
     }
+    const sep = this.sepByte;
+    let start = 0;
+    if (this.byteCarryLength > 0 || this.skippingLongLine) {
+      const nl = buf.indexOf(sep);
+      if (nl === -1) {
+        this.appendByteCarry(buf);
+        return;
+      }
+      if (this.skippingLongLine) {
+        this.skippingLongLine = false;
+        this.lineNo++;
+      } else {
+        this.byteCarry.push(buf.subarray(0, nl));
+        const line = Buffer.concat(this.byteCarry, this.byteCarryLength + nl);
+        this.byteCarry = [];
+        this.byteCarryLength = 0;
+        this.lineNo++;
+        if (line.length > this.maxLineLength) this.issue(this.lineNo, 'line-too-long', decodeLine(line, 0, 200));
+        else this.processLine(decodeLine(line, 0, line.length), out);
+      }
+      start = nl + 1;
+    }
+    const max = this.maxLineLength;
+    for (;;) {
+      const nl = buf.indexOf(sep, start);
+      if (nl === -1) break;
+      this.lineNo++;
+      if (nl - start > max) this.issue(this.lineNo, 'line-too-long', decodeLine(buf, start, start + 200));
+      else if (nl > start) this.processLine(decodeLine(buf, start, nl), out);
+      start = nl + 1;
+    }
+    // Copy the tail: the source may reuse its buffer.
+    if (start < buf.length) this.appendByteCarry(Buffer.from(buf.subarray(start)));
+  }
+
+  /** Feed text (the whole-string helper). Line strings are slices of `text`. */
+  feedText(text: string, out: M3uEntry[]): void {
     if (text.length === 0) return;
     if (this.separator === null) {
-      // Classic-Mac lists end lines with CR alone; everything else has LF.
       this.separator = text.includes('\n') || !text.includes('\r') ? '\n' : '\r';
     }
     const sep = this.separator;
     let start = 0;
-    if (this.carry.length > 0) {
+    if (this.textCarry.length > 0 || this.skippingLongLine) {
       const nl = text.indexOf(sep);
       if (nl === -1) {
-        this.appendCarry(text);
+        this.appendTextCarry(text);
         return;
       }
-      const line = this.carry + text.slice(0, nl);
-      this.carry = '';
-      this.finishPhysicalLine(line, out);
-      start = nl + 1;
-    } else if (this.skippingLongLine) {
-      const nl = text.indexOf(sep);
-      if (nl === -1) return;
-      this.skippingLongLine = false;
-      this.lineNo++;
+      if (this.skippingLongLine) {
+        this.skippingLongLine = false;
+        this.lineNo++;
+      } else {
+        const line = this.textCarry + text.slice(0, nl);
+        this.textCarry = '';
+        this.lineNo++;
+        this.processLine(line, out);
+      }
       start = nl + 1;
     }
     for (;;) {
@@ -255,19 +303,22 @@ export class M3uLineParser {
       else this.processLine(text.slice(start, nl), out);
       start = nl + 1;
     }
-    if (start < text.length) this.appendCarry(text.slice(start));
+    if (start < text.length) this.appendTextCarry(text.slice(start));
   }
 
   /** Flush the last line and any EXTINF left without a URL. */
   end(out: M3uEntry[]): void {
-    if (this.decoder) {
-      const rest = this.decoder.decode();
-      if (rest.length > 0) this.feed(rest, out);
-    }
-    if (this.carry.length > 0) {
-      const line = this.carry;
-      this.carry = '';
-      this.finishPhysicalLine(line, out);
+    if (this.byteCarryLength > 0) {
+      const line = Buffer.concat(this.byteCarry, this.byteCarryLength);
+      this.byteCarry = [];
+      this.byteCarryLength = 0;
+      this.lineNo++;
+      this.processLine(decodeLine(line, 0, line.length), out);
+    } else if (this.textCarry.length > 0) {
+      const line = this.textCarry;
+      this.textCarry = '';
+      this.lineNo++;
+      this.processLine(line, out);
     } else if (this.skippingLongLine) {
       this.skippingLongLine = false;
       this.lineNo++;
@@ -286,21 +337,30 @@ export class M3uLineParser {
     return out[0] ?? null;
   }
 
-  private appendCarry(text: string): void {
+  private appendByteCarry(part: Buffer): void {
     if (this.skippingLongLine) return;
-    if (this.carry.length + text.length > this.maxLineLength) {
+    if (this.byteCarryLength + part.length > this.maxLineLength) {
       // The long line has not been counted yet: it is line lineNo + 1.
-      this.issue(this.lineNo + 1, 'line-too-long', (this.carry + text.slice(0, 200)).slice(0, 200));
-      this.carry = '';
+      const head = Buffer.concat([...this.byteCarry, part.subarray(0, 200)]);
+      this.issue(this.lineNo + 1, 'line-too-long', decodeLine(head, 0, Math.min(head.length, 200)));
+      this.byteCarry = [];
+      this.byteCarryLength = 0;
       this.skippingLongLine = true;
       return;
     }
-    this.carry += text;
+    this.byteCarry.push(part);
+    this.byteCarryLength += part.length;
   }
 
-  private finishPhysicalLine(line: string, out: M3uEntry[]): void {
-    this.lineNo++;
-    this.processLine(line, out);
+  private appendTextCarry(text: string): void {
+    if (this.skippingLongLine) return;
+    if (this.textCarry.length + text.length > this.maxLineLength) {
+      this.issue(this.lineNo + 1, 'line-too-long', (this.textCarry + text.slice(0, 200)).slice(0, 200));
+      this.textCarry = '';
+      this.skippingLongLine = true;
+      return;
+    }
+    this.textCarry += text;
   }
 
   private issue(line: number, kind: M3uIssueKind, text: string): void {
@@ -482,6 +542,17 @@ export class M3uLineParser {
   }
 }
 
+/**
+ * Decode one line of bytes as UTF-8; a line that is not valid UTF-8 (an old Windows-1252 list)
+ * is read as Latin-1 instead of being filled with U+FFFD.
+ */
+function decodeLine(buf: Buffer, start: number, end: number): string {
+  const e = Math.min(end, buf.length);
+  const s = buf.toString('utf8', start, e);
+  if (s.indexOf('\uFFFD') === -1 || isUtf8(buf.subarray(start, e))) return s;
+  return buf.toString('latin1', start, e);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Attribute scanner
 
@@ -566,17 +637,20 @@ export function parseAttributes(
 }
 
 /**
- * A closing quote is one followed by the end, a comma, or (after optional spaces) `key=`.
+ * A closing quote is one followed by the end, a comma, or (after optional spaces) `key=`;
+ * failing that, the first one followed by a space.
  * Quotes inside values (`tvg-name="The "Best" Movie"`) fail that test and are kept.
  */
 function findClosingQuote(s: string, from: number, quote: number): number {
   const q = String.fromCharCode(quote);
   const n = s.length;
+  let beforeSpace = -1;
   let at = s.indexOf(q, from);
   while (at !== -1) {
     let k = at + 1;
     while (k < n && isSpace(s.charCodeAt(k))) k++;
     if (k >= n || s.charCodeAt(k) === CH_COMMA) return at;
+    if (beforeSpace === -1 && k > at + 1) beforeSpace = at;
     const k0 = k;
     while (k < n && isKeyChar(s.charCodeAt(k))) k++;
     if (k > k0) {
@@ -585,7 +659,9 @@ function findClosingQuote(s: string, from: number, quote: number): number {
     }
     at = s.indexOf(q, at + 1);
   }
-  return -1;
+  // No quote is followed by a comma, the end or `key=`: a bare title follows the attributes
+  // (`tvg-logo="x.png" Filme Sem Vírgula`); close at the first quote followed by a space.
+  return beforeSpace;
 }
 
 /** In a value that contains `key="`, the index of the whitespace-separated key's start, or -1. */
@@ -695,6 +771,10 @@ function safeDecode(s: string): string {
 }
 
 function splitGroups(value: string): string[] {
+  if (value.indexOf(';') === -1) {
+    const t = value.trim();
+    return t.length > 0 ? [t] : [];
+  }
   const out: string[] = [];
   for (const g of value.split(';')) {
     const t = g.trim();

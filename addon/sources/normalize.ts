@@ -44,20 +44,30 @@ export function fold(s: string): string {
     if (c >= 0x41 && c <= 0x5a) upper = true;
   }
   if (i === s.length) return upper ? s.toLowerCase() : s;
-  let out = s.slice(0, i).toLowerCase();
-  for (; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x250) out += String.fromCharCode(FOLD_TABLE[c]!);
-    else if (c >= 0x1e00 && c <= 0x1eff) {
-      // Latin Extended Additional (ẽ, ỳ, ...): base letter via NFD.
-      const base = s[i]!.normalize('NFD').charCodeAt(0);
-      out += String.fromCharCode(base < 0x80 ? (base >= 0x41 && base <= 0x5a ? base + 32 : base) : c);
-    } else {
-      const lower = s[i]!.toLowerCase();
-      out += lower.length === 1 ? lower : s[i]!;
-    }
+  const lower = s.toLowerCase();
+  // Latin text keeps its length when lower-cased; a few letters (İ) do not: go char by char.
+  if (lower.length === s.length) return lower.replace(RX_FOLDABLE, foldOne);
+  let out = '';
+  for (let k = 0; k < s.length; k++) {
+    const ch = s[k]!;
+    const l = ch.toLowerCase();
+    out += foldOne(l.length === 1 ? l : ch);
   }
   return out;
+}
+
+const RX_FOLDABLE = /[\u0080-\u024f\u1e00-\u1eff]/g;
+
+function foldOne(ch: string): string {
+  const c = ch.charCodeAt(0);
+  if (c < 0x80) return ch;
+  if (c < 0x250) return String.fromCharCode(FOLD_TABLE[c]!);
+  if (c >= 0x1e00 && c <= 0x1eff) {
+    // Latin Extended Additional (ẽ, ỳ, ...): base letter via NFD.
+    const base = ch.normalize('NFD').charCodeAt(0);
+    return base < 0x80 ? String.fromCharCode(base >= 0x41 && base <= 0x5a ? base + 32 : base) : ch;
+  }
+  return ch;
 }
 
 /** Collapse runs of whitespace to one space and trim. */
@@ -109,9 +119,7 @@ function isLetterCode(c: number): boolean {
 function isEdgeSeparator(c: number, leading: boolean): boolean {
   switch (c) {
     case 0x20: case 0x09: case 0x2d: case 0x7c: case 0x3a: case 0x2c: case 0x3b: case 0x2e: case 0x2f:
-    case 0x5f: case 0x2013: case 0x2014: case 0x2022: case 0xb7: case 0x7e: case 0x2a: case 0x3d:
-      return true;
-    case 0x23: // '#' leads some titles ("# 12"), never meaningful at the edges
+    case 0x5f: case 0x2013: case 0x2014: case 0x2022: case 0xb7: case 0x7e: case 0x3d:
       return true;
     case 0x22: case 0x27:
       return leading;
@@ -119,3 +127,12 @@ function isEdgeSeparator(c: number, leading: boolean): boolean {
       return false;
   }
 }
+
+/**
+ * Channel/region codes providers put before titles ("BR: Globo", "|PT| Filme", "[EN] Movie").
+ * Lower case; the classifier only strips them when written in capitals.
+ */
+export const PREFIX_CODES: ReadonlySet<string> = new Set([
+  'br', 'bra', 'pt', 'ptbr', 'pt-br', 'en', 'us', 'usa', 'uk', 'es', 'fr', 'de', 'lat', 'latam', 'mx', 'ar', 'ca', 'au',
+  'nl', 'pl', 'tr', 'ru', 'jp', 'kr', 'vod', 'h265', 'hevc', '24/7', '24h', '24hs', '24hrs',
+]);

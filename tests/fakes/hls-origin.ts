@@ -229,9 +229,9 @@ function parseRange(header: string, size: number): ByteRange | 'unsatisfiable' |
     return { start: Math.max(0, size - n), end: size - 1 };
   }
   const start = Number(m[1]);
+  if (start >= size) return 'unsatisfiable';
   const last = m[2] === '' ? size - 1 : Number(m[2]);
   if (last < start) return undefined;
-  if (start >= size) return 'unsatisfiable';
   return { start, end: Math.min(last, size - 1) };
 }
 

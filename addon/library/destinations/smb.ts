@@ -1,4 +1,6 @@
-import { constants as fsc, createReadStream } from 'node:fs';
+import { constants as fsc, createReadStream, openSync } from 'node:fs';
+import * as net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -138,29 +140,34 @@ export class SmbDestination implements Destination {
     });
   }
 
-  /** Open the FIFO for writing (blocks until smbclient opens it) and stream the file into it. */
+  /**
+   * Stream the file into the FIFO once smbclient has opened it for reading. The FIFO is opened
+   * non-blocking (ENXIO until the reader is there, so we poll): a blocking open would hold a
+   * libuv thread, and a few of those starve every other fs call in the process.
+   */
   private async feedFifo(fifo: string, localFile: string, exited: Promise<void>, options: UploadOptions): Promise<void> {
     let childGone = false;
-    void exited.then(async () => {
+    void exited.then(() => {
       childGone = true;
-      // If smbclient never opened the FIFO (login failed), our blocking open would wait
-      // forever: open the read side ourselves to release it.
-      const rd = await fsp.open(fifo, fsc.O_RDONLY | fsc.O_NONBLOCK).catch(() => undefined);
-      await rd?.close();
     });
-    const fh = await fsp.open(fifo, fsc.O_WRONLY);
-    try {
-      if (childGone) return;
-      const stages: NodeJS.ReadWriteStream[] = [];
-      if (this.bytesPerSecond > 0) stages.push(throttleStream(this.bytesPerSecond, options.signal));
-      stages.push(progressStream(0, options.onProgress));
-      await pipeline(
-        [createReadStream(localFile, { highWaterMark: 1024 * 1024 }), ...stages, fh.createWriteStream({ autoClose: false, highWaterMark: 1024 * 1024 })],
-        options.signal ? { signal: options.signal } : {},
-      );
-    } finally {
-      await fh.close().catch(() => undefined);
+    let fd: number | undefined;
+    while (fd === undefined) {
+      if (childGone) return; // smbclient ended before reading (login failed...): its output says why
+      try {
+        fd = openSync(fifo, fsc.O_WRONLY | fsc.O_NONBLOCK);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENXIO') throw err;
+        await sleep(5);
+      }
     }
+    const sink = new net.Socket({ fd, readable: false, writable: true });
+    const stages: NodeJS.ReadWriteStream[] = [];
+    if (this.bytesPerSecond > 0) stages.push(throttleStream(this.bytesPerSecond, options.signal));
+    stages.push(progressStream(0, options.onProgress));
+    await pipeline(
+      [createReadStream(localFile, { highWaterMark: 1024 * 1024 }), ...stages, sink],
+      options.signal ? { signal: options.signal } : {},
+    );
   }
 
   async mkdirp(relDir: string, signal?: AbortSignal): Promise<void> {
