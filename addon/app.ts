@@ -1,11 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type Koa from 'koa';
+import type { ScryptParams } from './auth/secrets.js';
+import { AuthService } from './auth/service.js';
 import type { Config } from './config/schema.js';
 import type { AppEvents } from './events/app-events.js';
 import { EventBus } from './events/bus.js';
-import { createHttpApp } from './http/app.js';
+import { createHttpApp, type HttpApp } from './http/app.js';
 import { DownloadEngine } from './jobs/download-engine.js';
 import { JobService } from './jobs/job-service.js';
 import { systemClock, type Clock } from './platform/clock.js';
@@ -15,6 +17,23 @@ import type { Logger } from './platform/logger.js';
 import { ConnectionLimits } from './download/context.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './download/retry.js';
 import { KeyedSemaphores } from './download/semaphore.js';
+import { ActivityLog, type Actor } from './ops/activity.js';
+import { DiskGuard, type FreeSpaceProbe } from './ops/disk-guard.js';
+import { HealthChecks } from './ops/health.js';
+import { Maintenance } from './ops/maintenance.js';
+import { fileSize, freeBytes } from './platform/disk.js';
+import { LogBuffer } from './platform/log-buffer.js';
+import { Notifications } from './notify/index.js';
+import { HomeAssistantNotifier } from './notify/homeassistant.js';
+import { MqttConnection, type Backoff } from './notify/mqtt/client.js';
+import type { SyncAllHook } from './notify/mqtt/commands.js';
+import { MqttService } from './notify/mqtt/service.js';
+import { SupervisorClient } from './notify/supervisor.js';
+import { TelegramApi } from './notify/telegram/api.js';
+import { TelegramNotifier } from './notify/telegram/notifier.js';
+import { createOwnership, parseUmask } from './platform/ownership.js';
+import { SourceService } from './sources/source-service.js';
+import { TmdbClient } from './sources/tmdb.js';
 import { Store } from './store/db.js';
 import { readVersion } from './version.js';
 
@@ -26,15 +45,45 @@ export interface AppOverrides {
   chunkBytes?: number;
   /** PATH to search for ffmpeg; defaults to the process's. */
   envPath?: string;
+  /** Free space per directory; tests simulate a filling disk with it. */
+  freeSpace?: FreeSpaceProbe;
+  /** How often the disk guard measures (10 s in production). */
+  diskCheckIntervalMs?: number;
+  /** Password hashing cost; tests lower it. */
+  scrypt?: ScryptParams;
+  /** Whether finished files may be chowned (PUID/PGID); defaults to running as root. */
+  isRoot?: boolean;
+  /** The recent log lines main.ts keeps for GET /api/logs; none in tests unless given. */
+  logBuffer?: LogBuffer;
+  /** Faster notifier timings for tests. */
+  notify?: NotifyTimings;
 }
+
+export interface NotifyTimings {
+  mqttBackoff?: Backoff;
+  retryDelaysMs?: number[];
+  telegramPollTimeoutS?: number;
+  telegramPollRetryMs?: number;
+  telegramChatIntervalMs?: number;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+const SYSTEM: Actor = { kind: 'system', id: 'system', name: 'm3u-downloader' };
 
 export interface App {
   config: Config;
-  koa: Koa;
+  koa: HttpApp;
   bus: EventBus<AppEvents>;
   jobs: JobService;
   store: Store;
   ffmpeg: FfmpegBinary;
+  auth: AuthService;
+  activity: ActivityLog;
+  health: HealthChecks;
+  disk: DiskGuard;
+  notifications: Notifications;
+  /** Playlist sources; `sources.syncAll()` syncs every enabled one (MQTT's "sync all sources"). */
+  sources: SourceService;
   start(): Promise<void>;
   listen(port?: number, host?: string): Promise<Server>;
   stop(): Promise<void>;
@@ -47,14 +96,17 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
   const ffmpeg = resolveFfmpeg(config.ffmpeg_path, overrides.envPath ?? process.env.PATH);
   const store = await Store.open(path.join(config.data_dir, 'db.json'), logger);
   const bus = new EventBus<AppEvents>(logger);
+  const activity = await ActivityLog.open({ file: path.join(config.data_dir, 'activity.jsonl'), clock, logger, retentionDays: config.activity_retention_days });
+  const auth = new AuthService({ store, clock, logger, bootstrapKey: config.api_key, ...(overrides.scrypt ? { scrypt: overrides.scrypt } : {}) });
   const http =
     overrides.http ??
     createHttpClient({ timeoutMs: config.request_timeout_s * 1000, maxSocketsPerHost: config.max_connections_per_host, userAgent: DEFAULT_USER_AGENT });
+  const connections = new ConnectionLimits(new KeyedSemaphores(() => config.max_connections_per_host));
   const engine = new DownloadEngine({
     http,
     clock,
     retry: overrides.retry ?? DEFAULT_RETRY_POLICY,
-    connections: new ConnectionLimits(new KeyedSemaphores(() => config.max_connections_per_host)),
+    connections,
     ffmpeg: createFfmpegRunner(ffmpeg.path),
     logger,
     tmpDir: config.tmp_dir,
@@ -62,21 +114,112 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     segmentConcurrency: config.segment_concurrency,
     ...(overrides.chunkBytes ? { chunkBytes: overrides.chunkBytes } : {}),
   });
-  const jobs = new JobService({
+  const jobs: JobService = new JobService({
     store,
     bus,
     engine,
     clock,
     logger,
-    options: { maxConcurrent: config.max_concurrent_downloads, defaultContainer: config.default_container, mediaDir: config.media_dir },
+    options: { maxConcurrent: config.max_concurrent_downloads, defaultContainer: config.default_container, mediaDir: config.media_dir, defaultQuality: config.default_quality },
+    onDiskFull: async (detail) => {
+      if (!disk.enabled) return false;
+      await disk.reportFull(detail);
+      return true;
+    },
+    // Every download of a playlist source shares the source's connection limit.
+    limits: {
+      groupOf: (job) => job.source_id ?? null,
+      maxActive: (sourceId): number => sources.connectionLimit(sourceId),
+      connectionsFor: (job) => (job.source_id ? connections.with([sources.connectionSemaphore(job.source_id)]) : null),
+    },
   });
+  const tmdb = new TmdbClient({ http, apiKey: config.tmdb_api_key, baseUrl: config.tmdb_base_url, language: config.tmdb_language, clock, logger });
+  const sources: SourceService = new SourceService({ store, bus, jobs, http, clock, logger, dataDir: config.data_dir, tmdb });
+  const disk = new DiskGuard({
+    dirs: [config.media_dir, config.tmp_dir],
+    minFreeBytes: config.min_free_space_mb * 1024 * 1024,
+    probe: overrides.freeSpace ?? freeBytes,
+    queue: jobs,
+    logger,
+    now: () => clock.now(),
+    ...(overrides.diskCheckIntervalMs ? { intervalMs: overrides.diskCheckIntervalMs } : {}),
+    onChange: (state) =>
+      activity.record({
+        actor: SYSTEM,
+        action: state.status === 'low' ? 'queue.held' : 'queue.released',
+        target: 'disk_full',
+        ip: null,
+        via: 'system',
+        details: { free_bytes: state.free_bytes, min_free_bytes: state.min_free_bytes },
+      }),
+  });
+  const ownership = createOwnership({
+    root: config.media_dir,
+    uid: config.puid,
+    gid: config.pgid,
+    umask: parseUmask(config.umask),
+    logger,
+    ...(overrides.isRoot !== undefined ? { isRoot: overrides.isRoot } : {}),
+  });
+  if (ownership.active) {
+    bus.on('job.status', ({ job }) => (job.status === 'completed' && job.file_path ? ownership.apply(job.file_path) : undefined));
+  }
+  const health = new HealthChecks(logger);
+  health.register('store', () => {
+    const h = store.health();
+    return { ...h, ...(h.last_error ? { message: `db.json cannot be written: ${h.last_error}` } : {}) };
+  });
+  health.register('ffmpeg', () =>
+    ffmpeg.version ? { status: 'ok', version: ffmpeg.version, source: ffmpeg.source } : { status: 'error', message: `${ffmpeg.path} does not run as ffmpeg`, source: ffmpeg.source },
+  );
+  health.register('disk', async () => {
+    const d = await disk.check();
+    return { ...d, status: d.status === 'low' ? 'degraded' : 'ok', ...(d.status === 'low' ? { message: 'free space is below min_free_space_mb: the queue is held' } : {}) };
+  });
+  health.register('queue', () => {
+    const stats = jobs.stats();
+    return { status: 'ok', paused: stats.queue_paused, holds: stats.queue_holds, active: stats.active, pending: stats.queue_length };
+  });
+  const notifications = createNotifications(config, {
+    jobs,
+    bus,
+    clock,
+    logger,
+    timings: overrides.notify ?? {},
+    // MQTT's "Sync all sources": answers when every enabled source has synced.
+    syncAll: async () =>
+      (await sources.syncAll()).map((r) => ({ source_id: r.source_id, status: r.status, counts: r.counts, duration_ms: r.duration_ms, error: r.error?.message ?? null })),
+  });
+  health.register('mqtt', () => {
+    const m = notifications.status().mqtt;
+    // An absent or unreachable broker degrades, never fails: a restart does not bring it back.
+    return m.state === 'connected' || m.state === 'disabled'
+      ? { status: 'ok', state: m.state, ...(m.reason ? { message: m.reason } : {}) }
+      : { status: 'degraded', state: m.state, message: m.reason ?? 'not connected' };
+  });
+  const maintenance = new Maintenance(
+    [
+      { name: 'finished downloads', run: () => jobs.prune({ olderThanMs: config.job_retention_days > 0 ? config.job_retention_days * DAY_MS : null, keep: config.max_finished_jobs }) },
+      { name: 'expired sessions', run: () => auth.pruneSessions() },
+      { name: 'activity log', run: () => activity.prune() },
+    ],
+    logger,
+  );
   const startedAt = clock.now();
   const koa = createHttpApp({
     jobs,
     bus,
     logger,
-    apiKey: config.api_key,
-    system: { version: readVersion(), startedAt, ffmpeg, mediaDir: config.media_dir, now: () => clock.now() },
+    system: { version: readVersion(), startedAt, ffmpeg, mediaDir: config.media_dir, mode: config.mode, now: () => clock.now(), health, disk: () => disk.check() },
+    auth,
+    activity,
+    mode: config.mode,
+    trustedProxies: config.trusted_proxies,
+    corsOrigins: config.cors_origins,
+    logs: overrides.logBuffer ?? new LogBuffer(0),
+    notifications,
+    sources,
+    uploadMaxBytes: config.upload_max_mb * 1024 * 1024,
   });
 
   let server: Server | null = null;
@@ -87,7 +230,20 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     jobs,
     store,
     ffmpeg,
-    start: () => jobs.start(),
+    auth,
+    activity,
+    health,
+    disk,
+    notifications,
+    sources,
+    async start() {
+      // The guard first: with the disk already full, interrupted downloads must not restart.
+      await disk.start();
+      await jobs.start();
+      await sources.start();
+      await maintenance.start();
+      notifications.start();
+    },
     listen(port = config.port, host = '0.0.0.0') {
       return new Promise<Server>((resolve, reject) => {
         const s = koa.listen(port, host);
@@ -99,10 +255,80 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     async stop() {
       const closing = server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve();
       server?.closeAllConnections();
+      await maintenance.stop();
+      await notifications.stop();
+      disk.stop();
+      await sources.stop();
       await jobs.stop();
       await store.close();
+      await activity.close();
       http.close();
       await closing;
     },
   };
+}
+
+/** MQTT, Home Assistant events and Telegram, each a bus subscriber; none blocks start-up. */
+function createNotifications(
+  config: Config,
+  deps: { jobs: JobService; bus: EventBus<AppEvents>; clock: Clock; logger: Logger; timings: NotifyTimings; syncAll: SyncAllHook },
+): Notifications {
+  const { jobs, bus, clock, logger, timings, syncAll } = deps;
+  const supervisor = config.supervisor_token ? new SupervisorClient({ baseUrl: config.supervisor_url, token: config.supervisor_token, fetch: globalThis.fetch }) : null;
+  const version = readVersion();
+  const free = (): Promise<number | null> => freeBytes(config.media_dir);
+  const retry = timings.retryDelaysMs ? { retryDelaysMs: timings.retryDelaysMs } : {};
+  const mqtt = new MqttService({
+    config,
+    supervisor,
+    connect: (broker, availabilityTopic) =>
+      new MqttConnection({
+        broker,
+        availabilityTopic,
+        clientId: `${config.mqtt_base_topic.replace(/[^a-zA-Z0-9_-]/g, '_')}_${randomBytes(4).toString('hex')}`,
+        clock,
+        logger,
+        ...(timings.mqttBackoff ? { backoff: timings.mqttBackoff } : {}),
+      }),
+    jobs,
+    bus,
+    clock,
+    logger,
+    version,
+    mediaDir: config.media_dir,
+    freeBytes: free,
+    fileSize,
+    syncAll,
+    ...(timings.mqttBackoff ? { resolveBackoff: timings.mqttBackoff } : {}),
+  });
+  const homeassistant = new HomeAssistantNotifier({
+    supervisor,
+    events: config.homeassistant_events,
+    notifyService: config.homeassistant_notify_service,
+    bus,
+    mediaDir: config.media_dir,
+    fileSize,
+    clock,
+    logger,
+    ...retry,
+  });
+  const telegramApi = config.telegram_bot_token
+    ? new TelegramApi({ baseUrl: config.telegram_api_url, token: config.telegram_bot_token, fetch: globalThis.fetch, clock, ...retry })
+    : null;
+  const telegram = new TelegramNotifier({
+    api: telegramApi,
+    chatIds: config.telegram_chat_ids,
+    commands: config.telegram_commands,
+    bus,
+    jobs,
+    mediaDir: config.media_dir,
+    fileSize,
+    freeBytes: free,
+    clock,
+    logger,
+    ...(timings.telegramPollTimeoutS !== undefined ? { pollTimeoutS: timings.telegramPollTimeoutS } : {}),
+    ...(timings.telegramPollRetryMs !== undefined ? { pollRetryMs: timings.telegramPollRetryMs } : {}),
+    ...(timings.telegramChatIntervalMs !== undefined ? { chatIntervalMs: timings.telegramChatIntervalMs } : {}),
+  });
+  return new Notifications({ mqtt, homeassistant, telegram });
 }

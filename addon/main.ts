@@ -1,5 +1,7 @@
 import { ConfigError, loadConfig } from './config/load.js';
+import { LogBuffer, stdoutDestination, teeDestination } from './platform/log-buffer.js';
 import { createLogger } from './platform/logger.js';
+import { parseUmask } from './platform/ownership.js';
 import { createApp } from './app.js';
 
 async function main(): Promise<void> {
@@ -13,14 +15,35 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.log_level);
-  const app = await createApp(config, logger);
+  // JSON lines to stdout (the container runtime rotates them), the last ones also kept for /api/logs.
+  const logBuffer = new LogBuffer();
+  const logger = createLogger(config.log_level, teeDestination(stdoutDestination(), logBuffer));
+  // UMASK shapes every file and directory we (and ffmpeg, smbclient…) create from here on.
+  const umask = parseUmask(config.umask);
+  if (umask !== undefined) process.umask(umask);
+  const app = await createApp(config, logger, { logBuffer });
   await app.start();
   await app.listen();
   logger.info(
-    { port: config.port, dataDir: config.data_dir, mediaDir: config.media_dir, ffmpeg: app.ffmpeg.source, options: config.options_path, auth: config.api_key ? 'api key' : 'none' },
+    {
+      port: config.port,
+      mode: config.mode,
+      dataDir: config.data_dir,
+      mediaDir: config.media_dir,
+      ffmpeg: app.ffmpeg.source,
+      options: config.options_path,
+      trustedProxies: config.trusted_proxies,
+      bootstrapKey: config.api_key ? 'set' : 'unset',
+      users: app.auth.userCount(),
+    },
     'm3u-downloader listening',
   );
+  if (config.mode === 'standalone' && app.auth.isUnconfigured()) {
+    logger.warn(
+      { port: config.port },
+      `setup required: open the panel on port ${config.port} to create the admin account (POST /api/auth/setup); until then the API answers only requests from this machine (127.0.0.1)`,
+    );
+  }
 
   let stopping = false;
   const shutdown = (signal: string): void => {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { configSchema, SECRET_KEYS, type Config } from './schema.js';
+import { configSchema, SECRET_KEYS, SUPERVISOR_ADDRESS, type Config } from './schema.js';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -50,7 +50,9 @@ export function loadConfig(sources: ConfigSources): Config {
   if (!result.success) {
     for (const issue of result.error.issues) {
       const key = issue.path.join('.');
-      const value = SECRET_KEYS.has(key) ? '[redacted]' : JSON.stringify(raw[key]);
+      // A list item's issue (telegram_chat_ids.0) shows the option it belongs to.
+      const option = String(issue.path[0] ?? '');
+      const value = SECRET_KEYS.has(option) ? '[redacted]' : JSON.stringify(raw[option]);
       problems.push(`${key}=${value}: ${issue.message}`);
     }
   }
@@ -64,5 +66,7 @@ export function loadConfig(sources: ConfigSources): Config {
     media_dir: path.resolve(data.media_dir),
     tmp_dir: path.resolve(data.tmp_dir ?? path.join(dataDir, 'tmp')),
     options_path: usedOptions,
+    mode: data.supervisor_token ? 'addon' : 'standalone',
+    trusted_proxies: data.trusted_proxies ?? (data.supervisor_token ? [SUPERVISOR_ADDRESS] : []),
   });
 }

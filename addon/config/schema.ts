@@ -10,6 +10,63 @@ const optionalText = z
   .transform((s) => (s === '' ? undefined : s))
   .optional();
 
+const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
+const FALSE_WORDS = new Set(['false', '0', 'no', 'off']);
+/** Booleans from options.json, or from the environment as true/false, 1/0, yes/no, on/off. */
+const bool = z.preprocess((value) => {
+  if (typeof value !== 'string') return value;
+  const word = value.trim().toLowerCase();
+  return TRUE_WORDS.has(word) ? true : FALSE_WORDS.has(word) ? false : value;
+}, z.boolean({ error: 'must be true or false' }));
+
+/** An optional URL whose scheme is one of `protocols` (e.g. ['http:', 'https:']). */
+const optionalUrl = (protocols: readonly string[]) =>
+  z
+    .string()
+    .transform((s) => s.trim())
+    .transform((s) => (s === '' ? undefined : s))
+    .refine((s) => {
+      if (s === undefined) return true;
+      try {
+        const u = new URL(s);
+        return protocols.includes(u.protocol) && u.hostname !== '';
+      } catch {
+        return false;
+      }
+    }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`)
+    .optional();
+const httpUrl = (fallback: string) => optionalUrl(['http:', 'https:']).transform((s) => (s ?? fallback).replace(/\/+$/, ''));
+
+/** An MQTT topic prefix: no wildcards, no spaces, no leading or trailing slash. */
+const topicRoot = z
+  .string()
+  .trim()
+  .min(1, 'is required')
+  .max(200, 'is too long')
+  .regex(/^[^#+\s\u0000]+$/, 'must not contain spaces, + or #')
+  .refine((s) => !s.startsWith('/') && !s.endsWith('/'), 'must not start or end with /');
+
+/** Telegram chat ids: numbers (groups are negative) or @channelname; a list, or comma-separated in the environment. */
+const chatIds = z.preprocess(
+  (value) => (typeof value === 'string' ? value.split(/[\s,;]+/).filter(Boolean) : typeof value === 'number' ? [value] : value),
+  z
+    .array(
+      z.union([z.number().int(), z.string().trim().regex(/^(-?\d+|@[A-Za-z0-9_]{5,})$/, 'must be numeric chat ids (e.g. -1001234567890) or @channelname')]).transform(String),
+      { error: 'must be a list of chat ids' },
+    )
+    .max(20, 'at most 20 chat ids'),
+);
+
+/** A list: a JSON array in options.json, comma-separated in the environment. */
+const list = <T extends z.ZodType>(item: T) =>
+  z.preprocess((value) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value), z.array(item, { error: 'must be a list' }));
+
+/** A browser origin for CORS: scheme://host[:port], no path (https://example.com, chrome-extension://<id>). */
+const ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/;
+/** "best", "worst", or a height such as 720p. */
+export const QUALITY_PATTERN = /^(best|worst|\d{3,4}p)$/;
+const IP_ADDRESS = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F:]+)$/;
+
 /**
  * Every setting, its type, range and default. Keys are snake_case because they are also the
  * add-on's options.json keys; environment variables are the same names in upper case.
@@ -21,7 +78,7 @@ export const configSchema = z.object({
   /** Work files of running downloads; defaults to <data_dir>/tmp. */
   tmp_dir: optionalText,
   log_level: z.enum(LOG_LEVELS).default('info'),
-  /** When set, every /api route except /api/health needs `Authorization: Bearer <key>`. */
+  /** A bootstrap admin API key (`Authorization: Bearer <key>`); more keys come from /api/keys. */
   api_key: optionalText,
   max_concurrent_downloads: int(1, 50).default(3),
   segment_concurrency: int(1, 64).default(10),
@@ -30,11 +87,117 @@ export const configSchema = z.object({
   ffmpeg_path: optionalText,
   /** Seconds without a byte before a request is abandoned and retried. */
   request_timeout_s: int(1, 600).default(30),
+  /** The variant a new download gets when the request names none. */
+  default_quality: z.string().trim().toLowerCase().regex(QUALITY_PATTERN, 'must be "best", "worst" or a height such as "720p"').default('best'),
+
+  // Access, housekeeping, volumes (README "Access control" and "Operations").
+  /** Origins allowed to call the API from a browser (CORS), e.g. a browser extension's. */
+  cors_origins: list(z.string().trim().regex(ORIGIN, 'must be an origin such as https://example.com or chrome-extension://<id>')).default([]),
+  /**
+   * Peer addresses whose X-Remote-User-* headers are believed (Home Assistant ingress). Unset:
+   * 172.30.32.2 (the Supervisor) in the add-on, none in plain Docker.
+   */
+  trusted_proxies: list(z.string().trim().regex(IP_ADDRESS, 'must be an IP address')).optional(),
+  /** Days the activity log keeps entries. */
+  activity_retention_days: int(1, 3650).default(90),
+  /** Finished downloads (completed, cancelled, failed) are forgotten after this many days; 0 keeps them until max_finished_jobs. */
+  job_retention_days: int(0, 3650).default(30),
+  /** At most this many finished downloads are kept in the list. */
+  max_finished_jobs: int(10, 100000).default(500),
+  /** Below this much free space (MB) on the media or work dir the queue holds instead of failing downloads; 0 turns it off. */
+  min_free_space_mb: int(0, 10000000).default(1024),
+  /** Owner (uid/gid) and umask for files written to the media dir (plain Docker on a NAS). */
+  puid: int(0, 4294967294).optional(),
+  pgid: int(0, 4294967294).optional(),
+  umask: z.string().trim().regex(/^0?[0-7]{3}$/, 'must be an octal umask such as 022').optional(),
+
+  // MQTT (README "MQTT and Home Assistant"). Broker: mqtt_url, else mqtt_host, else the
+  // Supervisor's MQTT service when SUPERVISOR_TOKEN is set; without one, MQTT stays off.
+  mqtt_enabled: bool.default(true),
+  /** mqtt://user:pass@host:1883 (mqtts://, ws://, wss:// too); wins over mqtt_host. */
+  mqtt_url: optionalUrl(['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'ws:', 'wss:']),
+  mqtt_host: optionalText,
+  /** Defaults to 1883, or 8883 with mqtt_tls. */
+  mqtt_port: int(1, 65535).optional(),
+  mqtt_username: optionalText,
+  mqtt_password: optionalText,
+  mqtt_tls: bool.default(false),
+  mqtt_base_topic: topicRoot.default('m3u_downloader'),
+  mqtt_discovery: bool.default(true),
+  mqtt_discovery_prefix: topicRoot.default('homeassistant'),
+
+  // Home Assistant Supervisor: its URL (configurable for tests) and the token it gives add-ons.
+  supervisor_url: httpUrl('http://supervisor'),
+  supervisor_token: optionalText,
+  /** Fire m3u_downloader_* events on Home Assistant's bus (needs SUPERVISOR_TOKEN). */
+  homeassistant_events: bool.default(true),
+  /** A service to call on completed/failed/sync, e.g. notify.mobile_app_phone. */
+  homeassistant_notify_service: optionalText.refine(
+    (s) => s === undefined || /^([a-z0-9_]+\.)?[a-z0-9_]+$/.test(s),
+    'must be a service such as notify.mobile_app_phone',
+  ),
+
+  // Telegram
+  telegram_bot_token: optionalText.refine((s) => s === undefined || /^\d+:[A-Za-z0-9_-]{20,}$/.test(s), 'must look like 123456:ABC-DEF… (from @BotFather)'),
+  telegram_chat_ids: chatIds.default([]),
+  /** Answer /status, /queue and /add <url> from the chat ids above (long polling). */
+  telegram_commands: bool.default(false),
+  telegram_api_url: httpUrl('https://api.telegram.org'),
+
+  // Playlist sources (README "Playlist sources").
+  /** Largest M3U list accepted by upload, in MB. */
+  upload_max_mb: int(1, 2048).default(100),
+  /** Optional TMDB enrichment: a v3 API key or a v4 read access token. */
+  tmdb_api_key: optionalText,
+  /** Language of TMDB titles, overviews and genres. */
+  tmdb_language: z.string().trim().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'must be a language tag such as en-US or pt-BR').default('en-US'),
+  /** TMDB's API root (tests point it at a fake server). */
+  tmdb_base_url: httpUrl('https://api.themoviedb.org/3'),
+}).superRefine((c, ctx) => {
+  if (c.mqtt_base_topic === c.mqtt_discovery_prefix || c.mqtt_base_topic.startsWith(`${c.mqtt_discovery_prefix}/`)) {
+    ctx.addIssue({ code: 'custom', path: ['mqtt_base_topic'], message: `must differ from mqtt_discovery_prefix (${c.mqtt_discovery_prefix})` });
+  }
+  if (c.telegram_bot_token && c.telegram_chat_ids.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['telegram_chat_ids'], message: 'is required when telegram_bot_token is set' });
+  }
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
 type Parsed = z.output<typeof configSchema>;
-export type Config = Readonly<Omit<Parsed, 'tmp_dir'> & { tmp_dir: string; options_path: string | null }>;
+export type Config = Readonly<
+  Omit<Parsed, 'tmp_dir' | 'trusted_proxies'> & {
+    tmp_dir: string;
+    options_path: string | null;
+    /** addon when the Supervisor started us (SUPERVISOR_TOKEN is set), else standalone. */
+    mode: 'addon' | 'standalone';
+    trusted_proxies: string[];
+  }
+>;
+
+/**
+ * Settings that are not add-on options (config.yaml): deployment details the add-on image or the
+ * Supervisor fixes (paths, port, the Supervisor's URL and token), plain-Docker volume settings,
+ * and test hooks. Every other key of configSchema must be in config.yaml's options and schema,
+ * and in translations/en.yaml; tests/packaging/addon-config.test.ts checks it.
+ */
+export const ENV_ONLY_KEYS: ReadonlySet<string> = new Set([
+  'port',
+  'data_dir',
+  'media_dir',
+  'tmp_dir',
+  'ffmpeg_path',
+  'supervisor_url',
+  'supervisor_token',
+  'telegram_api_url',
+  'tmdb_base_url',
+  'trusted_proxies',
+  'puid',
+  'pgid',
+  'umask',
+]);
+
+/** The Supervisor's address on the hassio network: ingress requests come from it. */
+export const SUPERVISOR_ADDRESS = '172.30.32.2';
 
 /** Settings whose values never appear in error messages or logs. */
-export const SECRET_KEYS: ReadonlySet<string> = new Set(['api_key']);
+export const SECRET_KEYS: ReadonlySet<string> = new Set(['api_key', 'mqtt_url', 'mqtt_password', 'supervisor_token', 'telegram_bot_token', 'tmdb_api_key']);

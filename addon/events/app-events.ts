@@ -1,4 +1,5 @@
 import type { Job, JobStatus } from '../jobs/model.js';
+import type { SyncRecord } from '../sources/model.js';
 
 /** Live numbers of a running job: hot and ephemeral, never written to the store per tick. */
 export interface JobProgress {
@@ -19,4 +20,29 @@ export interface AppEvents {
   'job.status': { job: Job; previous: JobStatus };
   'job.progress': JobProgress;
   'job.removed': { id: string };
+  /** The queue-level pause (JobService.pauseQueue/resumeQueue) changed. */
+  'queue.state': { paused: boolean };
+  /** An automatic hold (JobService.holdQueue/releaseQueue, e.g. disk_full) began or ended. */
+  'queue.held': { reason: string; held: boolean; detail: string | null; since: string };
+  /** One playlist source finished syncing (published by the sources module). */
+  'sync.completed': SyncSummary;
+}
+
+/** What one source sync found; MQTT, Telegram and Home Assistant events report it. */
+export interface SyncSummary {
+  source: { id: string; name: string };
+  /** Items seen for the first time in this sync. */
+  new_items: number;
+  updated_items: number;
+  removed_items: number;
+  total_items: number;
+  /** Downloads queued by this sync (auto-download rules). */
+  queued: number;
+  duration_ms: number;
+  /** Why the sync failed; null when it succeeded. */
+  error: string | null;
+  /** A few titles of new items, for messages; may be shorter than new_items. */
+  new_titles: string[];
+  /** The whole sync record (counts, anomaly, queued downloads), as GET /api/sources/:id/syncs shows it. */
+  record?: SyncRecord;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CONTAINERS, CONTENT_TYPES, JOB_STATUSES, PRIORITIES } from '../jobs/model.js';
 
-const httpUrl = z
+export const httpUrl = z
   .string({ error: 'must be a string' })
   .trim()
   .min(1, 'is required')
@@ -18,7 +18,7 @@ const httpUrl = z
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const FORBIDDEN_HEADERS = new Set(['host', 'content-length', 'connection', 'transfer-encoding', 'range']);
 
-const headers = z
+export const headers = z
   .record(z.string(), z.string({ error: 'header values must be strings' }).max(8192))
   .superRefine((value, ctx) => {
     const names = Object.keys(value);
@@ -45,9 +45,21 @@ export const newDownloadSchema = z.strictObject(
     priority: z.enum(PRIORITIES, { error: `must be one of ${PRIORITIES.join(', ')}` }).optional(),
     content_type: z.enum(CONTENT_TYPES, { error: `must be one of ${CONTENT_TYPES.join(', ')}` }).optional(),
     container: z.enum(CONTAINERS, { error: `must be one of ${CONTAINERS.join(', ')}` }).optional(),
+    // Naming data (the naming templates' tokens), optional.
+    show: z.string().trim().max(500, 'is too long').optional(),
+    year: z.number({ error: 'must be a year' }).int().min(1870).max(2200).optional(),
+    season: z.number({ error: 'must be a number' }).int().min(0).max(9999).optional(),
+    episode: z.number({ error: 'must be a number' }).int().min(0).max(99999).optional(),
+    episode_title: z.string().trim().max(500, 'is too long').optional(),
+    tmdb_id: z.number({ error: 'must be a TMDB id' }).int().positive().optional(),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : undefined) },
 );
+
+/** Unknown fields are an error, named in the message. */
+export const strictObjectOptions = {
+  error: (issue: { code: string; keys?: string[] }) => (issue.code === 'unrecognized_keys' ? `unknown field(s): ${(issue.keys ?? []).join(', ')}` : undefined),
+};
 
 export const listQuerySchema = z.object({
   status: z

@@ -9,12 +9,40 @@ import type { Logger } from '../platform/logger.js';
 import { etaSeconds, SpeedMeter } from '../download/progress.js';
 import { classifyError } from '../download/retry.js';
 import type { Store } from '../store/db.js';
+import type { ConnectionLimits } from '../download/context.js';
 import type { DownloadEngine, RunHooks } from './download-engine.js';
 import { ACTIVE_STATUSES, type Container, type Job, type JobStatus, type NewJob, type Page, type Priority } from './model.js';
 
+/**
+ * Connection limits shared by groups of jobs (every download of one playlist source), wired in
+ * app.ts: the engine acquires the group's semaphore for every request of every such job.
+ */
+export interface JobLimits {
+  /** The group a job belongs to (its source id), or null. */
+  groupOf(job: Job): string | null;
+  /** How many jobs of a group may run at once (its connection limit). */
+  maxActive(group: string): number;
+  /** The limits to run the job under; null for the engine's defaults. */
+  connectionsFor(job: Job): ConnectionLimits | null;
+}
+
+/** Naming data and source identity copied from a NewJob, only where given. */
+function namingFields(input: NewJob): Partial<Job> {
+  const out: Partial<Job> = {};
+  if (input.source_id) out.source_id = input.source_id;
+  if (input.show) out.show = input.show;
+  if (input.year != null) out.year = input.year;
+  if (input.season != null) out.season = input.season;
+  if (input.episode != null) out.episode = input.episode;
+  if (input.episode_title) out.episode_title = input.episode_title;
+  if (input.tmdb_id != null) out.tmdb_id = input.tmdb_id;
+  if (input.variant_key) out.variant_key = input.variant_key;
+  return out;
+}
+
 /** Why a running job was stopped: each reason ends in a different state. */
 export class StopRequest extends Error {
-  constructor(readonly reason: 'paused' | 'cancelled' | 'shutdown' | 'deleted') {
+  constructor(readonly reason: 'paused' | 'cancelled' | 'shutdown' | 'deleted' | 'held') {
     super(`job ${reason}`);
     this.name = 'AbortError';
   }
@@ -29,6 +57,8 @@ export interface JobServiceOptions {
   maxConcurrent: number;
   defaultContainer: Container;
   mediaDir: string;
+  /** The quality a job gets when the request names none; "best" when unset. */
+  defaultQuality?: string;
 }
 
 interface Active {
@@ -42,6 +72,26 @@ export interface JobStats {
   queue_length: number;
   active: number;
   bytes_today: number;
+  /** Sum of the running jobs' speeds, bytes/s. */
+  speed: number;
+  /** The queue-level pause (pauseQueue): nothing starts while it is on. */
+  queue_paused: boolean;
+  /** Automatic holds (holdQueue), e.g. disk_full: nothing starts while any is on. */
+  queue_holds: QueueHold[];
+}
+
+export interface QueueHold {
+  reason: string;
+  detail: string | null;
+  since: string;
+}
+
+/** A write failed because the filesystem is full (ours, or ffmpeg's as it reports it). */
+export function isNoSpace(err: unknown): boolean {
+  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e.code === 'ENOSPC' || (typeof e.message === 'string' && /no space left on device/i.test(e.message))) return true;
+  }
+  return false;
 }
 
 /**
@@ -54,6 +104,9 @@ export class JobService {
   private stopping = false;
   private lastEmit = new Map<string, number>();
   private pendingEmit = new Map<string, NodeJS.Timeout>();
+  private readonly holds = new Map<string, QueueHold>();
+  /** Jobs whose run has already ended (in their catch): a hold must not wait for them. */
+  private readonly settling = new Set<string>();
 
   constructor(
     private readonly deps: {
@@ -63,6 +116,13 @@ export class JobService {
       clock: Clock;
       logger: Logger;
       options: JobServiceOptions;
+      /** Shared connection limits beyond the per-host cap (a playlist source's); none by default. */
+      limits?: JobLimits;
+      /**
+       * A download hit ENOSPC. Resolves true when the queue is now held (the disk guard), so the
+       * job goes back to the queue instead of failing; false (or absent) fails it as before.
+       */
+      onDiskFull?: (detail: string) => Promise<boolean>;
     },
   ) {}
 
@@ -112,7 +172,7 @@ export class JobService {
       kind: null,
       status: 'pending',
       priority: input.priority ?? 'medium',
-      quality: input.quality ?? 'best',
+      quality: input.quality ?? this.deps.options.defaultQuality ?? 'best',
       container: input.container ?? this.deps.options.defaultContainer,
       content_type: input.content_type ?? null,
       referer: input.referer ?? null,
@@ -131,6 +191,7 @@ export class JobService {
       started_at: null,
       completed_at: null,
       updated_at: now,
+      ...namingFields(input),
     };
     this.jobs.push(job);
     this.deps.store.flush().catch((err: unknown) => this.deps.logger.error({ err }, 'could not save the new download'));
@@ -161,7 +222,87 @@ export class JobService {
       queue_length: byStatus.pending,
       active: this.active.size,
       bytes_today: traffic.day === this.today() ? traffic.bytes : 0,
+      speed: [...this.active.keys()].reduce((sum, id) => sum + (this.jobs.find((j) => j.id === id)?.speed ?? 0), 0),
+      queue_paused: this.isQueuePaused(),
+      queue_holds: [...this.holds.values()],
     };
+  }
+
+  isQueuePaused(): boolean {
+    return this.deps.store.data.queue.paused;
+  }
+
+  /**
+   * Pauses the whole queue: nothing new starts, and jobs that are downloading go back to the
+   * queue (status pending, keeping their place and what they fetched) so the bandwidth is
+   * free at once; a merge or transfer in progress finishes. Per-job pause states are kept.
+   * Survives restarts. resumeQueue() picks everything up again.
+   */
+  async pauseQueue(): Promise<void> {
+    if (this.isQueuePaused()) return;
+    this.deps.store.data.queue.paused = true;
+    await this.deps.store.flush();
+    this.deps.logger.info('queue paused');
+    this.deps.bus.emit('queue.state', { paused: true });
+    const held = [...this.active.entries()].filter(([id]) => this.jobs.find((j) => j.id === id)?.status === 'downloading');
+    for (const [, a] of held) a.controller.abort(new StopRequest('held'));
+    await Promise.allSettled(held.map(([, a]) => a.done));
+  }
+
+  async resumeQueue(): Promise<void> {
+    if (!this.isQueuePaused()) return;
+    this.deps.store.data.queue.paused = false;
+    await this.deps.store.flush();
+    this.deps.logger.info('queue resumed');
+    this.deps.bus.emit('queue.state', { paused: false });
+    this.kick();
+  }
+
+  /**
+   * Holds the queue for an automatic reason (disk_full): like pauseQueue, downloading jobs go
+   * back to the queue keeping what they fetched and nothing new starts, but it is not
+   * persisted and is lifted by releaseQueue(reason) without touching the user's pause.
+   */
+  async holdQueue(reason: string, detail?: string): Promise<void> {
+    if (this.holds.has(reason)) return;
+    const hold: QueueHold = { reason, detail: detail ?? null, since: this.nowIso() };
+    this.holds.set(reason, hold);
+    this.deps.bus.emit('queue.held', { ...hold, held: true });
+    const held = [...this.active.entries()].filter(([id]) => !this.settling.has(id) && this.jobs.find((j) => j.id === id)?.status === 'downloading');
+    for (const [, a] of held) a.controller.abort(new StopRequest('held'));
+    await Promise.allSettled(held.map(([, a]) => a.done));
+  }
+
+  async releaseQueue(reason: string): Promise<void> {
+    const hold = this.holds.get(reason);
+    if (!hold) return;
+    this.holds.delete(reason);
+    this.deps.bus.emit('queue.held', { ...hold, held: false });
+    this.kick();
+  }
+
+  /**
+   * Forgets finished jobs (completed, cancelled, failed) older than `olderThanMs` (null: any
+   * age) and beyond the newest `keep`, in one store write. Finished files stay on disk; a failed
+   * job's work files go. Returns how many were removed.
+   */
+  async prune(opts: { olderThanMs: number | null; keep: number }): Promise<number> {
+    const now = this.deps.clock.now();
+    const finishedAt = (j: Job): number => Date.parse(j.completed_at ?? j.updated_at);
+    const candidates = this.jobs
+      .filter((j) => (j.status === 'completed' || j.status === 'cancelled' || j.status === 'failed') && !this.active.has(j.id))
+      .sort((a, b) => finishedAt(a) - finishedAt(b));
+    const doomed = new Set<Job>();
+    if (opts.olderThanMs !== null) for (const j of candidates) if (now - finishedAt(j) > opts.olderThanMs) doomed.add(j);
+    const rest = candidates.filter((j) => !doomed.has(j));
+    for (const j of rest.slice(0, Math.max(0, rest.length - opts.keep))) doomed.add(j);
+    if (doomed.size === 0) return 0;
+    const kept = this.jobs.filter((j) => !doomed.has(j));
+    this.jobs.splice(0, this.jobs.length, ...kept);
+    for (const j of doomed) if (j.status === 'failed') await this.deps.engine.removeWorkDir(j.id);
+    await this.deps.store.flush();
+    for (const j of doomed) this.deps.bus.emit('job.removed', { id: j.id });
+    return doomed.size;
   }
 
   async pause(id: string): Promise<Job> {
@@ -235,7 +376,7 @@ export class JobService {
 
   /** Starts queued jobs while there is room: highest priority first, then oldest. */
   kick(): void {
-    if (this.stopping) return;
+    if (this.stopping || this.isQueuePaused() || this.holds.size > 0) return;
     while (this.active.size < this.deps.options.maxConcurrent) {
       const next = this.nextPending();
       if (!next) return;
@@ -243,10 +384,28 @@ export class JobService {
     }
   }
 
+  /**
+   * A job under a shared limit (its source allows N connections) waits in the queue while N jobs
+   * of that source run, rather than taking a global slot only to wait for a connection.
+   */
+  private hasRoom(job: Job): boolean {
+    const limits = this.deps.limits;
+    if (!limits) return true;
+    const group = limits.groupOf(job);
+    if (group === null) return true;
+    let running = 0;
+    for (const id of this.active.keys()) {
+      const other = this.jobs.find((j) => j.id === id);
+      if (other && limits.groupOf(other) === group) running++;
+    }
+    return running < limits.maxActive(group);
+  }
+
   private nextPending(): Job | null {
     let best: Job | null = null;
     for (const job of this.jobs) {
       if (job.status !== 'pending' || this.active.has(job.id)) continue;
+      if (!this.hasRoom(job)) continue;
       if (!best || PRIORITY_RANK[job.priority] < PRIORITY_RANK[best.priority]) best = job;
     }
     return best;
@@ -271,7 +430,7 @@ export class JobService {
     logger.info({ retry: job.retry_count }, 'download started');
     const started = this.deps.clock.now();
     try {
-      const result = await this.deps.engine.run(job, entry.controller.signal, this.hooks(job, entry));
+      const result = await this.deps.engine.run(job, entry.controller.signal, this.hooks(job, entry), this.deps.limits?.connectionsFor(job) ?? null);
       job.file_path = result.filePath;
       job.segments_done = job.segments_total;
       job.bytes_total = job.kind === 'direct' ? result.size : job.bytes_total;
@@ -288,12 +447,29 @@ export class JobService {
         await this.stopped(job, reason);
         return;
       }
+      if (isNoSpace(err) && (await this.diskFull(job.id, errorMessage(err)))) {
+        job.speed = 0;
+        job.eta_s = null;
+        await this.transition(job, 'pending');
+        logger.warn({ error: errorMessage(err) }, 'no space left on device: the download went back to the queue, which holds until there is room');
+        return;
+      }
       const code = err instanceof AppError ? err.code : classifyError(err) === 'fatal' ? 'download_failed' : 'network_error';
       job.error = { code, message: errorMessage(err) };
       job.speed = 0;
       job.eta_s = null;
       await this.transition(job, 'failed');
       logger.warn({ code, error: job.error.message }, 'download failed; what was fetched is kept for a retry');
+    }
+  }
+
+  private async diskFull(jobId: string, detail: string): Promise<boolean> {
+    if (!this.deps.onDiskFull) return false;
+    this.settling.add(jobId);
+    try {
+      return await this.deps.onDiskFull(detail);
+    } finally {
+      this.settling.delete(jobId);
     }
   }
 
@@ -309,7 +485,8 @@ export class JobService {
         await this.deps.engine.removeWorkDir(job.id);
         break;
       case 'shutdown':
-        // Resumable: the next start picks it up again from its journal.
+      case 'held':
+        // Resumable: the next start (or resumeQueue) picks it up again from its journal.
         await this.transition(job, 'pending');
         break;
       case 'deleted':

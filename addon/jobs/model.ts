@@ -63,6 +63,20 @@ export interface Job {
   started_at: string | null;
   completed_at: string | null;
   updated_at: string;
+  /**
+   * The playlist source the job came from: its downloads share the source's connection limit.
+   * Absent or null for downloads added by hand (and jobs stored before sources existed).
+   */
+  source_id?: string | null;
+  /** Naming data (the naming templates' tokens); absent or null when unknown. */
+  show?: string | null;
+  year?: number | null;
+  season?: number | null;
+  episode?: number | null;
+  episode_title?: string | null;
+  tmdb_id?: number | null;
+  /** What the job downloads, as sources identify it (identity.ts variantKey): the library diff. */
+  variant_key?: string | null;
 }
 
 /** Fields a caller supplies when creating a job. */
@@ -75,6 +89,14 @@ export interface NewJob {
   priority?: Priority | undefined;
   content_type?: ContentType | undefined;
   container?: Container | undefined;
+  source_id?: string | null | undefined;
+  show?: string | null | undefined;
+  year?: number | null | undefined;
+  season?: number | null | undefined;
+  episode?: number | null | undefined;
+  episode_title?: string | null | undefined;
+  tmdb_id?: number | null | undefined;
+  variant_key?: string | null | undefined;
 }
 
 export interface Page<T> {

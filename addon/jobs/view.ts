@@ -1,7 +1,8 @@
+import { REDACTED, redactCredentials, redactUrlsInText } from '../redact.js';
 import type { Job } from './model.js';
 
 const SENSITIVE_HEADER = /(authorization|cookie|token|secret|password|passwd|api[-_]?key|auth)/i;
-export const REDACTED = '[redacted]';
+export { REDACTED };
 
 /** Header values that carry credentials are write-only: the API shows that they are set, not what they are. */
 export function redactHeaders(headers: Record<string, string>): Record<string, string> {
@@ -22,7 +23,18 @@ export function redactUrlPassword(url: string): string {
   }
 }
 
-/** The job as the API returns it. */
+/**
+ * The job as the API returns it. `url` is write-only where it carries credentials: the job keeps
+ * the real URL for its own requests, the API shows it with the userinfo password, Xtream
+ * `/{user}/{password}/` path segments and token-like query parameters masked. Error messages
+ * are scrubbed the same way.
+ */
 export function jobView(job: Job): Job {
-  return { ...job, url: redactUrlPassword(job.url), referer: job.referer, headers: redactHeaders(job.headers) };
+  return {
+    ...job,
+    url: redactCredentials(job.url),
+    referer: job.referer === null ? null : redactCredentials(job.referer),
+    headers: redactHeaders(job.headers),
+    error: job.error ? { code: job.error.code, message: redactUrlsInText(job.error.message) } : null,
+  };
 }

@@ -2,6 +2,7 @@ import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
+import { redactCredentials } from '../redact.js';
 
 export interface HttpGetRequest {
   url: string;
@@ -141,7 +142,8 @@ export function redactUrl(url: string): string {
     u.password = '';
     const hadQuery = u.search !== '';
     u.search = '';
-    return u.toString() + (hadQuery ? '?…' : '');
+    // Xtream Codes puts the account in the path: /movie/{user}/{password}/{id}.mp4
+    return redactCredentials(u.toString()) + (hadQuery ? '?…' : '');
   } catch {
     return '[invalid url]';
   }

@@ -1,8 +1,10 @@
-import { mkdir, rename } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
+import type { ApiKeyRecord, SessionRecord, User } from '../auth/model.js';
 import type { Job } from '../jobs/model.js';
+import type { SourceRecord, SyncRecord } from '../sources/model.js';
 import type { Logger } from '../platform/logger.js';
 
 export interface DbSchema {
@@ -10,40 +12,156 @@ export interface DbSchema {
   jobs: Job[];
   /** Bytes downloaded per local day, for /api/stats. */
   traffic: { day: string; bytes: number };
+  /** The queue-level pause survives restarts: a paused queue must not start downloading on boot. */
+  queue: { paused: boolean };
+  /** Plain-Docker sign-in accounts, API keys (hashed) and cookie sessions (hashed). */
+  users: User[];
+  api_keys: ApiKeyRecord[];
+  sessions: SessionRecord[];
+  /** Playlist sources (their catalogues live in DATA_DIR/catalogues/, not here) and sync history. */
+  sources: SourceRecord[];
+  syncs: SyncRecord[];
 }
 
-const emptyDb = (): DbSchema => ({ version: 1, jobs: [], traffic: { day: '', bytes: 0 } });
+const emptyDb = (): DbSchema => ({ version: 1, jobs: [], traffic: { day: '', bytes: 0 }, queue: { paused: false }, users: [], api_keys: [], sessions: [], sources: [], syncs: [] });
+
+export interface StoreOptions {
+  /** Rotated copies of the last good db.json: db.json.bak (newest), db.json.bak.1, … */
+  backups?: number;
+  /** After a write, a fresh backup at most this often. */
+  backupIntervalMs?: number;
+  now?: () => number;
+}
+
+export interface StoreHealth {
+  status: 'ok' | 'error';
+  file: string;
+  last_write_at: string | null;
+  last_error: string | null;
+  /** Set when db.json was corrupt at start: where it went and which backup replaced it. */
+  moved_aside: string | null;
+  restored_from: string | null;
+}
+
+type ReadResult = { state: 'ok'; data: Partial<DbSchema> } | { state: 'missing' } | { state: 'corrupt'; error: string };
+
+/** Reads and shape-checks a store file without trusting it. */
+async function readDb(file: string): Promise<ReadResult> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'missing' };
+    return { state: 'corrupt', error: (err as Error).message };
+  }
+  try {
+    const data: unknown = JSON.parse(text);
+    if (!data || typeof data !== 'object' || Array.isArray(data)) return { state: 'corrupt', error: 'not a JSON object' };
+    if ('jobs' in data && !Array.isArray((data as { jobs: unknown }).jobs)) return { state: 'corrupt', error: 'jobs is not a list' };
+    return { state: 'ok', data: data as Partial<DbSchema> };
+  } catch (err) {
+    return { state: 'corrupt', error: text.trim() === '' ? 'the file is empty' : (err as Error).message };
+  }
+}
+
+export const backupNames = (file: string, count: number): string[] => Array.from({ length: count }, (_, i) => (i === 0 ? `${file}.bak` : `${file}.bak.${i}`));
 
 /**
  * The single writer of db.json. Writes are atomic (temp file + rename, by lowdb's steno) and
  * coalesced: `changed()` schedules at most one write per interval, `flush()` writes now for
  * state transitions that must survive a crash.
+ *
+ * The last good copy is kept: when db.json is read successfully at start, and after a write at
+ * most once an hour, it is copied to db.json.bak, the older copies shifting to .bak.1 and .bak.2.
+ * A db.json that cannot be read at start is moved aside (db.json.corrupt-<time>, never deleted)
+ * and the newest backup that reads is used instead, with one error line saying so.
  */
 export class Store {
   private timer: NodeJS.Timeout | null = null;
   private dirty = false;
   private writing: Promise<void> = Promise.resolve();
+  private lastWriteAt: number | null = null;
+  private lastError: string | null = null;
+  private lastBackupAt = 0;
+  private backingUp: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly db: Low<DbSchema>,
     private readonly logger: Logger,
     private readonly intervalMs: number,
+    private readonly file: string,
+    private readonly options: Required<StoreOptions>,
+    private readonly recovery: { movedAside: string | null; restoredFrom: string | null },
   ) {}
 
-  static async open(file: string, logger: Logger, intervalMs = 1000): Promise<Store> {
+  static async open(file: string, logger: Logger, intervalMs = 1000, options: StoreOptions = {}): Promise<Store> {
+    const opts: Required<StoreOptions> = { backups: options.backups ?? 3, backupIntervalMs: options.backupIntervalMs ?? 3600_000, now: options.now ?? Date.now };
     await mkdir(path.dirname(file), { recursive: true });
     const db = new Low<DbSchema>(new JSONFile<DbSchema>(file), emptyDb());
-    try {
-      await db.read();
-    } catch (err) {
+    const read = await readDb(file);
+    const recovery = { movedAside: null as string | null, restoredFrom: null as string | null };
+    if (read.state === 'ok') {
+      db.data = read.data as DbSchema;
+    } else if (read.state === 'corrupt') {
       // Never silently start empty over a user's data: keep the unreadable file for inspection.
-      const aside = `${file}.corrupt-${Date.now()}`;
-      await rename(file, aside);
-      logger.error({ err: (err as Error).message, movedTo: aside }, 'db.json could not be read; moved aside, starting with an empty store');
-      db.data = emptyDb();
+      recovery.movedAside = `${file}.corrupt-${new Date(opts.now()).toISOString().replace(/[:.]/g, '-')}`;
+      await rename(file, recovery.movedAside);
+      for (const candidate of backupNames(file, opts.backups)) {
+        const backup = await readDb(candidate);
+        if (backup.state !== 'ok') continue;
+        db.data = backup.data as DbSchema;
+        recovery.restoredFrom = candidate;
+        const savedAt = await stat(candidate).then((s) => s.mtime.toISOString(), () => null);
+        logger.error(
+          { error: read.error, movedTo: recovery.movedAside, restoredFrom: candidate, backupSavedAt: savedAt, jobs: backup.data.jobs?.length ?? 0 },
+          `db.json could not be read (${read.error}): moved aside to ${path.basename(recovery.movedAside)}, using the last good copy ${path.basename(candidate)} saved at ${savedAt}`,
+        );
+        break;
+      }
+      if (!recovery.restoredFrom) {
+        logger.error(
+          { error: read.error, movedTo: recovery.movedAside },
+          `db.json could not be read (${read.error}) and no backup is usable: moved aside to ${path.basename(recovery.movedAside)}, starting with an empty store`,
+        );
+      }
     }
     db.data = { ...emptyDb(), ...db.data };
-    return new Store(db, logger, intervalMs);
+    const store = new Store(db, logger, intervalMs, file, opts, recovery);
+    if (read.state === 'ok') await store.backup();
+    if (read.state === 'corrupt') await store.flush();
+    return store;
+  }
+
+  health(): StoreHealth {
+    return {
+      status: this.lastError ? 'error' : 'ok',
+      file: this.file,
+      last_write_at: this.lastWriteAt === null ? null : new Date(this.lastWriteAt).toISOString(),
+      last_error: this.lastError,
+      moved_aside: this.recovery.movedAside,
+      restored_from: this.recovery.restoredFrom,
+    };
+  }
+
+  /** Copies db.json (as written) to db.json.bak, shifting older copies; failures are logged only. */
+  backup(): Promise<void> {
+    this.lastBackupAt = this.options.now();
+    const names = backupNames(this.file, this.options.backups);
+    this.backingUp = this.backingUp.then(async () => {
+      try {
+        for (let i = names.length - 1; i > 0; i--) {
+          await rename(names[i - 1]!, names[i]!).catch((err: NodeJS.ErrnoException) => {
+            if (err.code !== 'ENOENT') throw err;
+          });
+        }
+        const tmp = `${names[0]!}.tmp`;
+        await copyFile(this.file, tmp);
+        await rename(tmp, names[0]!);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.logger.warn({ err }, 'could not back up db.json');
+      }
+    });
+    return this.backingUp;
   }
 
   get data(): DbSchema {
@@ -67,15 +185,24 @@ export class Store {
       this.timer = null;
     }
     this.dirty = false;
-    this.writing = this.writing.then(
-      () => this.db.write(),
-      () => this.db.write(),
-    );
+    const write = async (): Promise<void> => {
+      try {
+        await this.db.write();
+      } catch (err) {
+        this.lastError = (err as Error).message;
+        throw err;
+      }
+      this.lastError = null;
+      this.lastWriteAt = this.options.now();
+      if (this.lastWriteAt - this.lastBackupAt >= this.options.backupIntervalMs) void this.backup();
+    };
+    this.writing = this.writing.then(write, write);
     return this.writing;
   }
 
   async close(): Promise<void> {
     if (this.dirty || this.timer) await this.flush();
     else await this.writing.catch(() => undefined);
+    await this.backingUp;
   }
 }

@@ -6,6 +6,8 @@ import { loadConfig } from '../../addon/config/load.js';
 import type { RetryPolicy } from '../../addon/download/retry.js';
 import { silentLogger, type Logger } from '../../addon/platform/logger.js';
 
+export const TEST_SCRYPT = { N: 1024, r: 8, p: 1 };
+
 /** Retries as in production, but in milliseconds rather than seconds. */
 export const FAST_RETRY: RetryPolicy = { networkRetries: 3, serverRetries: 2, baseDelayMs: 20, jitter: 0.2 };
 
@@ -21,7 +23,8 @@ export async function makeTestApp(env: Record<string, string> = {}, overrides: A
     env: { DATA_DIR: path.join(root, 'data'), MEDIA_DIR: path.join(root, 'media'), ...env },
     optionsPath: path.join(root, 'no-options.json'),
   });
-  const app = await createApp(config, overrides.logger ?? silentLogger(), { retry: FAST_RETRY, ...overrides });
+  // Cheap password hashing: route tests sign in often; the scrypt cost is tested on its own.
+  const app = await createApp(config, overrides.logger ?? silentLogger(), { retry: FAST_RETRY, scrypt: TEST_SCRYPT, ...overrides });
   await app.start();
   return Object.assign(app, {
     root,

@@ -1,10 +1,25 @@
-import { mkdtemp, readFile, writeFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Low } from 'lowdb';
 import { describe, expect, it, vi } from 'vitest';
 import { Store } from '../../addon/store/db.js';
-import { silentLogger } from '../../addon/platform/logger.js';
+import { Writable } from 'node:stream';
+import { createLogger, silentLogger } from '../../addon/platform/logger.js';
+import type { Job } from '../../addon/jobs/model.js';
+
+/** A logger whose JSON lines land in `lines`. */
+function capture(lines: Record<string, unknown>[]) {
+  return createLogger(
+    'info',
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const l of chunk.toString('utf8').split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
+        done();
+      },
+    }),
+  );
+}
 
 describe('Store', () => {
   it('coalesces a storm of changes into about one write per interval', async () => {
@@ -35,5 +50,73 @@ describe('Store', () => {
     const aside = files.find((f) => f.startsWith('db.json.corrupt-'));
     expect(aside).toBeDefined();
     expect(await readFile(path.join(dir, aside!), 'utf8')).toBe('{"jobs": [ {"id": ');
+  });
+
+  it('keeps the last good copy and uses it when db.json is corrupt on start, saying so in one line', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'store-'));
+    const file = path.join(dir, 'db.json');
+    const first = await Store.open(file, silentLogger());
+    first.data.jobs.push({ id: 'job-1', title: 'kept' } as Job);
+    await first.flush();
+    await first.close();
+    // The next start reads a good file and backs it up before anything else.
+    const second = await Store.open(file, silentLogger());
+    expect(second.data.jobs.map((j) => j.id)).toEqual(['job-1']);
+    second.data.jobs.push({ id: 'job-2', title: 'after the backup' } as Job);
+    await second.flush();
+    await second.close();
+    expect(JSON.parse(await readFile(`${file}.bak`, 'utf8')).jobs.map((j: Job) => j.id)).toEqual(['job-1']);
+
+    await writeFile(file, ''); // a power cut leaves an empty file
+    const lines: Record<string, unknown>[] = [];
+    const third = await Store.open(file, capture(lines));
+    expect(third.data.jobs.map((j) => j.id)).toEqual(['job-1']);
+    const errors = lines.filter((l) => l.level === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.msg).toMatch(/db\.json could not be read \(the file is empty\): moved aside to db\.json\.corrupt-.* using the last good copy db\.json\.bak/);
+    expect(errors[0]).toMatchObject({ restoredFrom: `${file}.bak`, jobs: 1 });
+    expect(third.health()).toMatchObject({ status: 'ok', restored_from: `${file}.bak`, moved_aside: expect.stringContaining('db.json.corrupt-') });
+    // The restored data is on disk at once, and the damaged file is still there.
+    expect(JSON.parse(await readFile(file, 'utf8')).jobs.map((j: Job) => j.id)).toEqual(['job-1']);
+    expect((await readdir(dir)).some((f) => f.startsWith('db.json.corrupt-'))).toBe(true);
+    await third.close();
+  });
+
+  it('skips a damaged backup for an older good one, rotating at most `backups` copies', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'store-'));
+    const file = path.join(dir, 'db.json');
+    for (let i = 1; i <= 4; i++) {
+      const s = await Store.open(file, silentLogger(), 1000, { backups: 3 });
+      s.data.jobs.push({ id: `job-${i}` } as Job);
+      await s.flush();
+      await s.close();
+    }
+    // Opened four times: .bak holds 3 jobs, .bak.1 two, .bak.2 one; no .bak.3.
+    const names = (await readdir(dir)).filter((f) => f.startsWith('db.json.bak')).sort();
+    expect(names).toEqual(['db.json.bak', 'db.json.bak.1', 'db.json.bak.2']);
+    await writeFile(file, '{"jobs": "not a list"}');
+    await writeFile(`${file}.bak`, '{"jobs": [');
+    const s = await Store.open(file, silentLogger(), 1000, { backups: 3 });
+    expect(s.data.jobs.map((j) => j.id)).toEqual(['job-1', 'job-2']);
+    expect(s.health().restored_from).toBe(`${file}.bak.1`);
+    await s.close();
+  });
+
+  it('backs up after writes at most once per interval, and reports a failing write in health', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'store-'));
+    const file = path.join(dir, 'db.json');
+    let now = 1_000_000;
+    const s = await Store.open(file, silentLogger(), 1000, { backupIntervalMs: 60_000, now: () => now });
+    s.data.jobs.push({ id: 'a' } as Job);
+    await s.flush();
+    now += 61_000;
+    s.data.jobs.push({ id: 'b' } as Job);
+    await s.flush();
+    await s.close();
+    expect(JSON.parse(await readFile(`${file}.bak`, 'utf8')).jobs.map((j: Job) => j.id)).toEqual(['a', 'b']);
+    const broken = await Store.open(path.join(dir, 'sub', 'db.json'), silentLogger());
+    await rm(path.join(dir, 'sub'), { recursive: true, force: true });
+    await expect(broken.flush()).rejects.toThrow();
+    expect(broken.health()).toMatchObject({ status: 'error', last_error: expect.any(String) });
   });
 });

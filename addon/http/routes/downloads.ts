@@ -1,32 +1,38 @@
 import Router from '@koa/router';
 import type { JobService } from '../../jobs/job-service.js';
 import { jobView } from '../../jobs/view.js';
+import { redactCredentials } from '../../redact.js';
+import { allow } from '../access.js';
+import { noteActivity } from '../audit.js';
 import { deleteQuerySchema, listQuerySchema, newDownloadSchema } from '../validation.js';
 
 export function downloadRoutes(jobs: JobService): Router {
   const router = new Router({ prefix: '/api/downloads' });
 
-  router.post('/', (ctx) => {
+  router.post('/', allow('operator'), (ctx) => {
     const input = newDownloadSchema.parse(ctx.request.body ?? {});
     const job = jobs.create(input);
+    noteActivity(ctx, { action: 'download.created', target: job.id, details: { url: redactCredentials(job.url), title: job.title } });
     ctx.status = 201;
     ctx.set('Location', `/api/downloads/${job.id}`);
     ctx.body = jobView(job);
   });
 
-  router.get('/', (ctx) => {
+  router.get('/', allow('viewer'), (ctx) => {
     const query = listQuerySchema.parse(ctx.query);
     const page = jobs.list(query);
     ctx.body = { items: page.items.map(jobView), total: page.total };
   });
 
-  router.get('/:id', (ctx) => {
+  router.get('/:id', allow('viewer'), (ctx) => {
     ctx.body = jobView(jobs.get(ctx.params.id!));
   });
 
   const action = (name: 'pause' | 'resume' | 'cancel' | 'retry'): void => {
-    router.post(`/:id/${name}`, async (ctx) => {
-      ctx.body = jobView(await jobs[name](ctx.params.id!));
+    router.post(`/:id/${name}`, allow('operator'), async (ctx) => {
+      const job = await jobs[name](ctx.params.id!);
+      noteActivity(ctx, { action: `download.${name}`, target: job.id, details: { title: job.title } });
+      ctx.body = jobView(job);
     });
   };
   action('pause');
@@ -34,9 +40,11 @@ export function downloadRoutes(jobs: JobService): Router {
   action('cancel');
   action('retry');
 
-  router.delete('/:id', async (ctx) => {
+  router.delete('/:id', allow('operator'), async (ctx) => {
     const { delete_file } = deleteQuerySchema.parse(ctx.query);
+    const { title } = jobs.get(ctx.params.id!);
     await jobs.remove(ctx.params.id!, { deleteFile: delete_file });
+    noteActivity(ctx, { action: 'download.deleted', target: ctx.params.id!, details: { title, delete_file } });
     ctx.status = 204;
   });
 

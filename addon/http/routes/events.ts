@@ -3,6 +3,7 @@ import Router from '@koa/router';
 import type { AppEvents } from '../../events/app-events.js';
 import type { EventBus } from '../../events/bus.js';
 import { jobView } from '../../jobs/view.js';
+import { allow } from '../access.js';
 
 const KEEPALIVE_MS = 15_000;
 
@@ -13,7 +14,7 @@ const KEEPALIVE_MS = 15_000;
 export function eventRoutes(bus: EventBus<AppEvents>): Router {
   const router = new Router({ prefix: '/api' });
 
-  router.get('/events', (ctx) => {
+  router.get('/events', allow('viewer'), (ctx) => {
     const stream = new PassThrough();
     const send = (event: string, data: unknown): void => {
       stream.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -23,6 +24,8 @@ export function eventRoutes(bus: EventBus<AppEvents>): Router {
       bus.on('job.status', ({ job, previous }) => send('job.status', { ...jobView(job), previous })),
       bus.on('job.progress', (progress) => send('job.progress', progress)),
       bus.on('job.removed', ({ id }) => send('job.removed', { id })),
+      bus.on('queue.held', (hold) => send('queue.held', hold)),
+      bus.on('queue.state', (state) => send('queue.state', state)),
     ];
     const keepalive = setInterval(() => stream.write(': keepalive\n\n'), KEEPALIVE_MS);
     const close = (): void => {

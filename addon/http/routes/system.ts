@@ -1,39 +1,53 @@
-import { statfs } from 'node:fs/promises';
 import Router from '@koa/router';
+import type { AppMode } from '../../auth/model.js';
 import type { JobService } from '../../jobs/job-service.js';
+import type { DiskState } from '../../ops/disk-guard.js';
+import type { HealthChecks } from '../../ops/health.js';
 import type { FfmpegBinary } from '../../platform/ffmpeg.js';
+import { allow } from '../access.js';
+import { principalOf } from '../auth.js';
 
 export interface SystemInfo {
   version: string;
   startedAt: number;
   ffmpeg: FfmpegBinary;
   mediaDir: string;
+  mode: AppMode;
   now: () => number;
-}
-
-async function freeBytes(dir: string): Promise<number | null> {
-  try {
-    const s = await statfs(dir);
-    return s.bavail * s.bsize;
-  } catch {
-    return null;
-  }
+  health: HealthChecks;
+  /** Measures free space now (the disk guard's check). */
+  disk: () => Promise<DiskState>;
 }
 
 export function systemRoutes(jobs: JobService, info: SystemInfo): Router {
   const router = new Router({ prefix: '/api' });
 
-  router.get('/health', (ctx) => {
+  /**
+   * Public, for Docker's HEALTHCHECK and uptime monitors: status and version for anyone, every
+   * check's details for a signed-in caller. 503 when a check is in error (the store cannot be
+   * written), 200 when ok or degraded (a full disk or an absent broker is not fixed by a restart).
+   */
+  router.get('/health', allow('public'), async (ctx) => {
+    const report = await info.health.run();
+    ctx.status = report.status === 'error' ? 503 : 200;
+    ctx.set('Cache-Control', 'no-store');
+    if (!principalOf(ctx)) {
+      ctx.body = { status: report.status, version: info.version };
+      return;
+    }
     ctx.body = {
-      status: 'ok',
+      status: report.status,
       version: info.version,
+      mode: info.mode,
       uptime_s: Math.round((info.now() - info.startedAt) / 1000),
       ffmpeg: { version: info.ffmpeg.version, source: info.ffmpeg.source },
+      checks: report.checks,
     };
   });
 
-  router.get('/stats', async (ctx) => {
-    ctx.body = { ...jobs.stats(), free_bytes: await freeBytes(info.mediaDir) };
+  router.get('/stats', allow('viewer'), async (ctx) => {
+    const disk = await info.disk();
+    ctx.body = { ...jobs.stats(), free_bytes: disk.free_bytes, disk };
   });
 
   return router;

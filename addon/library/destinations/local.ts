@@ -91,21 +91,22 @@ export class LocalDestination implements Destination {
       const have = await fsp.stat(target).then((s) => s.size, () => -1);
       if (have !== start || start > size) start = 0; // not what the caller thinks: rewrite
     }
-    const fh = await fsp.open(target, start > 0 ? 'r+' : 'w').catch((err: unknown) => {
-      throw this.mapError(err, target);
-    });
     try {
-      const out = createWriteStream(target, { fd: fh, start, autoClose: false, highWaterMark: CHUNK });
+      const out = createWriteStream(target, { flags: start > 0 ? 'r+' : 'w', start, highWaterMark: CHUNK });
       const stages: NodeJS.ReadWriteStream[] = [];
       if (this.bytesPerSecond > 0) stages.push(throttleStream(this.bytesPerSecond, signal));
       stages.push(progressStream(start, options.onProgress));
       await pipeline([createReadStream(localFile, { start, highWaterMark: CHUNK }), ...stages, out], signal ? { signal } : {});
-      await fh.datasync();
+      // on a network mount, make sure the bytes are there before the rename publishes them
+      const fh = await fsp.open(target, 'r+');
+      try {
+        await fh.datasync();
+      } finally {
+        await fh.close();
+      }
     } catch (err) {
       if (signal?.aborted) throw abortError(signal);
       throw this.mapError(err, target);
-    } finally {
-      await fh.close().catch(() => undefined);
     }
   }
 

@@ -182,6 +182,10 @@ export class RsyncDestination implements Destination {
     if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/i.test(text)) {
       return destinationError('destination_host_key_mismatch', `The SSH host key of ${this.host}:${this.port} was refused`);
     }
+    if (res.code === 23 && /No such file or directory \(2\)/.test(text)) {
+      // a missing source (stat of nothing) also makes the other side hang up: not a network error
+      return destinationError('destination_not_found', `Not found on ${where}: ${lastLines(text)}`);
+    }
     if (
       [10, 12, 30, 35, 255].includes(res.code ?? -1) ||
       /Connection refused|No route to host|Name or service not known|Temporary failure in name resolution|timed out|connection unexpectedly closed|Connection reset|Broken pipe/i.test(text)
@@ -241,6 +245,9 @@ export class RsyncDestination implements Destination {
     if (options.noReplace) args.push('--ignore-existing');
     // The remote name is given in full, so the local name never matters.
     args.push('--', source, this.spec(relPath));
+    // A receiver that was killed outright (server crash) leaves its hidden temp file
+    // (.name.XXXXXX) instead of a partial: clear such leftovers of this name first.
+    await this.deleteMatching(parentRel(relPath), `${escapeGlob(`.${baseName(relPath)}`)}.??????`, signal);
     let last = -1;
     await this.run(args, {
       signal,
@@ -303,13 +310,17 @@ export class RsyncDestination implements Destination {
   }
 
   async remove(relPath: string, signal?: AbortSignal): Promise<void> {
-    const name = baseName(relPath);
+    await this.deleteMatching(parentRel(relPath), escapeGlob(baseName(relPath)), signal);
+  }
+
+  /** Delete the entries of a folder matching an rsync pattern: rsync --delete with a filter. */
+  private async deleteMatching(relDir: string, pattern: string, signal?: AbortSignal): Promise<void> {
     const empty = await fsp.mkdtemp(path.join(this.tmpRoot, 'm3u-empty-'));
     try {
-      await this.run(
-        ['-d', '--delete', `--include=/${escapeGlob(name)}`, '--exclude=*', `${empty}/`, this.spec(parentRel(relPath), { dirSlash: true })],
-        { signal, okNotFound: true },
-      );
+      await this.run(['-d', '--delete', `--include=/${pattern}`, '--exclude=*', `${empty}/`, this.spec(relDir, { dirSlash: true })], {
+        signal,
+        okNotFound: true,
+      });
     } finally {
       await fsp.rm(empty, { recursive: true, force: true });
     }

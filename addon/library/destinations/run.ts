@@ -6,11 +6,11 @@ export interface RunOptions {
   /** Written to the child's stdin, which is then closed. */
   input?: string;
   /**
-   * Started right after the spawn, to feed the child data by another route (a FIFO); gets a
-   * promise that settles when the child has exited. Its rejection is reported unless it is a
+   * Started right after the spawn, to feed the child data by another route (a FIFO) or watch
+   * it (progress); gets a promise that settles when the child has exited, and its pid. Its rejection is reported unless it is a
    * broken pipe (the child's exit status tells that story).
    */
-  feed?(exited: Promise<void>): Promise<void>;
+  feed?(exited: Promise<void>, pid: number | undefined): Promise<void>;
   signal?: AbortSignal;
   /** Called with each output line of stdout (split on \n and \r, for progress meters). */
   onLine?(line: string): void;
@@ -76,7 +76,7 @@ export function runProgram(program: string, args: string[], opts: RunOptions = {
 
     let feeding: Promise<void> = Promise.resolve();
     if (opts.feed) {
-      feeding = opts.feed(exited).catch((err: unknown) => {
+      feeding = opts.feed(exited, child.pid).catch((err: unknown) => {
         feedError = err;
         // The local side failed (file gone) or the child stopped reading: make sure it ends.
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

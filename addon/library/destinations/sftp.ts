@@ -28,6 +28,9 @@ const MAX_CHUNK = 128 * 1024;
 interface Session {
   client: Client;
   sftp: SFTPWrapper;
+  /** Called (once) when the connection is gone; ssh2 does not always fail pending requests then. */
+  onLost: Set<(err: Error) => void>;
+  lost?: Error;
 }
 
 /**
@@ -55,6 +58,9 @@ export class SftpDestination implements Destination {
   private readonly logger: Logger;
   private session: Promise<Session> | undefined;
   private seenFingerprint: string | undefined;
+  /** Uploads running; the idle timer never closes the connection under them. */
+  private active = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(config: DestinationConfig, deps: DestinationDeps) {
     if (!config.host) throw destinationError('destination_invalid_config', `SFTP destination "${config.name}" needs a host`);
@@ -87,7 +93,21 @@ export class SftpDestination implements Destination {
 
   // ---- connection -------------------------------------------------------------------------
 
+  /** The connection is dropped after this long without any operation (health checks reconnect). */
+  private static readonly IDLE_MS = 60_000;
+
+  private touch(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.active === 0) void this.close();
+      else this.touch();
+    }, SftpDestination.IDLE_MS);
+    this.idleTimer.unref();
+  }
+
   private connect(signal?: AbortSignal): Promise<Session> {
+    this.touch();
     if (!this.session) {
       const s = this.open();
       this.session = s;
@@ -119,7 +139,8 @@ export class SftpDestination implements Destination {
       const client = new Client();
       let hostKeyRejected = false;
       let ready = false;
-      const pinned = this.config.host_key_fingerprint?.trim();
+      const rawPin = this.config.host_key_fingerprint?.trim();
+      const pinned = rawPin ? (rawPin.startsWith('SHA256:') ? rawPin : `SHA256:${rawPin}`) : undefined;
       const cfg: ConnectConfig = {
         host: this.host,
         port: this.port,
@@ -150,14 +171,34 @@ export class SftpDestination implements Destination {
         client.destroy();
         reject(this.mapConnectError(err, hostKeyRejected));
       };
+      let settled = false;
       client.once('error', (err) => {
-        if (!ready) fail(err);
+        if (!ready && !settled) {
+          settled = true;
+          fail(err);
+        }
+      });
+      client.once('close', () => {
+        if (!ready && !settled) {
+          settled = true;
+          fail(Object.assign(new Error('the server closed the connection during login'), { code: 'ECONNRESET' }));
+        }
       });
       client.once('ready', () => {
         ready = true;
         client.sftp((err, sftp) => {
           if (err) return fail(err);
-          resolve({ client, sftp });
+          const session: Session = { client, sftp, onLost: new Set() };
+          const lose = (err: Error): void => {
+            if (session.lost) return;
+            session.lost = err;
+            for (const fn of session.onLost) fn(err);
+            session.onLost.clear();
+          };
+          client.on('close', () => lose(new Error('connection closed')));
+          client.on('error', (e) => lose(e));
+          sftp.on('close', () => lose(new Error('sftp channel closed')));
+          resolve(session);
         });
       });
       const forget = (): void => {
@@ -223,11 +264,29 @@ export class SftpDestination implements Destination {
     return destinationError('destination_unreachable', `Lost the SFTP connection to ${this.host}:${this.port}: ${e.message}`, err);
   }
 
-  private call<T>(what: string, fn: (cb: (err: Error | undefined | null, value?: T) => void) => void): Promise<T> {
+  private call<T>(what: string, fn: (cb: (err: Error | undefined | null, value?: T) => void) => void, session?: Session): Promise<T> {
     return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const onLost = (err: Error): void => {
+        if (settled) return;
+        settled = true;
+        reject(destinationError('destination_unreachable', `Lost the SFTP connection to ${this.host}:${this.port}: ${err.message}`, err));
+      };
+      if (session) {
+        if (session.lost) return onLost(session.lost);
+        session.onLost.add(onLost);
+      }
       try {
-        fn((err, value) => (err ? reject(this.mapError(err, what)) : resolve(value as T)));
+        fn((err, value) => {
+          session?.onLost.delete(onLost);
+          if (settled) return;
+          settled = true;
+          if (err) reject(this.mapError(err, what));
+          else resolve(value as T);
+        });
       } catch (err) {
+        session?.onLost.delete(onLost);
+        settled = true;
         reject(this.mapError(err, what));
       }
     });
@@ -239,18 +298,19 @@ export class SftpDestination implements Destination {
     const { signal } = options;
     try {
       const started = performance.now();
-      const { sftp } = await this.connect(signal);
-      await this.call<string>('realpath', (cb) => sftp.realpath('.', cb));
+      const session = await this.connect(signal);
+    const { sftp } = session;
+      await this.call<string>('realpath', (cb) => sftp.realpath('.', cb), session);
       const latencyMs = performance.now() - started;
       if (options.write !== false) {
         await this.mkdirp('', signal);
         const probe = `.m3u-probe-${process.pid}-${Date.now()}`;
-        const handle = await this.call<Buffer>(probe, (cb) => sftp.open(this.remote(probe), 'w', cb));
-        await this.call(probe, (cb) => sftp.write(handle, Buffer.from('probe'), 0, 5, 0, cb));
-        await this.call(probe, (cb) => sftp.close(handle, cb));
+        const handle = await this.call<Buffer>(probe, (cb) => sftp.open(this.remote(probe), 'w', cb), session);
+        await this.call(probe, (cb) => sftp.write(handle, Buffer.from('probe'), 0, 5, 0, cb), session);
+        await this.call(probe, (cb) => sftp.close(handle, cb), session);
         await this.remove(probe, signal);
       }
-      const space = await this.space(sftp).catch(() => null);
+      const space = await this.space(session).catch(() => null);
       const result: ProbeResult = { ok: true, status: 'online', latencyMs, freeBytes: space?.free ?? null, totalBytes: space?.total ?? null };
       if (this.seenFingerprint) result.hostKeyFingerprint = this.seenFingerprint;
       return result;
@@ -275,16 +335,18 @@ export class SftpDestination implements Destination {
     const { signal } = options;
     const target = this.remote(relPath);
     const local = await fsp.open(localFile, 'r');
+    this.active++;
     try {
       const size = (await local.stat()).size;
-      const { sftp, client } = await this.connect(signal);
+      const session = await this.connect(signal);
+      const { sftp, client } = session;
       const maxWrite = (sftp as unknown as { _maxWriteLen?: number })._maxWriteLen ?? 32 * 1024;
       const chunk = Math.max(4096, Math.min(MAX_CHUNK, maxWrite));
       const window = Math.max(4, Math.min(64, Math.ceil(IN_FLIGHT_BYTES / chunk)));
       const requested = options.resumeFrom && options.resumeFrom > 0 && options.resumeFrom <= size ? options.resumeFrom : 0;
       const start = requested > 0 ? Math.max(0, requested - IN_FLIGHT_BYTES) : 0;
       // 'r+' keeps what is there (resume); 'w' truncates.
-      const handle = await this.call<Buffer>(target, (cb) => sftp.open(target, start > 0 ? 'r+' : 'w', cb));
+      const handle = await this.call<Buffer>(target, (cb) => sftp.open(target, start > 0 ? 'r+' : 'w', cb), session);
       const pacer = new Pacer(this.bytesPerSecond);
       let next = start;
       let acked = start;
@@ -296,8 +358,13 @@ export class SftpDestination implements Destination {
         wake = undefined;
         w?.();
       };
-      const onAbort = (): void => kick();
-      signal?.addEventListener('abort', onAbort);
+      const onLost = (err: Error): void => {
+        failure ??= destinationError('destination_unreachable', `Lost the SFTP connection to ${this.host}:${this.port}: ${err.message}`, err);
+        kick();
+      };
+      session.onLost.add(onLost);
+      if (session.lost) onLost(session.lost);
+      signal?.addEventListener('abort', kick);
       try {
         while ((next < size || inFlight > 0) && failure === undefined && !signal?.aborted) {
           if (next < size && inFlight < window) {
@@ -305,11 +372,15 @@ export class SftpDestination implements Destination {
             const buf = Buffer.allocUnsafe(len);
             const at = next;
             const { bytesRead } = await local.read(buf, 0, len, at);
-            if (bytesRead !== len) throw destinationError('destination_protocol_error', `${localFile} changed size while uploading`);
+            if (bytesRead !== len) {
+              failure = destinationError('destination_protocol_error', `${localFile} changed size while uploading`);
+              break;
+            }
             if (pacer.limited) await pacer.take(len, signal).catch(() => undefined);
-            if (signal?.aborted) break;
+            if (signal?.aborted || failure !== undefined) break;
             next += len;
             inFlight++;
+            // ssh2 copies buf into its packet right away; the callback is the server's answer
             sftp.write(handle, buf, 0, len, at, (err) => {
               inFlight--;
               if (err) failure ??= err;
@@ -326,32 +397,38 @@ export class SftpDestination implements Destination {
           });
         }
         if (signal?.aborted || failure !== undefined) {
-          // let the writes in flight settle (a dead server: give up after 2 s and drop the connection)
-          const settled = await waitFor(() => inFlight === 0, 2000, (r) => {
-            wake = r;
-          });
-          if (!settled) client.destroy();
-          await this.call(target, (cb) => sftp.close(handle, cb)).catch(() => undefined);
+          // Let the writes in flight settle so the handle can be closed cleanly; a connection
+          // that is gone or a server that does not answer within 2 s is dropped instead.
+          const settled = session.lost
+            ? false
+            : await waitFor(() => inFlight === 0 || session.lost !== undefined, 2000, (r) => {
+                wake = r;
+              });
+          if (!settled || session.lost) client.destroy();
+          else await this.call(target, (cb) => sftp.close(handle, cb), session).catch(() => undefined);
           if (signal?.aborted) throw abortError(signal);
-          throw await this.explainWriteFailure(sftp, failure, relPath);
+          throw await this.explainWriteFailure(session, failure, relPath);
         }
         if ((sftp as unknown as { _extensions?: Record<string, string> })._extensions?.['fsync@openssh.com']) {
-          await this.call(target, (cb) => sftp.ext_openssh_fsync(handle, cb));
+          await this.call(target, (cb) => sftp.ext_openssh_fsync(handle, cb), session);
         }
-        await this.call(target, (cb) => sftp.close(handle, cb));
+        await this.call(target, (cb) => sftp.close(handle, cb), session);
       } finally {
-        signal?.removeEventListener('abort', onAbort);
+        session.onLost.delete(onLost);
+        signal?.removeEventListener('abort', kick);
       }
     } finally {
+      this.active--;
+      this.touch();
       await local.close();
     }
   }
 
   /** OpenSSH reports a full disk as a bare "Failure": check the free space to say so. */
-  private async explainWriteFailure(sftp: SFTPWrapper, failure: unknown, relPath: string): Promise<AppError> {
+  private async explainWriteFailure(session: Session, failure: unknown, relPath: string): Promise<AppError> {
     const mapped = this.mapError(failure, relPath);
-    if (mapped.code !== 'destination_protocol_error') return mapped;
-    const space = await this.space(sftp).catch(() => null);
+    if (mapped.code !== 'destination_protocol_error' || session.lost) return mapped;
+    const space = await this.space(session).catch(() => null);
     if (space && space.free < MAX_CHUNK * 2) {
       return destinationError('destination_no_space', `No space left on ${this.describe()}`, failure);
     }
@@ -361,8 +438,9 @@ export class SftpDestination implements Destination {
   async mkdirp(relDir: string, signal?: AbortSignal): Promise<void> {
     const full = this.remote(relDir, true);
     if (full === '.' || full === '/') return;
-    const { sftp } = await this.connect(signal);
-    const existing = await this.statRaw(sftp, full);
+    const session = await this.connect(signal);
+    const { sftp } = session;
+    const existing = await this.statRaw(session, full);
     if (existing?.isDirectory()) return;
     const absolute = full.startsWith('/');
     const parts = splitRel(absolute ? full.slice(1) : full);
@@ -370,20 +448,21 @@ export class SftpDestination implements Destination {
     for (const part of parts) {
       throwIfAborted(signal);
       cur = cur === '' ? (absolute ? `/${part}` : part) : `${cur}/${part}`;
-      const st = await this.statRaw(sftp, cur);
+      const st = await this.statRaw(session, cur);
       if (st?.isDirectory()) continue;
       if (st) throw destinationError('destination_protocol_error', `Cannot create folder ${cur}: a file of that name exists`);
       const dir = cur;
-      await this.call(dir, (cb) => sftp.mkdir(dir, cb)).catch(async (err: unknown) => {
-        const again = await this.statRaw(sftp, dir); // created meanwhile by a parallel transfer?
+      await this.call(dir, (cb) => sftp.mkdir(dir, cb), session).catch(async (err: unknown) => {
+        const again = await this.statRaw(session, dir); // created meanwhile by a parallel transfer?
         if (!again?.isDirectory()) throw err;
       });
     }
   }
 
-  private async statRaw(sftp: SFTPWrapper, p: string): Promise<Stats | null> {
+  private async statRaw(session: Session, p: string): Promise<Stats | null> {
+    const { sftp } = session;
     try {
-      return await this.call<Stats>(p, (cb) => sftp.stat(p, cb));
+      return await this.call<Stats>(p, (cb) => sftp.stat(p, cb), session);
     } catch (err) {
       if (err instanceof AppError && err.code === 'destination_not_found') return null;
       throw err;
@@ -391,15 +470,16 @@ export class SftpDestination implements Destination {
   }
 
   async rename(fromRel: string, toRel: string, signal?: AbortSignal): Promise<void> {
-    const { sftp } = await this.connect(signal);
+    const session = await this.connect(signal);
+    const { sftp } = session;
     const from = this.remote(fromRel);
     const to = this.remote(toRel);
     // SSH_FXP_RENAME does not replace on OpenSSH (it links), but other servers may: check first.
-    if (await this.statRaw(sftp, to)) throw destinationError('destination_exists', `${this.describe(toRel)} already exists; not replaced`);
+    if (await this.statRaw(session, to)) throw destinationError('destination_exists', `${this.describe(toRel)} already exists; not replaced`);
     try {
-      await this.call(to, (cb) => sftp.rename(from, to, cb));
+      await this.call(to, (cb) => sftp.rename(from, to, cb), session);
     } catch (err) {
-      if (await this.statRaw(sftp, to).catch(() => null)) {
+      if (await this.statRaw(session, to).catch(() => null)) {
         throw destinationError('destination_exists', `${this.describe(toRel)} already exists; not replaced`, err);
       }
       throw err;
@@ -407,16 +487,18 @@ export class SftpDestination implements Destination {
   }
 
   async stat(relPath: string, signal?: AbortSignal): Promise<RemoteStat | null> {
-    const { sftp } = await this.connect(signal);
-    const st = await this.statRaw(sftp, this.remote(relPath));
+    const session = await this.connect(signal);
+    const { sftp } = session;
+    const st = await this.statRaw(session, this.remote(relPath));
     return st ? { size: st.size, isDirectory: st.isDirectory() } : null;
   }
 
   async remove(relPath: string, signal?: AbortSignal): Promise<void> {
-    const { sftp } = await this.connect(signal);
+    const session = await this.connect(signal);
+    const { sftp } = session;
     const p = this.remote(relPath);
     try {
-      await this.call(p, (cb) => sftp.unlink(p, cb));
+      await this.call(p, (cb) => sftp.unlink(p, cb), session);
     } catch (err) {
       if (err instanceof AppError && err.code === 'destination_not_found') return;
       throw err;
@@ -424,21 +506,24 @@ export class SftpDestination implements Destination {
   }
 
   async freeSpace(signal?: AbortSignal): Promise<number | null> {
-    const { sftp } = await this.connect(signal);
-    return (await this.space(sftp))?.free ?? null;
+    const session = await this.connect(signal);
+    const { sftp } = session;
+    return (await this.space(session))?.free ?? null;
   }
 
-  private async space(sftp: SFTPWrapper): Promise<{ free: number; total: number } | null> {
+  private async space(session: Session): Promise<{ free: number; total: number } | null> {
+    const { sftp } = session;
     if (!(sftp as unknown as { _extensions?: Record<string, string> })._extensions?.['statvfs@openssh.com']) return null;
     const base = this.remote('', true);
-    const st = await this.call<{ bavail: number; blocks: number; frsize: number; bsize: number }>(base, (cb) =>
-      sftp.ext_openssh_statvfs(base, cb),
-    );
-    const unit = st.frsize || st.bsize;
-    return { free: st.bavail * unit, total: st.blocks * unit };
+    const st = await this.call<Record<string, number | bigint>>(base, (cb) => sftp.ext_openssh_statvfs(base, cb), session);
+    const n = (k: string): number => Number(st[k] ?? 0);
+    const unit = n('f_frsize') || n('f_bsize');
+    return { free: n('f_bavail') * unit, total: n('f_blocks') * unit };
   }
 
   async close(): Promise<void> {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     const s = this.session;
     this.session = undefined;
     if (!s) return;

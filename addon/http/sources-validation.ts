@@ -1,0 +1,163 @@
+/** Request shapes of /api/sources (README "Playlist sources"). */
+import { z } from 'zod';
+import { CONTAINERS, PRIORITIES } from '../jobs/model.js';
+import { ITEM_STATUSES, ITEM_TYPES, RULE_KINDS } from '../sources/model.js';
+import { QUALITIES } from '../sources/quality.js';
+import { scheduleProblem } from '../sources/scheduler.js';
+import { headers, httpUrl, strictObjectOptions } from './validation.js';
+
+const oneOf = <T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: `must be one of ${values.join(', ')}` });
+const text = (max: number) => z.string({ error: 'must be a string' }).trim().min(1, 'is required').max(max, 'is too long');
+const patterns = z.array(text(200), { error: 'must be a list of patterns' }).max(100, 'at most 100 patterns');
+
+const schedule = z
+  .union([z.string({ error: 'must be a cron expression or null' }).trim(), z.null()])
+  .transform((s) => (s === '' ? null : s))
+  .superRefine((s, ctx) => {
+    const problem = s === null ? null : scheduleProblem(s);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+/** http(s)://host[:port][/path]; a bare host:port gets http://. */
+const server = z
+  .string({ error: 'must be a string' })
+  .trim()
+  .min(1, 'is required')
+  .max(2000, 'is too long')
+  .transform((s) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(s) ? s : `http://${s}`))
+  .refine((s) => {
+    try {
+      const u = new URL(s);
+      return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+    } catch {
+      return false;
+    }
+  }, 'must be the panel address, e.g. http://provider.example:8080');
+
+export const ruleSchema = z.strictObject(
+  {
+    id: z.string().trim().min(1).max(64).optional(),
+    name: z.string().trim().max(100, 'is too long').optional(),
+    enabled: z.boolean({ error: 'must be true or false' }).default(true),
+    kind: oneOf(RULE_KINDS),
+    value: text(200),
+    content_types: z.array(oneOf(ITEM_TYPES)).max(4).default([]),
+    language: z.union([oneOf(['dubbed', 'subtitled', 'dual'] as const), z.null()]).default(null),
+    max_per_sync: z.number({ error: 'must be a number' }).int().min(1).max(500).default(10),
+    dry_run: z.boolean({ error: 'must be true or false' }).default(false),
+  },
+  strictObjectOptions,
+);
+export type RuleInput = z.output<typeof ruleSchema>;
+
+const quality = z.strictObject(
+  {
+    min: oneOf(QUALITIES).optional(),
+    max: oneOf(QUALITIES).optional(),
+    ceiling: oneOf(QUALITIES).optional(),
+    accept_unknown: z.boolean({ error: 'must be true or false' }).optional(),
+  },
+  strictObjectOptions,
+);
+
+const priority = z.strictObject(
+  {
+    high_max_age_years: z.number({ error: 'must be a number' }).int().min(0).max(100).optional(),
+    low_min_age_years: z.number({ error: 'must be a number' }).int().min(0).max(200).optional(),
+  },
+  strictObjectOptions,
+);
+
+/** Settings every kind has. */
+const common = {
+  name: text(100),
+  enabled: z.boolean({ error: 'must be true or false' }).optional(),
+  schedule: schedule.optional(),
+  headers: headers.optional(),
+  quality: quality.optional(),
+  content_types: z.array(oneOf(ITEM_TYPES)).min(1, 'at least one type').max(4).optional(),
+  include_groups: patterns.optional(),
+  exclude_groups: patterns.optional(),
+  rules: z.array(ruleSchema).max(50, 'at most 50 rules').optional(),
+  priority: priority.optional(),
+  connection_limit: z.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').max(20, 'at most 20').optional(),
+};
+
+export const newSourceSchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({ kind: z.literal('m3u'), url: httpUrl, ...common }, strictObjectOptions),
+    z.strictObject({ kind: z.literal('xtream'), server, username: text(200), password: text(200), ...common }, strictObjectOptions),
+    z.strictObject({ kind: z.literal('file'), ...common }, strictObjectOptions),
+  ],
+  { error: 'kind: must be one of m3u, xtream, file' },
+);
+export type NewSourceInput = z.output<typeof newSourceSchema>;
+
+/** Settings of a file source created by multipart upload (the `settings` field, JSON). */
+export const uploadSettingsSchema = z.strictObject({ ...common, name: text(100).optional() }, strictObjectOptions);
+
+/** PATCH: any field but kind; a password replaces the stored one, an absent one keeps it. */
+export const sourcePatchSchema = z.strictObject(
+  {
+    ...common,
+    name: text(100).optional(),
+    url: httpUrl.optional(),
+    server: server.optional(),
+    username: text(200).optional(),
+    password: text(200).optional(),
+  },
+  strictObjectOptions,
+);
+export type SourcePatchInput = z.output<typeof sourcePatchSchema>;
+
+const limit = z.coerce.number({ error: 'must be a number' }).int().min(1).max(500).default(50);
+const offset = z.coerce.number({ error: 'must be a number' }).int().min(0).default(0);
+
+export const itemsQuerySchema = z.object({
+  status: oneOf(ITEM_STATUSES).default('all'),
+  type: oneOf(ITEM_TYPES).optional(),
+  group: z.string().trim().min(1).max(200).optional(),
+  quality: oneOf([...QUALITIES, 'unknown'] as const).optional(),
+  year: z.coerce.number({ error: 'must be a year' }).int().min(1870).max(2200).optional(),
+  q: z.string().trim().max(200, 'is too long').optional(),
+  limit,
+  offset,
+});
+export type ItemsQuery = z.output<typeof itemsQuerySchema>;
+
+export const pageQuerySchema = z.object({ limit, offset });
+
+export const syncQuerySchema = z.object({
+  dry_run: z.enum(['true', 'false', '1', '0']).optional().transform((v) => v === 'true' || v === '1'),
+});
+
+export const selectionSchema = z.strictObject(
+  {
+    ids: z
+      .array(z.number({ error: 'item ids are numbers' }).int().positive(), { error: 'must be a list of item ids' })
+      .min(1, 'select at least one item')
+      .max(500, 'at most 500 items per call'),
+    priority: oneOf(PRIORITIES).optional(),
+    quality: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^(best|worst|\d{3,4}p)$/, 'must be "best", "worst" or a height such as "720p"')
+      .optional(),
+    container: oneOf(CONTAINERS).optional(),
+    /** Also download items the library already has. */
+    force: z.boolean({ error: 'must be true or false' }).default(false),
+  },
+  strictObjectOptions,
+);
+export type SelectionInput = z.output<typeof selectionSchema>;
+
+export const rulePreviewSchema = z.strictObject(
+  {
+    rules: z.array(ruleSchema).max(50).optional(),
+    /** last_sync: the last sync's new and upgraded items; all: every item the library lacks. */
+    scope: oneOf(['last_sync', 'all'] as const).default('last_sync'),
+  },
+  strictObjectOptions,
+);

@@ -1,0 +1,764 @@
+/**
+ * Playlist sources: CRUD, syncs (now, on a cron schedule, or all at once), the catalogue's items
+ * with their status against the library, downloads from a selection or from rules, and the
+ * per-source connection limit every download of a source shares.
+ *
+ * One sync runs at a time across all sources (a 200k list is ~150 MB of heap while it is
+ * diffed); a second sync of a source that is already syncing is refused (409), a cron tick for
+ * it is skipped. Catalogues live in DATA_DIR/catalogues/ (catalogue-file.ts); db.json only gets
+ * the source's summary and the sync record.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { AppError, errorMessage, notFound } from '../errors.js';
+import type { AppEvents } from '../events/app-events.js';
+import type { EventBus } from '../events/bus.js';
+import { Semaphore, KeyedSemaphores } from '../download/semaphore.js';
+import type { JobService } from '../jobs/job-service.js';
+import type { Container, Job, Page, Priority } from '../jobs/model.js';
+import { redactHeaders } from '../jobs/view.js';
+import type { Clock } from '../platform/clock.js';
+import type { HttpClient } from '../platform/http.js';
+import type { Logger } from '../platform/logger.js';
+import { redactCredentials, redactUrlsInText, REDACTED } from '../redact.js';
+import type { Store } from '../store/db.js';
+import type { CatalogueItem } from './catalogue.js';
+import { CatalogueFiles, type StoredCatalogue } from './catalogue-file.js';
+import { createClassifier } from './classify.js';
+import { fold } from './normalize.js';
+import { SOURCE_KIND_MODULES } from './kinds/index.js';
+import { jobVariantKey, LibraryIndex } from './library-index.js';
+import type {
+  ItemStatus,
+  ItemStatusFilter,
+  ItemType,
+  ItemView,
+  Rule,
+  SourceKind,
+  SourceRecord,
+  SourceView,
+  SyncCounts,
+  SyncRecord,
+  QueuedItem,
+} from './model.js';
+import type { Quality } from './quality.js';
+import { priorityFor, resolveQualityFilter } from './quality-filter.js';
+import { compilePattern, evaluateRules } from './rules.js';
+import { SyncScheduler } from './scheduler.js';
+import { displayTitle, runSync } from './sync.js';
+import type { TmdbClient } from './tmdb.js';
+
+const SYNCS_KEPT_PER_SOURCE = 50;
+const CACHE_IDLE_MS = 5 * 60 * 1000;
+const CACHE_MAX = 2;
+
+export interface SourceServiceDeps {
+  store: Store;
+  bus: EventBus<AppEvents>;
+  jobs: JobService;
+  http: HttpClient;
+  clock: Clock;
+  logger: Logger;
+  dataDir: string;
+  tmdb: TmdbClient | null;
+}
+
+/** Settings a caller gives when creating a source (validated by http/sources-validation.ts). */
+export interface SourceSettings {
+  name?: string | undefined;
+  enabled?: boolean | undefined;
+  schedule?: string | null | undefined;
+  headers?: Record<string, string> | undefined;
+  quality?: Partial<SourceRecord['quality']> | undefined;
+  content_types?: ItemType[] | undefined;
+  include_groups?: string[] | undefined;
+  exclude_groups?: string[] | undefined;
+  rules?: Array<Partial<Rule> & Pick<Rule, 'kind' | 'value'>> | undefined;
+  priority?: Partial<SourceRecord['priority']> | undefined;
+  connection_limit?: number | undefined;
+  url?: string | undefined;
+  server?: string | undefined;
+  username?: string | undefined;
+  password?: string | undefined;
+}
+
+export interface ItemFilter {
+  status: ItemStatusFilter;
+  type?: ItemType | undefined;
+  group?: string | undefined;
+  quality?: Quality | 'unknown' | undefined;
+  year?: number | undefined;
+  q?: string | undefined;
+  limit: number;
+  offset: number;
+}
+
+export interface Selection {
+  ids: number[];
+  priority?: Priority | undefined;
+  quality?: string | undefined;
+  container?: Container | undefined;
+  force?: boolean | undefined;
+}
+
+interface Loaded {
+  stored: StoredCatalogue;
+  /** Present items newest first (then list order), built on first query. */
+  ordered: CatalogueItem[] | null;
+  byId: Map<number, CatalogueItem> | null;
+  /** Folded "title name" per item of `ordered`, built on the first search. */
+  search: string[] | null;
+  lastUsed: number;
+}
+
+const zeroCounts = (): SyncCounts => ({
+  entries: 0, accepted: 0, optional: 0, rejected: 0, filtered: 0, duplicates: 0, new: 0, upgraded: 0, removed: 0,
+  changed_url: 0, renamed: 0, already_downloaded: 0, queued: 0, malformed: 0, items: 0,
+});
+
+export class SourceService {
+  readonly files: CatalogueFiles;
+  readonly uploadsDir: string;
+  private readonly scheduler: SyncScheduler;
+  private readonly limits = new KeyedSemaphores((id) => this.connectionLimit(id));
+  /** One sync at a time, all sources together. */
+  private readonly syncSlot = new Semaphore(1);
+  private readonly inFlight = new Map<string, Promise<SyncRecord>>();
+  private readonly cache = new Map<string, Loaded>();
+  private readonly loading = new Map<string, Promise<StoredCatalogue | null>>();
+  private readonly classify = createClassifier();
+  private readonly jobKeys = new Map<string, string | null>();
+  private stopping = new AbortController();
+  private evictTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly deps: SourceServiceDeps) {
+    this.files = new CatalogueFiles(path.join(deps.dataDir, 'catalogues'));
+    this.uploadsDir = path.join(deps.dataDir, 'uploads');
+    this.scheduler = new SyncScheduler((id) => this.scheduledSync(id), deps.logger);
+  }
+
+  private get records(): SourceRecord[] {
+    return this.deps.store.data.sources;
+  }
+
+  private nowIso(): string {
+    return new Date(this.deps.clock.now()).toISOString();
+  }
+
+  // Lifecycle ------------------------------------------------------------------------------------
+
+  async start(): Promise<void> {
+    this.stopping = new AbortController();
+    let fixed = false;
+    for (const s of this.records) {
+      if (s.status === 'syncing') {
+        // The process stopped during a sync; its catalogue was not replaced.
+        s.status = s.error ? 'failed' : s.last_sync_at ? 'ok' : 'idle';
+        fixed = true;
+      }
+      this.scheduler.set(s.id, s.enabled ? s.schedule : null);
+    }
+    for (const r of this.deps.store.data.syncs) {
+      if (r.status === 'running') {
+        r.status = 'failed';
+        r.error = { code: 'interrupted', message: 'the add-on stopped during this sync' };
+        fixed = true;
+      }
+    }
+    if (fixed) await this.deps.store.flush();
+    this.scheduler.start();
+    this.evictTimer = setInterval(() => this.evictIdle(), 60_000);
+    this.evictTimer.unref();
+  }
+
+  /** Stops the schedules, aborts a running sync and waits for it to let go. */
+  async stop(): Promise<void> {
+    this.scheduler.stop();
+    this.stopping.abort(new AppError('shutdown', 'the add-on is stopping', { httpStatus: 503 }));
+    if (this.evictTimer) clearInterval(this.evictTimer);
+    this.evictTimer = null;
+    await Promise.allSettled([...this.inFlight.values()]);
+    this.cache.clear();
+  }
+
+  // CRUD -----------------------------------------------------------------------------------------
+
+  list(): SourceView[] {
+    return this.records.map((r) => this.view(r));
+  }
+
+  get(id: string): SourceRecord {
+    const s = this.records.find((r) => r.id === id);
+    if (!s) throw notFound(`source ${id}`);
+    return s;
+  }
+
+  view(s: SourceRecord): SourceView {
+    const { password, catalogue_seq: _seq, url, ...rest } = s;
+    const next = this.scheduler.nextRun(s.id);
+    return {
+      ...rest,
+      url: url ? redactCredentials(url) : null,
+      headers: redactHeaders(s.headers),
+      has_password: !!password,
+      error: s.error ? { code: s.error.code, message: redactUrlsInText(s.error.message) } : null,
+      next_sync_at: next ? next.toISOString() : null,
+    };
+  }
+
+  async create(kind: SourceKind, input: SourceSettings & { name: string }): Promise<SourceRecord> {
+    const now = this.nowIso();
+    const record: SourceRecord = {
+      id: randomUUID(),
+      name: input.name,
+      kind,
+      enabled: input.enabled ?? true,
+      url: kind === 'm3u' ? (input.url ?? null) : null,
+      headers: input.headers ?? {},
+      server: kind === 'xtream' ? (input.server ?? null) : null,
+      username: kind === 'xtream' ? (input.username ?? null) : null,
+      password: kind === 'xtream' ? (input.password ?? null) : null,
+      file: null,
+      schedule: input.schedule ?? null,
+      quality: qualitySettings(input.quality, { min: '480p', max: '1080p', ceiling: '2160p', accept_unknown: true }),
+      content_types: input.content_types ?? ['movie', 'series', 'novela'],
+      include_groups: input.include_groups ?? [],
+      exclude_groups: input.exclude_groups ?? [],
+      rules: (input.rules ?? []).map(normalizeRule),
+      priority: { high_max_age_years: 2, low_min_age_years: 5, ...stripUndefined(input.priority ?? {}) },
+      connection_limit: input.connection_limit ?? 1,
+      status: 'idle',
+      error: null,
+      last_sync_at: null,
+      last_sync_id: null,
+      catalogue_seq: 0,
+      item_count: 0,
+      created_at: now,
+      updated_at: now,
+    };
+    checkKind(record);
+    this.records.push(record);
+    await this.deps.store.flush();
+    this.scheduler.set(record.id, record.enabled ? record.schedule : null);
+    this.deps.logger.info({ sourceId: record.id, kind }, 'source added');
+    return record;
+  }
+
+  async update(id: string, patch: SourceSettings): Promise<SourceRecord> {
+    const s = this.get(id);
+    const field = (name: keyof SourceSettings, kinds: SourceKind[]): void => {
+      if (patch[name] !== undefined && !kinds.includes(s.kind)) {
+        throw new AppError('invalid_request', `${name}: not a setting of a ${s.kind} source`, { httpStatus: 400, field: name });
+      }
+    };
+    field('url', ['m3u']);
+    field('server', ['xtream']);
+    field('username', ['xtream']);
+    field('password', ['xtream']);
+    if (patch.name !== undefined) s.name = patch.name;
+    if (patch.enabled !== undefined) s.enabled = patch.enabled;
+    if (patch.schedule !== undefined) s.schedule = patch.schedule;
+    // A URL or header sent back as the API showed it (masked) means "unchanged".
+    if (patch.url !== undefined && !(s.url && patch.url === redactCredentials(s.url))) s.url = patch.url;
+    if (patch.headers !== undefined) {
+      const next: Record<string, string> = {};
+      for (const [k, v] of Object.entries(patch.headers)) next[k] = v === REDACTED && s.headers[k] !== undefined ? s.headers[k]! : v;
+      s.headers = next;
+    }
+    if (patch.server !== undefined) s.server = patch.server;
+    if (patch.username !== undefined) s.username = patch.username;
+    if (patch.password !== undefined) s.password = patch.password;
+    if (patch.quality !== undefined) s.quality = qualitySettings(patch.quality, s.quality);
+    if (patch.content_types !== undefined) s.content_types = patch.content_types;
+    if (patch.include_groups !== undefined) s.include_groups = patch.include_groups;
+    if (patch.exclude_groups !== undefined) s.exclude_groups = patch.exclude_groups;
+    if (patch.rules !== undefined) s.rules = patch.rules.map(normalizeRule);
+    if (patch.priority !== undefined) s.priority = { ...s.priority, ...stripUndefined(patch.priority) };
+    if (patch.connection_limit !== undefined) {
+      s.connection_limit = patch.connection_limit;
+      this.limits.get(s.id).setLimit(patch.connection_limit);
+      this.deps.jobs.kick();
+    }
+    checkKind(s);
+    s.updated_at = this.nowIso();
+    await this.deps.store.flush();
+    this.scheduler.set(s.id, s.enabled ? s.schedule : null);
+    return s;
+  }
+
+  /** Removes the source, its catalogue, upload and sync history; its downloads stay. */
+  async remove(id: string): Promise<void> {
+    const s = this.get(id);
+    this.scheduler.set(id, null);
+    const running = this.inFlight.get(id);
+    if (running) await running.catch(() => undefined);
+    const data = this.deps.store.data;
+    data.sources = data.sources.filter((r) => r !== s);
+    data.syncs = data.syncs.filter((r) => r.source_id !== id);
+    await this.deps.store.flush();
+    this.cache.delete(id);
+    await this.files.remove(id);
+    await rm(this.uploadPath(id), { force: true });
+    this.deps.logger.info({ sourceId: id }, 'source removed');
+  }
+
+  uploadPath(id: string): string {
+    return path.join(this.uploadsDir, `${id}.m3u`);
+  }
+
+  /** Takes an uploaded list (already on disk under uploadsDir) as the file of a `file` source. */
+  async attachUpload(id: string, tmpPath: string, info: { name: string; size: number }): Promise<SourceRecord> {
+    const s = this.get(id);
+    if (s.kind !== 'file') throw new AppError('invalid_request', `a ${s.kind} source takes no uploaded file`, { httpStatus: 400 });
+    await mkdir(this.uploadsDir, { recursive: true });
+    await rename(tmpPath, this.uploadPath(id));
+    s.file = { name: info.name, size: info.size, uploaded_at: this.nowIso() };
+    s.updated_at = s.file.uploaded_at;
+    await this.deps.store.flush();
+    return s;
+  }
+
+  // Connection limits ----------------------------------------------------------------------------
+
+  /** Connections a source's downloads may hold together (1 for an unknown or deleted source). */
+  connectionLimit(id: string): number {
+    return this.records.find((r) => r.id === id)?.connection_limit ?? 1;
+  }
+
+  /** The semaphore every request of every download of the source acquires. */
+  connectionSemaphore(id: string): Semaphore {
+    return this.limits.get(id);
+  }
+
+  // Syncs ----------------------------------------------------------------------------------------
+
+  /** Runs a sync now and resolves with its record (status failed, with the error, if it failed). */
+  sync(id: string, options: { trigger?: SyncRecord['trigger']; dryRun?: boolean } = {}): Promise<SyncRecord> {
+    const s = this.get(id);
+    if (this.inFlight.has(id)) throw new AppError('sync_running', `a sync of "${s.name}" is already running`, { httpStatus: 409 });
+    if (s.kind === 'file' && !s.file) throw new AppError('no_file', 'upload a list to this source first (PUT /api/sources/:id/file)', { httpStatus: 409 });
+    if (this.stopping.signal.aborted) throw new AppError('shutdown', 'the add-on is stopping', { httpStatus: 503 });
+    const run = this.runOne(s, options.trigger ?? 'manual', options.dryRun ?? false).finally(() => this.inFlight.delete(id));
+    this.inFlight.set(id, run);
+    return run;
+  }
+
+  /** Syncs every enabled source, one after the other; never throws (failures are in the records). */
+  async syncAll(): Promise<SyncRecord[]> {
+    const out: SyncRecord[] = [];
+    for (const s of [...this.records]) {
+      if (!s.enabled || this.inFlight.has(s.id) || (s.kind === 'file' && !s.file)) continue;
+      try {
+        out.push(await this.sync(s.id, { trigger: 'all' }));
+      } catch (err) {
+        this.deps.logger.warn({ sourceId: s.id, error: errorMessage(err) }, 'sync skipped');
+      }
+    }
+    return out;
+  }
+
+  isSyncing(id: string): boolean {
+    return this.inFlight.has(id);
+  }
+
+  syncs(id: string, page: { limit: number; offset: number }): Page<SyncRecord> {
+    this.get(id);
+    const all = this.deps.store.data.syncs.filter((r) => r.source_id === id).reverse();
+    return { items: all.slice(page.offset, page.offset + page.limit), total: all.length };
+  }
+
+  private async scheduledSync(id: string): Promise<void> {
+    if (this.inFlight.has(id)) {
+      this.deps.logger.info({ sourceId: id }, 'scheduled sync skipped: the previous one is still running');
+      return;
+    }
+    await this.sync(id, { trigger: 'schedule' });
+  }
+
+  private async runOne(s: SourceRecord, trigger: SyncRecord['trigger'], dryRun: boolean): Promise<SyncRecord> {
+    const release = await this.syncSlot.acquire(this.stopping.signal);
+    const controller = new AbortController();
+    const signal = AbortSignal.any([controller.signal, this.stopping.signal]);
+    const started = this.deps.clock.now();
+    const record: SyncRecord = {
+      id: randomUUID(),
+      source_id: s.id,
+      trigger,
+      status: 'running',
+      started_at: new Date(started).toISOString(),
+      finished_at: null,
+      duration_ms: null,
+      seq: s.catalogue_seq,
+      counts: zeroCounts(),
+      anomaly: null,
+      issues: [],
+      new_titles: [],
+      notes: [],
+      queued: [],
+      would_queue: [],
+      dry_run: dryRun,
+      error: null,
+      account: null,
+    };
+    const logger = this.deps.logger.child({ sourceId: s.id, syncId: record.id });
+    s.status = 'syncing';
+    try {
+      const previous = await this.loadCatalogue(s.id);
+      const seq = Math.max(s.catalogue_seq, previous?.catalogue.seq ?? 0) + 1;
+      record.seq = seq;
+      const outcome = await runSync({
+        source: s,
+        kind: SOURCE_KIND_MODULES[s.kind],
+        previous,
+        library: this.libraryIndex(),
+        seq,
+        now: new Date(started),
+        signal,
+        fetch: { http: this.deps.http, logger, uploadPath: this.uploadPath(s.id) },
+        files: this.files,
+        tmdb: this.deps.tmdb,
+        logger,
+      });
+      for (const m of outcome.matches) {
+        const q: QueuedItem = { item_id: m.item.id, title: displayTitle(m.item), rule: m.rule.name || m.rule.value, job_id: null };
+        if (dryRun || m.rule.dry_run) {
+          record.would_queue.push(q);
+          continue;
+        }
+        const job = await this.createJob(s, m.item, { priority: m.priority }, signal);
+        q.job_id = job.id;
+        record.queued.push(q);
+      }
+      record.counts = { ...outcome.counts, queued: record.queued.length };
+      record.anomaly = outcome.anomaly;
+      record.issues = outcome.issues;
+      record.notes = outcome.notes;
+      record.account = outcome.account;
+      record.new_titles = outcome.newTitles;
+      record.status = 'completed';
+      s.catalogue_seq = seq;
+      s.item_count = outcome.catalogue.items.length;
+      s.status = 'ok';
+      s.error = null;
+      this.cache.set(s.id, { stored: { catalogue: outcome.catalogue, bytes: 0 }, ordered: null, byId: null, search: null, lastUsed: this.deps.clock.now() });
+      this.trimCache();
+      logger.info(
+        { entries: record.counts.entries, items: record.counts.items, new: record.counts.new, upgraded: record.counts.upgraded, removed: record.counts.removed, queued: record.counts.queued, rewrote: outcome.written, anomaly: !!outcome.anomaly },
+        'source synced',
+      );
+    } catch (err) {
+      const code = err instanceof AppError ? err.code : ((err as { code?: unknown }).code === 'not_a_playlist' ? 'not_a_playlist' : 'sync_failed');
+      record.status = 'failed';
+      record.error = { code, message: redactUrlsInText(errorMessage(err)) };
+      s.status = 'failed';
+      s.error = record.error;
+      logger.warn({ code, error: record.error.message }, 'source sync failed');
+    } finally {
+      release();
+    }
+    const finished = this.deps.clock.now();
+    record.finished_at = new Date(finished).toISOString();
+    record.duration_ms = finished - started;
+    s.last_sync_at = record.finished_at;
+    s.last_sync_id = record.id;
+    this.pushRecord(record);
+    await this.deps.store.flush();
+    this.deps.bus.emit('sync.completed', {
+      source: { id: s.id, name: s.name },
+      new_items: record.counts.new,
+      updated_items: record.counts.upgraded,
+      removed_items: record.counts.removed,
+      total_items: s.item_count,
+      queued: record.counts.queued,
+      duration_ms: record.duration_ms,
+      error: record.error?.message ?? null,
+      new_titles: record.new_titles,
+      record,
+    });
+    return record;
+  }
+
+  private pushRecord(record: SyncRecord): void {
+    const syncs = this.deps.store.data.syncs;
+    syncs.push(record);
+    let mine = 0;
+    for (let i = syncs.length - 1; i >= 0; i--) {
+      if (syncs[i]!.source_id !== record.source_id) continue;
+      if (++mine > SYNCS_KEPT_PER_SOURCE) syncs.splice(i, 1);
+    }
+  }
+
+  // Catalogue and library --------------------------------------------------------------------------
+
+  private async loadCatalogue(id: string): Promise<StoredCatalogue | null> {
+    const hit = this.cache.get(id);
+    if (hit) {
+      hit.lastUsed = this.deps.clock.now();
+      return hit.stored;
+    }
+    let pending = this.loading.get(id);
+    if (!pending) {
+      pending = this.files.read(id).finally(() => this.loading.delete(id));
+      this.loading.set(id, pending);
+    }
+    const stored = await pending;
+    if (stored && this.records.some((r) => r.id === id)) {
+      this.cache.set(id, { stored, ordered: null, byId: null, search: null, lastUsed: this.deps.clock.now() });
+      this.trimCache();
+    }
+    return stored;
+  }
+
+  private async loaded(id: string): Promise<Loaded | null> {
+    await this.loadCatalogue(id);
+    return this.cache.get(id) ?? null;
+  }
+
+  private trimCache(): void {
+    while (this.cache.size > CACHE_MAX) {
+      let oldest: string | null = null;
+      let t = Infinity;
+      for (const [id, l] of this.cache) if (l.lastUsed < t) [oldest, t] = [id, l.lastUsed];
+      this.cache.delete(oldest!);
+    }
+  }
+
+  private evictIdle(): void {
+    const now = this.deps.clock.now();
+    for (const [id, l] of this.cache) if (now - l.lastUsed > CACHE_IDLE_MS && !this.inFlight.has(id)) this.cache.delete(id);
+  }
+
+  /** The library (completed or queued jobs) by identity. */
+  libraryIndex(): LibraryIndex {
+    const jobs = this.deps.store.data.jobs;
+    if (this.jobKeys.size > jobs.length * 2 + 1000) this.jobKeys.clear();
+    return LibraryIndex.fromJobs(jobs, (job) => {
+      if (job.variant_key) return job.variant_key;
+      let key = this.jobKeys.get(job.id);
+      if (key === undefined) {
+        key = jobVariantKey(job, this.classify);
+        this.jobKeys.set(job.id, key);
+      }
+      return key;
+    });
+  }
+
+  private itemView(s: SourceRecord, item: CatalogueItem, status: ItemStatus, library: LibraryIndex, now: Date): ItemView {
+    const episodic = item.type === 'series' || item.type === 'novela';
+    return {
+      id: item.id,
+      status,
+      title: item.title,
+      name: item.name,
+      content_type: item.type,
+      show: episodic ? item.title : null,
+      season: item.season,
+      episode: item.episode,
+      episode_title: item.episode_title,
+      year: item.year,
+      quality: item.quality,
+      quality_status: item.qs,
+      language: item.language,
+      group: item.group,
+      url: redactCredentials(item.url),
+      logo: item.logo,
+      priority: priorityFor({ contentType: item.type, year: item.year }, now, { highMaxAgeYears: s.priority.high_max_age_years, lowMinAgeYears: s.priority.low_min_age_years }),
+      job_id: status === 'downloaded' || status === 'upgrade' ? library.jobFor(item.key) : null,
+      tmdb: item.meta,
+    };
+  }
+
+  private statusOf(item: CatalogueItem, seq: number, library: LibraryIndex): ItemStatus {
+    if (item.removed) return 'removed';
+    const lib = library.statusOf(item.key, item.qs === 'accepted');
+    if (lib === 'downloaded') return 'downloaded';
+    if (lib === 'upgrade' || item.upgraded === seq) return 'upgrade';
+    if (item.added === seq) return 'new';
+    return 'listed';
+  }
+
+  /** The catalogue's items, newest first, filtered and paged. */
+  async items(id: string, f: ItemFilter): Promise<Page<ItemView>> {
+    const s = this.get(id);
+    const l = await this.loaded(id);
+    if (!l) return { items: [], total: 0 };
+    const cat = l.stored.catalogue;
+    const library = this.libraryIndex();
+    const now = new Date(this.deps.clock.now());
+    const seq = s.catalogue_seq;
+    let pool: CatalogueItem[];
+    let search: string[] | null = null;
+    if (f.status === 'removed') pool = cat.removed;
+    else {
+      pool = ordered(l);
+      if (f.q) search = l.search ??= pool.map((i) => fold(`${i.title} ${i.name}`));
+    }
+    const group = f.group ? compilePattern(f.group) : null;
+    const q = f.q ? fold(f.q) : null;
+    const out: ItemView[] = [];
+    let total = 0;
+    for (let i = 0; i < pool.length; i++) {
+      const item = pool[i]!;
+      if (f.type && item.type !== f.type) continue;
+      if (f.year !== undefined && item.year !== f.year) continue;
+      if (f.quality && (f.quality === 'unknown' ? item.quality !== null : item.quality !== f.quality)) continue;
+      if (group && !group(item.group)) continue;
+      if (q && !(search ? search[i]! : fold(`${item.title} ${item.name}`)).includes(q)) continue;
+      const status = this.statusOf(item, seq, library);
+      if (f.status !== 'all' && f.status !== 'removed' && status !== f.status) continue;
+      if (total >= f.offset && out.length < f.limit) out.push(this.itemView(s, item, status, library, now));
+      total++;
+    }
+    return { items: out, total };
+  }
+
+  /** Group-titles of the catalogue with their item counts (for include/exclude settings). */
+  async groups(id: string): Promise<Array<{ group: string; count: number }>> {
+    this.get(id);
+    const l = await this.loaded(id);
+    const counts = new Map<string, number>();
+    for (const item of l?.stored.catalogue.items ?? []) if (item.group) counts.set(item.group, (counts.get(item.group) ?? 0) + 1);
+    return [...counts].map(([group, count]) => ({ group, count })).sort((a, b) => b.count - a.count || a.group.localeCompare(b.group));
+  }
+
+  // Downloads ------------------------------------------------------------------------------------
+
+  /** Creates one download per selected item; items the library has are skipped unless forced. */
+  async download(id: string, sel: Selection): Promise<{ items: Job[]; skipped: Array<{ id: number; reason: string }> }> {
+    const s = this.get(id);
+    const l = await this.loaded(id);
+    const byId = l ? byIdOf(l) : new Map<number, CatalogueItem>();
+    const library = this.libraryIndex();
+    const created: Job[] = [];
+    const skipped: Array<{ id: number; reason: string }> = [];
+    for (const itemId of new Set(sel.ids)) {
+      const item = byId.get(itemId);
+      if (!item) {
+        skipped.push({ id: itemId, reason: 'not_found' });
+        continue;
+      }
+      if (!sel.force && library.statusOf(item.key, item.qs === 'accepted') === 'downloaded') {
+        skipped.push({ id: itemId, reason: 'already_downloaded' });
+        continue;
+      }
+      const job = await this.createJob(s, item, { priority: sel.priority, quality: sel.quality, container: sel.container });
+      library.add(item.key, job.id);
+      created.push(job);
+    }
+    return { items: created, skipped };
+  }
+
+  /** What rules would queue now: from the last sync's fresh items, or from everything the library lacks. */
+  async previewRules(id: string, input: { rules?: Array<Partial<Rule> & Pick<Rule, 'kind' | 'value'>> | undefined; scope: 'last_sync' | 'all' }): Promise<Array<{ rule: { id: string; name: string }; priority: Priority; item: ItemView }>> {
+    const s = this.get(id);
+    const l = await this.loaded(id);
+    if (!l) return [];
+    const library = this.libraryIndex();
+    const seq = s.catalogue_seq;
+    const candidates = l.stored.catalogue.items.filter((item) => {
+      const status = this.statusOf(item, seq, library);
+      if (status === 'downloaded' || status === 'removed') return false;
+      return input.scope === 'all' || status === 'new' || status === 'upgrade';
+    });
+    const rules = (input.rules ?? s.rules).map((r) => ({ ...normalizeRule(r), dry_run: false }));
+    const now = new Date(this.deps.clock.now());
+    return evaluateRules(rules, candidates, { now, priority: { highMaxAgeYears: s.priority.high_max_age_years, lowMinAgeYears: s.priority.low_min_age_years } }).map((m) => ({
+      rule: { id: m.rule.id, name: m.rule.name },
+      priority: m.priority,
+      item: this.itemView(s, m.item, this.statusOf(m.item, seq, library), library, now),
+    }));
+  }
+
+  private async createJob(
+    s: SourceRecord,
+    item: CatalogueItem,
+    opts: { priority?: Priority | undefined; quality?: string | undefined; container?: Container | undefined },
+    signal?: AbortSignal,
+  ): Promise<Job> {
+    const kind = SOURCE_KIND_MODULES[s.kind];
+    const episodic = item.type === 'series' || item.type === 'novela';
+    let meta = item.meta;
+    if (!meta && this.deps.tmdb?.enabled && item.type !== 'other') {
+      meta = await this.deps.tmdb.lookup({ kind: item.type === 'movie' ? 'movie' : 'tv', title: item.title, year: item.type === 'movie' ? item.year : null }, signal);
+      if (meta) item.meta = meta;
+    }
+    const providerTmdb = item.tmdb && /^\d+$/.test(item.tmdb) ? Number(item.tmdb) : null;
+    const now = new Date(this.deps.clock.now());
+    return this.deps.jobs.create({
+      url: kind.resolveUrl(s, item.url),
+      title: displayTitle(item),
+      headers: { ...kind.downloadHeaders(s), ...(item.headers ?? {}) },
+      priority: opts.priority ?? priorityFor({ contentType: item.type, year: item.year }, now, { highMaxAgeYears: s.priority.high_max_age_years, lowMinAgeYears: s.priority.low_min_age_years }),
+      quality: opts.quality,
+      container: opts.container,
+      content_type: item.type,
+      source_id: s.id,
+      show: episodic ? item.title : null,
+      year: item.year,
+      season: item.season,
+      episode: item.episode,
+      episode_title: item.episode_title,
+      tmdb_id: meta?.id ?? providerTmdb,
+      variant_key: item.key,
+    });
+  }
+}
+
+function ordered(l: Loaded): CatalogueItem[] {
+  if (!l.ordered) {
+    const items = l.stored.catalogue.items;
+    const idx = items.map((_, i) => i);
+    // Newest first; a stable sort keeps the provider's order within a generation.
+    idx.sort((a, b) => Math.max(items[b]!.added, items[b]!.upgraded) - Math.max(items[a]!.added, items[a]!.upgraded) || a - b);
+    l.ordered = idx.map((i) => items[i]!);
+    l.search = null;
+  }
+  return l.ordered;
+}
+
+function byIdOf(l: Loaded): Map<number, CatalogueItem> {
+  if (!l.byId) {
+    l.byId = new Map();
+    for (const item of l.stored.catalogue.items) l.byId.set(item.id, item);
+  }
+  return l.byId;
+}
+
+function normalizeRule(r: Partial<Rule> & Pick<Rule, 'kind' | 'value'>): Rule {
+  return {
+    id: r.id ?? randomUUID().slice(0, 8),
+    name: r.name ?? '',
+    enabled: r.enabled ?? true,
+    kind: r.kind,
+    value: r.value,
+    content_types: r.content_types ?? [],
+    language: r.language ?? null,
+    max_per_sync: r.max_per_sync ?? 10,
+    dry_run: r.dry_run ?? false,
+  };
+}
+
+function qualitySettings(input: Partial<SourceRecord['quality']> | undefined, base: SourceRecord['quality']): SourceRecord['quality'] {
+  const q = { ...base, ...stripUndefined(input ?? {}) };
+  try {
+    const cfg = resolveQualityFilter({ min: q.min, max: q.max, ceiling: input?.ceiling ?? (input?.max ? undefined : q.ceiling), acceptUnknown: q.accept_unknown });
+    return { min: cfg.min, max: cfg.max, ceiling: cfg.ceiling, accept_unknown: cfg.acceptUnknown };
+  } catch (err) {
+    throw new AppError('invalid_request', `quality: ${(err as Error).message.replace(/^quality filter: /, '')}`, { httpStatus: 400, field: 'quality' });
+  }
+}
+
+function checkKind(s: SourceRecord): void {
+  if (s.kind === 'm3u' && !s.url) throw new AppError('invalid_request', 'url: is required', { httpStatus: 400, field: 'url' });
+  if (s.kind === 'xtream' && (!s.server || !s.username || !s.password)) {
+    throw new AppError('invalid_request', 'server, username and password are required', { httpStatus: 400 });
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+

@@ -1,0 +1,223 @@
+import { describe, expect, it } from 'vitest';
+import { describeError } from '../../addon/notify/errors.js';
+import { brokerFromConfig } from '../../addon/notify/mqtt/broker.js';
+import type { JobService } from '../../addon/jobs/job-service.js';
+import { silentLogger } from '../../addon/platform/logger.js';
+import type { MqttLink } from '../../addon/notify/mqtt/client.js';
+import { MqttCommands, parseAction, parseAdd, parseSwitch } from '../../addon/notify/mqtt/commands.js';
+import { deviceDiscovery, deviceName, jobDiscovery, jobIdFromConfigTopic } from '../../addon/notify/mqtt/discovery.js';
+import { entitySlug, mqttTopics, nodeIdOf } from '../../addon/notify/mqtt/topics.js';
+import { KeyedThrottle } from '../../addon/notify/mqtt/throttle.js';
+
+const topics = mqttTopics('m3u_downloader', 'homeassistant');
+const ctx = { topics, version: '1.2.3' };
+
+describe('topics', () => {
+  it('puts everything under the base topic and discovery under the prefix', () => {
+    expect(topics).toMatchObject({
+      availability: 'm3u_downloader/availability',
+      state: 'm3u_downloader/state',
+      add: 'm3u_downloader/download/add',
+      added: 'm3u_downloader/download/added',
+      result: 'm3u_downloader/download/result',
+      syncRun: 'm3u_downloader/sync/run',
+      queuePauseSet: 'm3u_downloader/queue/pause/set',
+      haStatus: 'homeassistant/status',
+      deviceConfig: 'homeassistant/device/m3u_downloader/config',
+      jobConfigWildcard: 'homeassistant/sensor/m3u_downloader/+/config',
+    });
+    expect(topics.action('cancel')).toBe('m3u_downloader/download/cancel');
+    expect(topics.jobConfig('ab-12')).toBe('homeassistant/sensor/m3u_downloader/job_ab-12/config');
+  });
+
+  it.each([
+    ['m3u_downloader', 'm3u_downloader'],
+    ['home/m3u', 'home_m3u'],
+    ['Downloads-NAS', 'Downloads-NAS'],
+    ['a b.c', 'a_b_c'],
+  ])('node id of %s is %s', (base, node) => expect(nodeIdOf(base)).toBe(node));
+
+  it.each([
+    ['Downloads-NAS_queue', 'downloads_nas_queue'],
+    ['m3u__x', 'm3u_x'],
+  ])('entity slug of %s is %s', (s, slug) => expect(entitySlug(s)).toBe(slug));
+
+  it('finds the job id in a job sensor config topic, and nothing in others', () => {
+    expect(jobIdFromConfigTopic(topics, topics.jobConfig('1f2e-aa'))).toBe('1f2e-aa');
+    expect(jobIdFromConfigTopic(topics, 'homeassistant/sensor/other/job_1/config')).toBeNull();
+    expect(jobIdFromConfigTopic(topics, 'homeassistant/sensor/m3u_downloader/queue/config')).toBeNull();
+  });
+});
+
+describe('discovery payloads', () => {
+  const { topic, payload } = deviceDiscovery(ctx);
+  const cmps = payload.cmps as Record<string, Record<string, unknown>>;
+
+  it('is one device-based config with device, origin, availability and QoS 1', () => {
+    expect(topic).toBe('homeassistant/device/m3u_downloader/config');
+    expect(payload).toMatchObject({
+      dev: { ids: ['m3u_downloader'], name: 'M3U Downloader', sw: '1.2.3' },
+      o: { name: 'm3u-downloader', sw: '1.2.3' },
+      availability_topic: 'm3u_downloader/availability',
+      payload_available: 'online',
+      payload_not_available: 'offline',
+      qos: 1,
+    });
+  });
+
+  it.each([
+    ['queue_length', 'sensor', { state_topic: 'm3u_downloader/state', value_template: '{{ value_json.queue_length }}', state_class: 'measurement' }],
+    ['active_downloads', 'sensor', { value_template: '{{ value_json.active }}' }],
+    ['total_speed', 'sensor', { device_class: 'data_rate', unit_of_measurement: 'B/s', value_template: '{{ value_json.speed }}' }],
+    ['free_space', 'sensor', { device_class: 'data_size', unit_of_measurement: 'B', entity_category: 'diagnostic' }],
+    ['last_completed', 'sensor', { state_topic: 'm3u_downloader/last_completed', json_attributes_topic: 'm3u_downloader/last_completed' }],
+    ['last_failed', 'sensor', { state_topic: 'm3u_downloader/last_failed', json_attributes_topic: 'm3u_downloader/last_failed' }],
+    ['downloading', 'binary_sensor', { device_class: 'running', value_template: "{{ 'ON' if value_json.active > 0 else 'OFF' }}" }],
+    ['sync_all', 'button', { name: 'Sync all sources', command_topic: 'm3u_downloader/sync/run', payload_press: 'PRESS' }],
+    ['pause_queue', 'switch', { name: 'Pause queue', command_topic: 'm3u_downloader/queue/pause/set', state_topic: 'm3u_downloader/state' }],
+    ['download_url', 'text', { command_topic: 'm3u_downloader/download/add', max: 255 }],
+  ])('%s is a %s with a stable unique id and default_entity_id', (key, platform, fields) => {
+    expect(cmps[key]).toMatchObject({ p: platform, unique_id: `m3u_downloader_${key}`, default_entity_id: `${platform}.m3u_downloader_${key}`, ...fields });
+    expect(cmps[key]).not.toHaveProperty('object_id');
+  });
+
+  it('has unique ids that are distinct across instances and stable across calls', () => {
+    const again = deviceDiscovery(ctx).payload.cmps as Record<string, Record<string, unknown>>;
+    const other = deviceDiscovery({ topics: mqttTopics('nas2', 'homeassistant'), version: '1' }).payload.cmps as Record<string, Record<string, unknown>>;
+    const ids = (c: Record<string, Record<string, unknown>>) => Object.values(c).map((x) => x.unique_id);
+    expect(ids(again)).toEqual(ids(cmps));
+    expect(new Set([...ids(cmps), ...ids(other)]).size).toBe(ids(cmps).length * 2);
+    expect(deviceName('nas2')).toBe('M3U Downloader (nas2)');
+  });
+
+  it('gives a job a per-entity progress sensor linked to the device', () => {
+    const job = jobDiscovery(ctx, { id: '9b1c-77', title: 'A'.repeat(80) });
+    expect(job.topic).toBe('homeassistant/sensor/m3u_downloader/job_9b1c-77/config');
+    expect(job.payload).toMatchObject({
+      unique_id: 'm3u_downloader_job_9b1c-77',
+      default_entity_id: 'sensor.m3u_downloader_job_9b1c_77',
+      state_topic: 'm3u_downloader/job/9b1c-77',
+      json_attributes_topic: 'm3u_downloader/job/9b1c-77',
+      value_template: '{{ value_json.progress }}',
+      unit_of_measurement: '%',
+      device: { identifiers: ['m3u_downloader'] },
+      origin: { name: 'm3u-downloader' },
+      availability_topic: 'm3u_downloader/availability',
+      qos: 1,
+    });
+    expect(String(job.payload.name).length).toBeLessThanOrEqual(70);
+    expect(jobDiscovery(ctx, { id: 'x', title: ' ' }).payload.name).toBe('Download x');
+  });
+});
+
+describe('MQTT command payloads', () => {
+  it.each([
+    ['https://cdn.example/a.m3u8', { input: { url: 'https://cdn.example/a.m3u8' } }],
+    ['"https://cdn.example/a.m3u8"', { input: { url: 'https://cdn.example/a.m3u8' } }],
+    ['{"url": "https://cdn.example/a.m3u8", "title": "T", "quality": "720P", "request_id": 5}', { input: { url: 'https://cdn.example/a.m3u8', title: 'T', quality: '720p' }, request_id: 5 }],
+  ])('add %s', (text, expected) => expect(parseAdd(text)).toEqual(expected));
+
+  it.each([
+    ['', /empty payload/],
+    ['{', /invalid JSON/],
+    ['null', /url: must be an http\(s\) URL/],
+    ['"not a url"', /url: must be an http\(s\) URL/],
+    ['[]', /expected a JSON object/],
+    ['{"title": "no url"}', /url/],
+    ['javascript:alert(1)', /must be an http\(s\) URL/],
+  ])('add rejects %j', (text, message) => {
+    let error: unknown;
+    try {
+      parseAdd(text);
+    } catch (err) {
+      error = err;
+    }
+    expect(describeError(error).message).toMatch(message);
+  });
+
+  it.each([
+    ['abc-123', { id: 'abc-123' }],
+    ['{"id": "abc", "request_id": "r"}', { id: 'abc', request_id: 'r' }],
+  ])('action %s', (text, expected) => expect(parseAction(text)).toEqual(expected));
+
+  it.each(['', 'two words', '{"id": 1}', '{"id": "a", "extra": 1}', '{'])('action rejects %j', (text) => expect(() => parseAction(text)).toThrow());
+
+  it.each([
+    ['ON', true],
+    ['on', true],
+    ['true', true],
+    ['pause', true],
+    ['OFF', false],
+    ['0', false],
+    ['resume', false],
+  ] as const)('switch %s is %s', (text, value) => expect(parseSwitch(text)).toBe(value));
+  it('switch rejects anything else', () => expect(() => parseSwitch('maybe')).toThrow(/expected ON or OFF/));
+});
+
+describe('broker from the configuration', () => {
+  const base = { mqtt_enabled: true, mqtt_tls: false };
+  it.each([
+    [{ mqtt_url: 'mqtt://u:p%40ss@broker.lan' }, { url: 'mqtt://broker.lan:1883', username: 'u', password: 'p@ss' }],
+    [{ mqtt_url: 'mqtts://broker.lan', mqtt_username: 'x', mqtt_password: 'y' }, { url: 'mqtts://broker.lan:8883', username: 'x', password: 'y' }],
+    [{ mqtt_url: 'tcp://10.0.0.2:1884' }, { url: 'mqtt://10.0.0.2:1884' }],
+    [{ mqtt_url: 'wss://broker.lan/mqtt' }, { url: 'wss://broker.lan/mqtt' }],
+    [{ mqtt_host: 'core-mosquitto', mqtt_username: 'a', mqtt_password: 'b' }, { url: 'mqtt://core-mosquitto:1883', username: 'a', password: 'b' }],
+    [{ mqtt_host: 'broker', mqtt_tls: true }, { url: 'mqtts://broker:8883' }],
+    [{ mqtt_host: 'fe80::1', mqtt_port: 1999 }, { url: 'mqtt://[fe80::1]:1999' }],
+    [{ mqtt_url: 'mqtt://a:1', mqtt_host: 'ignored' }, { url: 'mqtt://a:1' }],
+  ])('%j', (c, expected) => expect(brokerFromConfig({ ...base, ...c })).toMatchObject({ ...expected, source: 'config' }));
+  it('is null without a URL or host', () => expect(brokerFromConfig(base)).toBeNull());
+});
+
+describe('KeyedThrottle', () => {
+  it('sends the first at once, keeps only the newest within the interval, spaces keys independently', async () => {
+    let now = 0;
+    const sent: [string, number, number][] = [];
+    const t = new KeyedThrottle<number>(40, (k, v) => sent.push([k, v, now]), () => now);
+    t.push('a', 1);
+    t.push('a', 2);
+    t.push('a', 3);
+    t.push('b', 9);
+    expect(sent).toEqual([
+      ['a', 1, 0],
+      ['b', 9, 0],
+    ]);
+    now = 40;
+    await new Promise((r) => setTimeout(r, 60));
+    expect(sent[2]).toEqual(['a', 3, 40]);
+    t.push('c', 1);
+    t.drop('c');
+    t.push('a', 4);
+    t.stop();
+    await new Promise((r) => setTimeout(r, 60));
+    expect(sent.map((s) => s[1])).toEqual([1, 9, 3, 1]);
+  });
+});
+
+describe('MqttCommands without a sync hook', () => {
+  it('answers sync with not_available', async () => {
+    const published: [string, string][] = [];
+    const link: MqttLink = {
+      connected: true,
+      publish: async (topic, payload) => (published.push([topic, payload]), true),
+      subscribe: () => undefined,
+      onConnect: () => undefined,
+      onMessage: () => undefined,
+    };
+    const commands = new MqttCommands({ link, topics, jobs: {} as JobService, logger: silentLogger() });
+    expect(commands.subscriptions()).toEqual([
+      'm3u_downloader/download/add',
+      'm3u_downloader/download/pause',
+      'm3u_downloader/download/resume',
+      'm3u_downloader/download/cancel',
+      'm3u_downloader/download/retry',
+      'm3u_downloader/sync/run',
+      'm3u_downloader/queue/pause/set',
+    ]);
+    await commands.handle({ topic: topics.syncRun, payload: Buffer.from('PRESS'), retain: false });
+    await commands.handle({ topic: 'm3u_downloader/other', payload: Buffer.from('x'), retain: false });
+    expect(published).toHaveLength(1);
+    expect(published[0]![0]).toBe('m3u_downloader/sync/result');
+    expect(JSON.parse(published[0]![1])).toMatchObject({ ok: false, error: { code: 'not_available' } });
+  });
+});

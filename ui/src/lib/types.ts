@@ -1,0 +1,47 @@
+/**
+ * The backend contract. Types only: the panel never imports backend code (the ui contract test
+ * enforces `import type` for anything under addon/).
+ */
+export type { ContentType, Job, JobStatus, Page, Priority } from '../../../addon/jobs/model.js';
+export type { JobProgress } from '../../../addon/events/app-events.js';
+
+/** Values copied from addon/jobs/model.ts (types cannot carry them); the contract test compares. */
+export const JOB_STATUSES = ['pending', 'downloading', 'merging', 'transferring', 'completed', 'failed', 'paused', 'cancelled'] as const;
+export const PRIORITIES = ['low', 'medium', 'high'] as const;
+export const CONTENT_TYPES = ['movie', 'series', 'novela', 'other'] as const;
+
+export interface DestinationOption {
+  id: string;
+  name: string;
+}
+
+export type { ItemView, SourceView, SyncRecord, SyncCounts, ItemStatusFilter, SourceKind } from '../../../addon/sources/model.js';
+export type { DestinationKind, DestinationStatus } from '../../../addon/library/destinations/types.js';
+
+/** A destination as the panel reads it; the destinations API is still being written, so every field but id/name/kind is optional. */
+export interface DestinationView {
+  id: string;
+  name: string;
+  kind: import('../../../addon/library/destinations/types.js').DestinationKind;
+  host?: string | null;
+  port?: number | null;
+  username?: string | null;
+  share?: string | null;
+  base_path?: string | null;
+  transport?: 'daemon' | 'ssh' | null;
+  content_types?: string[] | null;
+  enabled?: boolean;
+  is_default?: boolean;
+  status?: import('../../../addon/library/destinations/types.js').DestinationStatus;
+  message?: string | null;
+  error?: { code?: string; message: string } | string | null;
+  last_check_at?: string | null;
+  checked_at?: string | null;
+  free_bytes?: number | null;
+  total_bytes?: number | null;
+  latency_ms?: number | null;
+  has_password?: boolean;
+  has_private_key?: boolean;
+}
+export type { MeResponse } from '../../../addon/auth/model.js';
+export type { ActivityEntry } from '../../../addon/ops/activity.js';
