@@ -5,6 +5,8 @@
  *      in >= 100 segments): wall time from submit to finished file for this engine,
  *      `ffmpeg -i URL -c copy`, and `yt-dlp -N 10`; the theoretical floor for N connections.
  *   2. Unthrottled 1 GB stream: peak RSS of the server process tree while it downloads.
+ *   3. Playlist sources: a synthetic 200k-entry list parsed, classified and diffed by whole
+ *      syncs; the parse stage against iptv-playlist-parser on the same file (bench/sources.ts).
  * Only 127.0.0.1 is contacted.
  */
 import { spawn } from 'node:child_process';
@@ -16,6 +18,7 @@ import { startHlsOrigin } from '../tests/fakes/hls-origin.js';
 import { ffmpeg as runFfmpeg, runTool } from '../tests/helpers/media-check.js';
 import { startServer } from '../tests/helpers/server-process.js';
 import { rssSampler } from './proc-tree.js';
+import { benchSources } from './sources.js';
 
 const N = 10;
 const RATE = 2_000_000;
@@ -172,6 +175,7 @@ async function main(): Promise<void> {
       await fast.close();
     }
   }
+  if (process.env.BENCH_SKIP_SOURCES !== '1') await benchSources(cacheRoot, path.join(work, 'sources'));
   await rm(work, { recursive: true, force: true });
 }
 

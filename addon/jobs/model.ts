@@ -55,7 +55,10 @@ export interface Job {
   eta_s: number | null;
   segments_done: number;
   segments_total: number;
-  /** Relative to the media dir once completed. */
+  /**
+   * Once completed: relative to the destination's folder (for the default destination, the
+   * media dir, as before destinations existed). See `location` and `transfer.destination_id`.
+   */
   file_path: string | null;
   error: JobError | null;
   retry_count: number;
@@ -77,6 +80,43 @@ export interface Job {
   tmdb_id?: number | null;
   /** What the job downloads, as sources identify it (identity.ts variantKey): the library diff. */
   variant_key?: string | null;
+  /**
+   * The library destination asked for (POST /api/downloads `destination`); null or absent: chosen
+   * by content type, else the default (the media dir). See README "Library destinations".
+   */
+  destination?: string | null;
+  /** Set when the transfer to the library starts; kept afterwards (where it went). */
+  transfer?: JobTransfer | null;
+  /**
+   * Where the finished file is, for people and notifications: an absolute path for local
+   * destinations, `//host:port/share/path` (SMB), `sftp://user@host:port/path`, `rsync://...`.
+   * Never contains secrets. `file_path` is the same file relative to the destination's folder.
+   */
+  location?: string | null;
+}
+
+/**
+ * The transfer of a finished download to its library destination (status `transferring`).
+ * While the destination is down the job stays `transferring` with `error` set to the last
+ * failure (code such as `destination_unreachable`) and `next_attempt_at` set; `error` is null
+ * again once an attempt is under way or the transfer succeeded.
+ */
+export interface JobTransfer {
+  destination_id: string;
+  destination_name: string;
+  destination_kind: string;
+  /** The templated path, relative to the destination's folder (the final one may get " (2)"). */
+  path: string;
+  /** Size of the finished local file. */
+  bytes_total: number;
+  /** Attempts started so far (1 on the first). */
+  attempts: number;
+  /** First failure of the current wait for a down destination; the retry limit counts from here. */
+  waiting_since: string | null;
+  /** When the next attempt starts while waiting (earlier if a health check sees the destination come back). */
+  next_attempt_at: string | null;
+  /** How the last successful transfer went: link (same filesystem, no copy), upload, already_present. */
+  method?: 'link' | 'upload' | 'already_present' | null;
 }
 
 /** Fields a caller supplies when creating a job. */
@@ -97,6 +137,8 @@ export interface NewJob {
   episode_title?: string | null | undefined;
   tmdb_id?: number | null | undefined;
   variant_key?: string | null | undefined;
+  /** A destination id (checked by the caller: POST /api/downloads answers 400 for an unknown one). */
+  destination?: string | null | undefined;
 }
 
 export interface Page<T> {

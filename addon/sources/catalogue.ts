@@ -96,13 +96,15 @@ export function encodeItem(i: CatalogueItem): unknown[] {
   ];
 }
 
-const js = JSON.stringify;
+/** JSON.stringify for a string, skipping the generic path when nothing needs escaping. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+const js = (s: string): string => (NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`);
 const str = (s: string | null): string => (s === null ? 'null' : js(s));
 const num = (n: number | null): string => (n === null ? 'null' : String(n));
 
 /** encodeItem + JSON.stringify in one step (about twice as fast on 200k items). */
 export function encodeItemLine(i: CatalogueItem): string {
-  return `[${i.id},${js(i.key)},${js(i.name)},${js(i.title)},"${i.type}",${num(i.year)},${num(i.season)},${num(i.episode)},${str(i.episode_title)},${i.quality === null ? 'null' : `"${i.quality}"`},"${i.qs}",${i.language === null ? 'null' : `"${i.language}"`},${str(i.group)},${js(i.url)},${i.headers === null ? 'null' : js(i.headers)},${str(i.logo)},${str(i.tmdb)},${str(i.sid)},${str(i.series_ref)},${i.added},${i.upgraded},${i.url_changed},${i.removed},${i.meta === null ? 'null' : js(i.meta)}]`;
+  return `[${i.id},${js(i.key)},${js(i.name)},${js(i.title)},"${i.type}",${num(i.year)},${num(i.season)},${num(i.episode)},${str(i.episode_title)},${i.quality === null ? 'null' : `"${i.quality}"`},"${i.qs}",${i.language === null ? 'null' : `"${i.language}"`},${str(i.group)},${js(i.url)},${i.headers === null ? 'null' : JSON.stringify(i.headers)},${str(i.logo)},${str(i.tmdb)},${str(i.sid)},${str(i.series_ref)},${i.added},${i.upgraded},${i.url_changed},${i.removed},${i.meta === null ? 'null' : JSON.stringify(i.meta)}]`;
 }
 
 /** Whether a freshly listed entry says exactly what a catalogue item says (generations aside). */

@@ -132,11 +132,11 @@ export function diffCatalogue(
     same = false;
 
     // The same work and language in other qualities: variantKey is `{languageKey}|{rank}`.
-    const lang = languageKeyOf(c.key);
+    const lang = prevByKey.size > 0 ? languageKeyOf(c.key) : '';
     let best = -1;
     let replaced: CatalogueItem | null = null;
     let origin: CatalogueItem | null = null;
-    for (let r = 0; r <= MAX_RANK; r++) {
+    for (let r = 0; r <= MAX_RANK && prevByKey.size > 0; r++) {
       const v = prevByKey.get(`${lang}|${r}`);
       if (!v) continue;
       origin ??= v;

@@ -448,9 +448,15 @@ export class SourceService {
         'source synced',
       );
     } catch (err) {
-      const code = err instanceof AppError ? err.code : ((err as { code?: unknown }).code === 'not_a_playlist' ? 'not_a_playlist' : 'sync_failed');
+      const code = this.stopping.signal.aborted
+        ? 'shutdown'
+        : err instanceof AppError
+          ? err.code
+          : (err as { code?: unknown }).code === 'not_a_playlist'
+            ? 'not_a_playlist'
+            : 'sync_failed';
       record.status = 'failed';
-      record.error = { code, message: redactUrlsInText(errorMessage(err)) };
+      record.error = { code, message: code === 'shutdown' ? 'the add-on stopped during this sync' : redactUrlsInText(errorMessage(err)) };
       s.status = 'failed';
       s.error = record.error;
       logger.warn({ code, error: record.error.message }, 'source sync failed');

@@ -4,6 +4,7 @@ import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import type { ApiKeyRecord, SessionRecord, User } from '../auth/model.js';
 import type { Job } from '../jobs/model.js';
+import type { DestinationRecord } from '../library/model.js';
 import type { SourceRecord, SyncRecord } from '../sources/model.js';
 import type { Logger } from '../platform/logger.js';
 
@@ -21,9 +22,11 @@ export interface DbSchema {
   /** Playlist sources (their catalogues live in DATA_DIR/catalogues/, not here) and sync history. */
   sources: SourceRecord[];
   syncs: SyncRecord[];
+  /** Library destinations (README "Library destinations"), secrets included: db.json stays in /data. */
+  destinations: DestinationRecord[];
 }
 
-const emptyDb = (): DbSchema => ({ version: 1, jobs: [], traffic: { day: '', bytes: 0 }, queue: { paused: false }, users: [], api_keys: [], sessions: [], sources: [], syncs: [] });
+const emptyDb = (): DbSchema => ({ version: 1, jobs: [], traffic: { day: '', bytes: 0 }, queue: { paused: false }, users: [], api_keys: [], sessions: [], sources: [], syncs: [], destinations: [] });
 
 export interface StoreOptions {
   /** Rotated copies of the last good db.json: db.json.bak (newest), db.json.bak.1, … */

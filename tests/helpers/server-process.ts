@@ -36,7 +36,7 @@ export async function startServer(env: Record<string, string>): Promise<ServerPr
   if (!existsSync(BUILT_MAIN)) throw new Error(`${BUILT_MAIN} is missing: run "npm run build" (npm test does it)`);
   const port = env.PORT ?? String(await freePort());
   const child = spawn(process.execPath, [BUILT_MAIN], {
-    env: { PATH: process.env.PATH ?? '', OPTIONS_PATH: '/nonexistent/options.json', LOG_LEVEL: 'info', ...env, PORT: port },
+    env: { PATH: process.env.PATH ?? '', OPTIONS_PATH: '/nonexistent/options.json', LOG_LEVEL: 'info', MIN_FREE_SPACE_MB: '0', ...env, PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -303,3 +303,25 @@ describe('M3U sources: sync, diff, items, rules, selection', () => {
     expect((await running).status).toBe(200);
   });
 });
+
+describe('stopping during a sync', () => {
+  it('aborts the running sync and stops promptly, recording why', async () => {
+    const provider = await startFakeProvider();
+    const app = await makeTestApp();
+    try {
+      provider.list = '#EXTM3U\n#EXTINF:-1,Bacurau (2019)\nhttp://p/movie/u/p/1.mp4\n';
+      const created = await request(app.koa.callback()).post('/api/sources').send({ name: 'P', kind: 'm3u', url: `${provider.baseUrl}/list.m3u` });
+      provider.holdList = new Promise<void>(() => undefined); // never answers
+      const running = app.sources.sync(created.body.id);
+      await waitFor(() => (provider.hits.get('/list.m3u') ? true : undefined), 5000);
+      const started = Date.now();
+      await app.stop();
+      expect(Date.now() - started).toBeLessThan(3000);
+      const record = await running;
+      expect(record).toMatchObject({ status: 'failed', error: { code: 'shutdown' } });
+    } finally {
+      await provider.close();
+      await app.dispose().catch(() => undefined);
+    }
+  });
+});

@@ -1,6 +1,9 @@
+import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { HttpClient } from '../../addon/platform/http.js';
 import { silentLogger } from '../../addon/platform/logger.js';
 import { scheduleProblem, SyncScheduler } from '../../addon/sources/scheduler.js';
+import { makeTestApp } from '../helpers/app.js';
 
 describe('scheduleProblem (node-cron validation)', () => {
   it.each([
@@ -79,5 +82,56 @@ describe('SyncScheduler (fake timers)', () => {
     await vi.advanceTimersByTimeAsync(3 * 60 * 60_000);
     expect(calls.map((t) => new Date(t).toTimeString().slice(0, 5))).toEqual(['10:30']);
     scheduler.stop();
+  });
+});
+
+describe('SourceService on a cron schedule (fake timers, whole app)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('syncs when the schedule fires, skips ticks while a sync is still running, and stops cleanly', async () => {
+    let hold: Promise<void> | null = null;
+    let requests = 0;
+    const list = Buffer.from('#EXTM3U\n#EXTINF:-1 group-title="Filmes",Bacurau (2019)\nhttp://p.example/movie/u/p/1.mp4\n');
+    const http: HttpClient = {
+      async get(req) {
+        requests++;
+        if (hold) await hold;
+        return { status: 200, headers: {}, url: req.url, body: Readable.from([list]) };
+      },
+      close() {},
+    };
+    const app = await makeTestApp({}, { http });
+    try {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'], now: new Date('2026-03-01T10:00:00') });
+      const source = await app.sources.create('m3u', { name: 'Agendada', url: 'http://p.example/list.m3u', schedule: '*/10 * * * *' });
+      expect(app.sources.view(source).next_sync_at).toBe(new Date('2026-03-01T10:10:00').toISOString());
+      let release!: () => void;
+      hold = new Promise<void>((r) => (release = r));
+
+      await vi.advanceTimersByTimeAsync(10 * 60_000 + 100);
+      await vi.waitFor(() => expect(requests).toBe(1));
+      expect(app.sources.isSyncing(source.id)).toBe(true);
+      // Three more ticks while the provider is stuck: none starts a second sync.
+      await vi.advanceTimersByTimeAsync(30 * 60_000);
+      expect(requests).toBe(1);
+      release();
+      hold = null;
+      await vi.waitFor(() => expect(app.sources.syncs(source.id, { limit: 10, offset: 0 }).items[0]?.status).toBe('completed'));
+      expect(app.sources.syncs(source.id, { limit: 10, offset: 0 }).items[0]).toMatchObject({ trigger: 'schedule', counts: { new: 1 } });
+
+      await vi.advanceTimersByTimeAsync(10 * 60_000);
+      await vi.waitFor(() => expect(app.sources.syncs(source.id, { limit: 10, offset: 0 }).total).toBe(2));
+      expect(requests).toBe(2);
+
+      // Disabled: no more syncs.
+      await app.sources.update(source.id, { enabled: false });
+      await vi.advanceTimersByTimeAsync(60 * 60_000);
+      expect(requests).toBe(2);
+    } finally {
+      vi.useRealTimers();
+      await app.dispose();
+    }
   });
 });

@@ -18,8 +18,17 @@ export interface TransferOptions {
   onCollision?: 'fail' | 'uniquify';
   /** Delete the local file once the remote copy is verified (the destination's cleanup_local). */
   deleteLocal?: boolean;
-  /** On abort, keep the partial upload for a later resume instead of deleting it (default false). */
-  keepPartialOnAbort?: boolean;
+  /**
+   * A file of exactly the local file's size already at the final name counts as this file,
+   * already transferred (default true: a retry after a crash between the rename and recording
+   * it). A first attempt sets false, so another job's file of the same size is never adopted.
+   */
+  adoptExisting?: boolean;
+  /**
+   * On abort, keep the partial upload for a later resume instead of deleting it (default false).
+   * A function is asked when the abort happens (pause keeps it, cancel does not).
+   */
+  keepPartialOnAbort?: boolean | (() => boolean);
   logger?: Logger;
 }
 
@@ -80,7 +89,7 @@ export async function transferFile(
       finalRel = candidate;
       break;
     }
-    if (!st.isDirectory && st.size === total) {
+    if (!st.isDirectory && st.size === total && options.adoptExisting !== false) {
       logger?.info({ destination: dest.id, path: candidate }, 'already at the destination with the same size; not copied again');
       options.onProgress?.(total, total);
       await cleanupLocal(localFile, options);
@@ -110,7 +119,7 @@ export async function transferFile(
     try {
       await dest.upload(localFile, finalRel, { signal, noReplace: true, ...(onProgress ? { onProgress } : {}) });
     } catch (err) {
-      if (signal?.aborted && !options.keepPartialOnAbort) await bestEffort(() => dest.discardPartial?.(finalRel), logger);
+      if (signal?.aborted && !keepPartial(options)) await bestEffort(() => dest.discardPartial?.(finalRel), logger);
       throw err;
     }
     await verifySize(dest, finalRel, total, signal, false);
@@ -125,7 +134,7 @@ export async function transferFile(
     try {
       await dest.upload(localFile, partRel, { signal, resumeFrom: resumedFrom, ...(onProgress ? { onProgress } : {}) });
     } catch (err) {
-      if (signal?.aborted && !options.keepPartialOnAbort) await bestEffort(() => dest.remove(partRel), logger);
+      if (signal?.aborted && !keepPartial(options)) await bestEffort(() => dest.remove(partRel), logger);
       throw err;
     }
     await verifySize(dest, partRel, total, signal, true);
@@ -151,6 +160,11 @@ async function verifySize(dest: Destination, rel: string, total: number, signal:
     'destination_size_mismatch',
     `${dest.describe(rel)} has ${st ? `${st.size} bytes` : 'nothing'} after the upload, expected ${total}; it will be uploaded again`,
   );
+}
+
+function keepPartial(options: TransferOptions): boolean {
+  const keep = options.keepPartialOnAbort;
+  return typeof keep === 'function' ? keep() : Boolean(keep);
 }
 
 async function cleanupLocal(localFile: string, options: TransferOptions): Promise<void> {
