@@ -10,6 +10,11 @@ import { EventBus } from './events/bus.js';
 import { createHttpApp, type HttpApp } from './http/app.js';
 import { DownloadEngine } from './jobs/download-engine.js';
 import { JobService } from './jobs/job-service.js';
+import { DestinationService } from './library/destination-service.js';
+import { createDestination } from './library/destinations/registry.js';
+import type { DestinationDeps } from './library/destinations/types.js';
+import { DEFAULT_DESTINATION_ID } from './library/model.js';
+import { TransferService } from './library/transfer-service.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { createFfmpegRunner, resolveFfmpeg, type FfmpegBinary } from './platform/ffmpeg.js';
 import { createHttpClient, DEFAULT_USER_AGENT, type HttpClient } from './platform/http.js';
@@ -57,6 +62,10 @@ export interface AppOverrides {
   logBuffer?: LogBuffer;
   /** Faster notifier timings for tests. */
   notify?: NotifyTimings;
+  /** How often destinations are checked (5 minutes in production). */
+  destinationCheckIntervalMs?: number;
+  /** Waits between transfer attempts to a destination that is down (15 s ... 5 min in production). */
+  transferBackoffMs?: number[];
 }
 
 export interface NotifyTimings {
@@ -84,6 +93,9 @@ export interface App {
   notifications: Notifications;
   /** Playlist sources; `sources.syncAll()` syncs every enabled one (MQTT's "sync all sources"). */
   sources: SourceService;
+  /** Library destinations (records, adapters, health) and the transfers into them. */
+  destinations: DestinationService;
+  transfers: TransferService;
   start(): Promise<void>;
   listen(port?: number, host?: string): Promise<Server>;
   stop(): Promise<void>;
@@ -110,14 +122,31 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     ffmpeg: createFfmpegRunner(ffmpeg.path),
     logger,
     tmpDir: config.tmp_dir,
-    mediaDir: config.media_dir,
     segmentConcurrency: config.segment_concurrency,
     ...(overrides.chunkBytes ? { chunkBytes: overrides.chunkBytes } : {}),
+  });
+  // Library destinations: the only place their adapters (local, smb, sftp, rsync) are built.
+  const destinationDeps: DestinationDeps = { logger, tmpDir: config.tmp_dir };
+  const destinations = new DestinationService({
+    store,
+    bus,
+    clock,
+    logger,
+    mediaDir: config.media_dir,
+    connect: (settings) => createDestination(settings, destinationDeps),
+    ...(overrides.destinationCheckIntervalMs ? { checkIntervalMs: overrides.destinationCheckIntervalMs } : {}),
+  });
+  const transfers = new TransferService({
+    destinations,
+    clock,
+    logger,
+    options: { retryLimitMs: config.transfer_retry_limit_minutes * 60_000, ...(overrides.transferBackoffMs ? { backoffMs: overrides.transferBackoffMs } : {}) },
   });
   const jobs: JobService = new JobService({
     store,
     bus,
     engine,
+    transfers,
     clock,
     logger,
     options: { maxConcurrent: config.max_concurrent_downloads, defaultContainer: config.default_container, mediaDir: config.media_dir, defaultQuality: config.default_quality },
@@ -162,7 +191,10 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     ...(overrides.isRoot !== undefined ? { isRoot: overrides.isRoot } : {}),
   });
   if (ownership.active) {
-    bus.on('job.status', ({ job }) => (job.status === 'completed' && job.file_path ? ownership.apply(job.file_path) : undefined));
+    // PUID/PGID/UMASK apply to the media dir, i.e. to files filed by the default destination.
+    bus.on('job.status', ({ job }) =>
+      job.status === 'completed' && job.file_path && (job.transfer?.destination_id ?? DEFAULT_DESTINATION_ID) === DEFAULT_DESTINATION_ID ? ownership.apply(job.file_path) : undefined,
+    );
   }
   const health = new HealthChecks(logger);
   health.register('store', () => {
@@ -176,6 +208,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     const d = await disk.check();
     return { ...d, status: d.status === 'low' ? 'degraded' : 'ok', ...(d.status === 'low' ? { message: 'free space is below min_free_space_mb: the queue is held' } : {}) };
   });
+  health.register('destinations', () => destinations.healthCheck());
   health.register('queue', () => {
     const stats = jobs.stats();
     return { status: 'ok', paused: stats.queue_paused, holds: stats.queue_holds, active: stats.active, pending: stats.queue_length };
@@ -219,6 +252,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     logs: overrides.logBuffer ?? new LogBuffer(0),
     notifications,
     sources,
+    destinations,
     uploadMaxBytes: config.upload_max_mb * 1024 * 1024,
   });
 
@@ -236,9 +270,12 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     disk,
     notifications,
     sources,
+    destinations,
+    transfers,
     async start() {
       // The guard first: with the disk already full, interrupted downloads must not restart.
       await disk.start();
+      destinations.start();
       await jobs.start();
       await sources.start();
       await maintenance.start();
@@ -260,6 +297,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
       disk.stop();
       await sources.stop();
       await jobs.stop();
+      await destinations.stop();
       await store.close();
       await activity.close();
       http.close();

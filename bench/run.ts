@@ -7,6 +7,10 @@
  *   2. Unthrottled 1 GB stream: peak RSS of the server process tree while it downloads.
  *   3. Playlist sources: a synthetic 200k-entry list parsed, classified and diffed by whole
  *      syncs; the parse stage against iptv-playlist-parser on the same file (bench/sources.ts).
+ *   4. Library transfers on loopback: the SMB destination against a plain `smbclient put` of the
+ *      same file (target >= 0.9x), the SFTP destination against OpenSSH's `sftp` put; same
+ *      servers, alternating rounds, medians (BENCH_SKIP_TRANSFER=1 skips it, BENCH_TRANSFER_MB
+ *      sets the size, 200 by default).
  * Only 127.0.0.1 is contacted.
  */
 import { spawn } from 'node:child_process';
@@ -15,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildLargeHls, type LargeHls } from '../tests/fixtures/media.js';
 import { startHlsOrigin } from '../tests/fakes/hls-origin.js';
+import { benchTransfers } from '../tests/fakes/servers/transfer-bench.js';
 import { ffmpeg as runFfmpeg, runTool } from '../tests/helpers/media-check.js';
 import { startServer } from '../tests/helpers/server-process.js';
 import { rssSampler } from './proc-tree.js';
@@ -176,7 +181,21 @@ async function main(): Promise<void> {
     }
   }
   if (process.env.BENCH_SKIP_SOURCES !== '1') await benchSources(cacheRoot, path.join(work, 'sources'));
+  if (process.env.BENCH_SKIP_TRANSFER !== '1') await benchLibraryTransfers();
   await rm(work, { recursive: true, force: true });
+}
+
+/** Section 4: the SMB and SFTP destinations against the plain command-line tools. */
+async function benchLibraryTransfers(): Promise<void> {
+  const sizeMb = Number(process.env.BENCH_TRANSFER_MB ?? 200);
+  const rounds = 5;
+  console.log(`\n## 4. library transfers on loopback: a ${sizeMb} MiB file, ${rounds} alternating rounds, medians (MB = 10^6 bytes)`);
+  console.log(`peers: ${await version('smbclient', ['--version'])} to smbd in its default security; ${await version('ssh', ['-V'])} sftp to sshd`);
+  const t = await benchTransfers({ sizeMb, rounds });
+  console.log('\n| transfer | this add-on | plain tool | ratio |');
+  console.log('|---|---|---|---|');
+  console.log(`| SMB destination vs \`smbclient put\` | ${t.smb.adapterMBps} MB/s | ${t.smb.plainMBps} MB/s | ${t.smb.ratio.toFixed(2)}x (target >= 0.90x) |`);
+  console.log(`| SFTP destination (ssh2) vs OpenSSH \`sftp\` put | ${t.sftp.adapterMBps} MB/s | ${t.sftp.plainMBps} MB/s | ${t.sftp.ratio.toFixed(2)}x |`);
 }
 
 main().catch((err: unknown) => {

@@ -153,6 +153,10 @@ export const configSchema = z.object({
   tmdb_language: z.string().trim().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'must be a language tag such as en-US or pt-BR').default('en-US'),
   /** TMDB's API root (tests point it at a fake server). */
   tmdb_base_url: httpUrl('https://api.themoviedb.org/3'),
+
+  // Library destinations (README "Library destinations"); the destinations themselves are in db.json.
+  /** How long a finished download waits (retrying with backoff) for a destination that is down before it fails; 0 fails at once. */
+  transfer_retry_limit_minutes: int(0, 43200).default(1440),
 }).superRefine((c, ctx) => {
   if (c.mqtt_base_topic === c.mqtt_discovery_prefix || c.mqtt_base_topic.startsWith(`${c.mqtt_discovery_prefix}/`)) {
     ctx.addIssue({ code: 'custom', path: ['mqtt_base_topic'], message: `must differ from mqtt_discovery_prefix (${c.mqtt_discovery_prefix})` });

@@ -26,6 +26,20 @@ export interface AppEvents {
   'queue.held': { reason: string; held: boolean; detail: string | null; since: string };
   /** One playlist source finished syncing (published by the sources module). */
   'sync.completed': SyncSummary;
+  /** A library destination's health changed (periodic check, a test, or a transfer's outcome). */
+  'destination.status': DestinationStatusEvent;
+}
+
+export interface DestinationStatusEvent {
+  id: string;
+  name: string;
+  kind: string;
+  status: 'online' | 'offline' | 'error' | 'unknown';
+  previous: 'online' | 'offline' | 'error' | 'unknown';
+  /** What failed, for offline/error; null when online. */
+  message: string | null;
+  code: string | null;
+  checked_at: string;
 }
 
 /** What one source sync found; MQTT, Telegram and Home Assistant events report it. */

@@ -6,6 +6,7 @@ import type { AuthService } from '../auth/service.js';
 import type { AppEvents } from '../events/app-events.js';
 import type { EventBus } from '../events/bus.js';
 import type { JobService } from '../jobs/job-service.js';
+import type { DestinationService } from '../library/destination-service.js';
 import type { ActivityLog } from '../ops/activity.js';
 import type { LogBuffer } from '../platform/log-buffer.js';
 import type { SourceService } from '../sources/source-service.js';
@@ -17,6 +18,7 @@ import { cors } from './cors.js';
 import { errorMiddleware } from './errors.js';
 import { panelMiddleware } from './panel.js';
 import { downloadRoutes } from './routes/downloads.js';
+import { destinationRoutes } from './routes/destinations.js';
 import { activityRoutes } from './routes/activity.js';
 import { authRoutes } from './routes/auth.js';
 import { eventRoutes } from './routes/events.js';
@@ -49,6 +51,8 @@ export interface HttpDeps {
   sources?: SourceService;
   /** Largest accepted M3U upload (upload_max_mb). */
   uploadMaxBytes?: number;
+  /** Library destinations (README "Library destinations"). */
+  destinations?: DestinationService;
 }
 
 /** The Koa app and its routes with their declared access (tests check every route declares one). */
@@ -67,6 +71,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
     queueRoutes(deps.jobs),
     ...(deps.notifications ? [notificationRoutes(deps.notifications)] : []),
     ...(deps.sources ? [sourceRoutes(deps.sources, { uploadMaxBytes: deps.uploadMaxBytes ?? 100 * 1024 * 1024 })] : []),
+    ...(deps.destinations ? [destinationRoutes(deps.destinations)] : []),
   ];
   const table = routeTable(routers);
   const app = new Koa();

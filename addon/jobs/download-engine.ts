@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdir, open, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../errors.js';
 import type { Clock } from '../platform/clock.js';
@@ -13,8 +13,9 @@ import type { RetryPolicy } from '../download/retry.js';
 import { sniff, type MediaKind } from '../download/sniff.js';
 import { downloadHls, prepareHlsPlan } from '../hls/hls-download.js';
 import { buildMergeArgs, concatList, type MergeInput } from '../hls/merge-args.js';
-import { MAX_COMPONENT_BYTES, PART_SUFFIX, titleFromUrl, uniqueName } from '../library/sanitize.js';
-import type { Container, Job, JobKind } from './model.js';
+import type { FinishedFile } from '../library/transfer-service.js';
+import { PART_SUFFIX } from '../library/sanitize.js';
+import type { Job, JobKind } from './model.js';
 
 export interface EngineDeps {
   http: HttpClient;
@@ -24,7 +25,6 @@ export interface EngineDeps {
   ffmpeg: FfmpegRunner;
   logger: Logger;
   tmpDir: string;
-  mediaDir: string;
   segmentConcurrency: number;
   /** Size of the ranges a direct file is split into (tests use small ones). */
   chunkBytes?: number;
@@ -38,11 +38,11 @@ export interface RunHooks extends ProgressSink {
   mergeProgress(fraction: number): void;
 }
 
-export interface RunResult {
-  /** Relative to the media dir. */
-  filePath: string;
-  size: number;
-}
+/** The finished file in the job's work dir (`output.<ext>`); the transfer puts it in the library. */
+export type RunResult = FinishedFile;
+
+/** Written next to the finished file, so a retry after a failed transfer skips download and merge. */
+const OUTPUT_RECORD = 'output.json';
 
 const MEDIA_EXTENSIONS: Record<string, MediaKind> = { mp4: 'mp4', m4v: 'mp4', mov: 'mp4', mkv: 'mkv', webm: 'mkv', ts: 'ts' };
 
@@ -66,18 +66,35 @@ export function requestHeaders(job: Pick<Job, 'headers' | 'referer'>): Record<st
 }
 
 /**
- * Runs one job from URL to a named file in the media dir: detect HLS or a plain file, fetch,
- * remux with ffmpeg where needed, then publish the file under its final name in one rename.
+ * Runs one job from URL to a finished file in its work dir: detect HLS or a plain file, fetch,
+ * remux with ffmpeg where needed (to `output.<ext>.part`, renamed when complete), and record
+ * `{file, ext, size, height}` in `output.json`. Naming and the move into the library are the
+ * transfer's (library/transfer-service.ts); a run whose output is already recorded returns it
+ * at once, so a retry after a failed transfer fetches nothing.
  */
 export class DownloadEngine {
-  /** Names handed out but not yet renamed into place, so two jobs never pick the same one. */
-  private readonly reserved = new Set<string>();
-
   constructor(private readonly deps: EngineDeps) {}
+
+  /** The finished file of an earlier run, when it is still there with its recorded size. */
+  async finishedOutput(jobId: string): Promise<RunResult | null> {
+    const workDir = workDirOf(this.deps.tmpDir, jobId);
+    try {
+      const rec = JSON.parse(await readFile(path.join(workDir, OUTPUT_RECORD), 'utf8')) as { file?: unknown; ext?: unknown; size?: unknown; height?: unknown };
+      if (typeof rec.file !== 'string' || rec.file.includes('/') || typeof rec.ext !== 'string' || typeof rec.size !== 'number') return null;
+      const file = path.join(workDir, rec.file);
+      const st = await stat(file);
+      if (!st.isFile() || st.size !== rec.size) return null;
+      return { file, ext: rec.ext, size: rec.size, height: typeof rec.height === 'number' ? rec.height : null };
+    } catch {
+      return null;
+    }
+  }
 
   async run(job: Job, signal: AbortSignal, hooks: RunHooks, extraLimits: ConnectionLimits | null = null): Promise<RunResult> {
     const workDir = workDirOf(this.deps.tmpDir, job.id);
     await mkdir(workDir, { recursive: true });
+    const done = await this.finishedOutput(job.id);
+    if (done) return done;
     // Every parallel request listens on the job's signal; that many listeners is by design.
     setMaxListeners(Math.max(50, this.deps.segmentConcurrency * 4), signal);
     const logger = this.deps.logger.child({ jobId: job.id });
@@ -93,7 +110,6 @@ export class DownloadEngine {
       workDir,
       progress: hooks,
     };
-    const title = job.title || titleFromUrl(job.url);
 
     let kind = job.kind;
     if (existsSync(path.join(workDir, 'plan.json'))) kind = 'hls';
@@ -119,7 +135,7 @@ export class DownloadEngine {
       );
       const main = inputs[0]!;
       const audio = result.tracks[1] ? inputs[1]! : null;
-      return this.publish(title, job.container, signal, async (output) => {
+      return this.finish(workDir, job.container, plan.variant?.height ?? null, signal, async (output) => {
         await this.deps.ffmpeg.run(buildMergeArgs({ main, audio, container: job.container, output }), {
           signal,
           onProgress: (t) => hooks.mergeProgress(result.duration > 0 ? Math.min(1, t / result.duration) : 0),
@@ -138,38 +154,39 @@ export class DownloadEngine {
     if (sniffed.kind === 'ts') {
       // MPEG-TS is a transport format; libraries and players want MP4/MKV.
       hooks.phase('merging');
-      return this.publish(title, job.container, signal, async (output) => {
+      return this.finish(workDir, job.container, null, signal, async (output) => {
         await this.deps.ffmpeg.run(buildMergeArgs({ main: { path: direct.file, concat: false }, audio: null, container: job.container, output }), { signal });
       });
     }
     const fromUrl = urlExtension(job.url);
     const ext = MEDIA_EXTENSIONS[fromUrl] === sniffed.kind || (sniffed.kind === 'unknown' && fromUrl) ? fromUrl : sniffed.kind === 'mkv' ? 'mkv' : sniffed.kind === 'mp4' ? 'mp4' : fromUrl || 'bin';
-    return this.publish(title, ext, signal, (output) => moveFile(direct.file, output));
+    return this.finish(workDir, ext, null, signal, (output) => moveFile(direct.file, output));
   }
 
   /**
-   * Writes through `<name>.part` in the media dir and renames it into place, so a media
-   * server scanning the folder never sees a half-written file.
+   * `write` produces `output.<ext>.part` in the work dir; once it is complete it is renamed to
+   * `output.<ext>` and recorded in output.json (the record is what a later run trusts).
    */
-  private async publish(title: string, ext: Container | string, signal: AbortSignal, write: (output: string) => Promise<void>): Promise<RunResult> {
-    await mkdir(this.deps.mediaDir, { recursive: true });
-    const taken = (name: string): boolean =>
-      this.reserved.has(name) || existsSync(path.join(this.deps.mediaDir, name)) || existsSync(path.join(this.deps.mediaDir, name + PART_SUFFIX));
-    const name = uniqueName(title, ext, taken, MAX_COMPONENT_BYTES - Buffer.byteLength(PART_SUFFIX));
-    this.reserved.add(name);
-    const finalPath = path.join(this.deps.mediaDir, name);
-    const partPath = finalPath + PART_SUFFIX;
+  private async finish(workDir: string, ext: string, height: number | null, signal: AbortSignal, write: (output: string) => Promise<void>): Promise<RunResult> {
+    const name = `output.${ext}`;
+    const file = path.join(workDir, name);
+    const part = file + PART_SUFFIX;
     try {
-      await write(partPath);
+      await write(part);
       if (signal.aborted) throw signal.reason;
-      const { size } = await stat(partPath);
-      await moveFile(partPath, finalPath);
-      return { filePath: name, size };
+      const { size } = await stat(part);
+      await rename(part, file);
+      const record = path.join(workDir, OUTPUT_RECORD);
+      await writeFile(`${record}.tmp`, JSON.stringify({ file: name, ext, size, height }));
+      await rename(`${record}.tmp`, record);
+      // Segments, parts and journal are not needed any more: free the space while the transfer runs (or waits).
+      for (const entry of await readdir(workDir)) {
+        if (entry !== name && entry !== OUTPUT_RECORD) await rm(path.join(workDir, entry), { recursive: true, force: true });
+      }
+      return { file, ext, size, height };
     } catch (err) {
-      await unlink(partPath).catch(() => undefined);
+      await unlink(part).catch(() => undefined);
       throw err;
-    } finally {
-      this.reserved.delete(name);
     }
   }
 

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { unlink } from 'node:fs/promises';
-import path from 'node:path';
-import { AppError, conflict, errorMessage, notFound } from '../errors.js';
+import { AppError, badRequest, conflict, errorMessage, notFound } from '../errors.js';
 import type { AppEvents, JobProgress } from '../events/app-events.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../platform/clock.js';
@@ -10,6 +8,7 @@ import { etaSeconds, SpeedMeter } from '../download/progress.js';
 import { classifyError } from '../download/retry.js';
 import type { Store } from '../store/db.js';
 import type { ConnectionLimits } from '../download/context.js';
+import type { FinishedFile, TransferService } from '../library/transfer-service.js';
 import type { DownloadEngine, RunHooks } from './download-engine.js';
 import { ACTIVE_STATUSES, type Container, type Job, type JobStatus, type NewJob, type Page, type Priority } from './model.js';
 
@@ -37,6 +36,7 @@ function namingFields(input: NewJob): Partial<Job> {
   if (input.episode_title) out.episode_title = input.episode_title;
   if (input.tmdb_id != null) out.tmdb_id = input.tmdb_id;
   if (input.variant_key) out.variant_key = input.variant_key;
+  if (input.destination) out.destination = input.destination;
   return out;
 }
 
@@ -65,6 +65,12 @@ interface Active {
   controller: AbortController;
   done: Promise<void>;
   meter: SpeedMeter;
+  /**
+   * download: holds one of max_concurrent_downloads (and of its source's limit). transfer: the
+   * file is downloaded; only the destination's own transfer slots limit it, so a NAS that is down
+   * never blocks the download queue.
+   */
+  phase: 'download' | 'transfer';
 }
 
 export interface JobStats {
@@ -113,6 +119,8 @@ export class JobService {
       store: Store;
       bus: EventBus<AppEvents>;
       engine: DownloadEngine;
+      /** Puts finished files into the library (destinations, naming templates). */
+      transfers: TransferService;
       clock: Clock;
       logger: Logger;
       options: JobServiceOptions;
@@ -163,7 +171,11 @@ export class JobService {
     await this.deps.store.flush();
   }
 
+  /** Queues a download; 400 for a destination id that does not exist (REST, MQTT and Telegram alike). */
   create(input: NewJob): Job {
+    if (input.destination && !this.deps.transfers.knows(input.destination)) {
+      throw badRequest(`destination: no destination "${input.destination}" (GET /api/destinations lists them)`, 'destination');
+    }
     const now = this.nowIso();
     const job: Job = {
       id: randomUUID(),
@@ -336,6 +348,7 @@ export class JobService {
       active.controller.abort(new StopRequest('cancelled'));
       await active.done;
     } else {
+      job.transfer = null;
       await this.transition(job, 'cancelled');
       await this.deps.engine.removeWorkDir(id);
     }
@@ -350,6 +363,8 @@ export class JobService {
     }
     job.retry_count++;
     job.error = null;
+    // A failed transfer starts a new wait (the retry limit counts from the next failure).
+    if (job.transfer) job.transfer = { ...job.transfer, waiting_since: null, next_attempt_at: null };
     await this.transition(job, 'pending');
     this.kick();
     return job;
@@ -365,56 +380,76 @@ export class JobService {
     const index = this.jobs.indexOf(job);
     if (index >= 0) this.jobs.splice(index, 1);
     await this.deps.engine.removeWorkDir(id);
-    if (options.deleteFile && job.file_path) {
-      await unlink(path.join(this.deps.options.mediaDir, job.file_path)).catch((err: unknown) => {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      });
-    }
+    if (options.deleteFile && job.file_path && job.status === 'completed') await this.deps.transfers.removeFile(job);
     await this.deps.store.flush();
     this.deps.bus.emit('job.removed', { id });
   }
 
-  /** Starts queued jobs while there is room: highest priority first, then oldest. */
+  /**
+   * Starts queued jobs while there is room: highest priority first, then oldest. Jobs whose
+   * download is done and only wait for their transfer (after a restart, a pause or a retry)
+   * start at once: they take no download slot, and a disk hold does not stop them.
+   */
   kick(): void {
-    if (this.stopping || this.isQueuePaused() || this.holds.size > 0) return;
-    while (this.active.size < this.deps.options.maxConcurrent) {
+    if (this.stopping || this.isQueuePaused()) return;
+    for (const job of this.jobs) {
+      if (job.status === 'pending' && job.transfer && !this.active.has(job.id)) this.launch(job, 'transfer');
+    }
+    if (this.holds.size > 0) return;
+    while (this.downloadsRunning() < this.deps.options.maxConcurrent) {
       const next = this.nextPending();
       if (!next) return;
-      this.launch(next);
+      this.launch(next, 'download');
     }
+  }
+
+  private downloadsRunning(): number {
+    let n = 0;
+    for (const a of this.active.values()) if (a.phase === 'download') n++;
+    return n;
+  }
+
+  /** Running downloads per limit group (a source), counted once per scheduling pass. */
+  private activeByGroup(): Map<string, number> | null {
+    const limits = this.deps.limits;
+    if (!limits) return null;
+    const counts = new Map<string, number>();
+    for (const [id, a] of this.active) {
+      if (a.phase !== 'download') continue;
+      const other = this.jobs.find((j) => j.id === id);
+      const group = other ? limits.groupOf(other) : null;
+      if (group !== null) counts.set(group, (counts.get(group) ?? 0) + 1);
+    }
+    return counts;
   }
 
   /**
    * A job under a shared limit (its source allows N connections) waits in the queue while N jobs
    * of that source run, rather than taking a global slot only to wait for a connection.
    */
-  private hasRoom(job: Job): boolean {
+  private hasRoom(job: Job, running: Map<string, number> | null): boolean {
     const limits = this.deps.limits;
-    if (!limits) return true;
+    if (!limits || !running) return true;
     const group = limits.groupOf(job);
     if (group === null) return true;
-    let running = 0;
-    for (const id of this.active.keys()) {
-      const other = this.jobs.find((j) => j.id === id);
-      if (other && limits.groupOf(other) === group) running++;
-    }
-    return running < limits.maxActive(group);
+    return (running.get(group) ?? 0) < limits.maxActive(group);
   }
 
   private nextPending(): Job | null {
     let best: Job | null = null;
+    const running = this.activeByGroup();
     for (const job of this.jobs) {
       if (job.status !== 'pending' || this.active.has(job.id)) continue;
-      if (!this.hasRoom(job)) continue;
+      if (!this.hasRoom(job, running)) continue;
       if (!best || PRIORITY_RANK[job.priority] < PRIORITY_RANK[best.priority]) best = job;
     }
     return best;
   }
 
-  private launch(job: Job): void {
+  private launch(job: Job, phase: Active['phase']): void {
     const controller = new AbortController();
     const meter = new SpeedMeter(() => this.deps.clock.now());
-    const entry: Active = { controller, meter, done: Promise.resolve() };
+    const entry: Active = { controller, meter, done: Promise.resolve(), phase };
     this.active.set(job.id, entry);
     entry.done = this.execute(job, entry).finally(() => {
       this.active.delete(job.id);
@@ -426,28 +461,44 @@ export class JobService {
     const logger = this.deps.logger.child({ jobId: job.id });
     job.started_at ??= this.nowIso();
     job.error = null;
-    await this.transition(job, 'downloading');
-    logger.info({ retry: job.retry_count }, 'download started');
     const started = this.deps.clock.now();
     try {
-      const result = await this.deps.engine.run(job, entry.controller.signal, this.hooks(job, entry), this.deps.limits?.connectionsFor(job) ?? null);
-      job.file_path = result.filePath;
-      job.segments_done = job.segments_total;
-      job.bytes_total = job.kind === 'direct' ? result.size : job.bytes_total;
+      let output: FinishedFile | null;
+      if (entry.phase === 'transfer') {
+        output = await this.deps.engine.finishedOutput(job.id);
+        if (!output) {
+          // The downloaded file is gone (its work dir was removed): download it again.
+          logger.warn('the downloaded file is gone: downloading again');
+          job.transfer = null;
+          await this.transition(job, 'pending');
+          return;
+        }
+      } else {
+        await this.transition(job, 'downloading');
+        logger.info({ retry: job.retry_count }, 'download started');
+        output = await this.deps.engine.run(job, entry.controller.signal, this.hooks(job, entry), this.deps.limits?.connectionsFor(job) ?? null);
+        job.segments_done = job.segments_total;
+        job.bytes_total = job.kind === 'direct' ? output.size : job.bytes_total;
+        // The download slot is free: the transfer has its own limits.
+        entry.phase = 'transfer';
+        this.kick();
+      }
+      await this.transfer(job, entry, output, logger);
       job.progress = 100;
       job.speed = 0;
       job.eta_s = 0;
+      job.error = null;
       job.completed_at = this.nowIso();
       await this.transition(job, 'completed');
       await this.deps.engine.removeWorkDir(job.id);
-      logger.info({ file: result.filePath, size: result.size, seconds: (this.deps.clock.now() - started) / 1000 }, 'download completed');
+      logger.info({ file: job.file_path, location: job.location, size: output.size, seconds: (this.deps.clock.now() - started) / 1000 }, 'download completed');
     } catch (err) {
       const reason = entry.controller.signal.reason as unknown;
       if (entry.controller.signal.aborted && reason instanceof StopRequest) {
         await this.stopped(job, reason);
         return;
       }
-      if (isNoSpace(err) && (await this.diskFull(job.id, errorMessage(err)))) {
+      if (entry.phase === 'download' && isNoSpace(err) && (await this.diskFull(job.id, errorMessage(err)))) {
         job.speed = 0;
         job.eta_s = null;
         await this.transition(job, 'pending');
@@ -458,9 +509,81 @@ export class JobService {
       job.error = { code, message: errorMessage(err) };
       job.speed = 0;
       job.eta_s = null;
+      if (job.transfer) job.transfer = { ...job.transfer, next_attempt_at: null };
+      const phase = job.status;
       await this.transition(job, 'failed');
-      logger.warn({ code, error: job.error.message }, 'download failed; what was fetched is kept for a retry');
+      if (phase === 'transferring') logger.warn({ code, error: job.error.message }, 'transfer failed; the downloaded file is kept, and a retry sends it again');
+      else logger.warn({ code, error: job.error.message }, 'download failed; what was fetched is kept for a retry');
     }
+  }
+
+  /**
+   * `transferring`: the finished file goes to its library destination (TransferService). While
+   * the destination is down the job stays here with `error` showing the last failure and
+   * `transfer.next_attempt_at` the next try; pause and cancel work throughout.
+   */
+  private async transfer(job: Job, entry: Active, output: FinishedFile, logger: Logger): Promise<void> {
+    const signal = entry.controller.signal;
+    entry.meter = new SpeedMeter(() => this.deps.clock.now());
+    job.progress = 0;
+    job.speed = 0;
+    job.eta_s = null;
+    await this.transition(job, 'transferring');
+    let last = -1;
+    let lastUpdate = 0;
+    const delivered = await this.deps.transfers.deliver(
+      job,
+      output,
+      signal,
+      {
+        attempt: async (plan) => {
+          const prev = job.transfer;
+          const same = prev?.destination_id === plan.destination.id;
+          job.transfer = {
+            destination_id: plan.destination.id,
+            destination_name: plan.destination.name,
+            destination_kind: plan.destination.kind,
+            path: plan.path,
+            bytes_total: output.size,
+            attempts: (prev?.attempts ?? 0) + 1,
+            waiting_since: same ? (prev?.waiting_since ?? null) : null,
+            next_attempt_at: null,
+            method: null,
+          };
+          last = -1;
+          job.updated_at = this.nowIso();
+          await this.deps.store.flush();
+          logger.info({ destination: plan.destination.id, path: plan.path, attempt: job.transfer.attempts }, 'transfer started');
+        },
+        progress: (bytes, total) => {
+          if (last >= 0 && bytes > last) entry.meter.add(bytes - last);
+          last = bytes;
+          const now = this.deps.clock.now();
+          if (now - lastUpdate < UPDATE_INTERVAL_MS && bytes < total) return;
+          lastUpdate = now;
+          job.progress = total > 0 ? Math.min(99.9, Math.round((bytes / total) * 1000) / 10) : 0;
+          job.speed = entry.meter.rate();
+          job.eta_s = etaSeconds(bytes, total, job.speed);
+          job.updated_at = new Date(now).toISOString();
+          this.emitProgress(job, entry);
+        },
+        waiting: async ({ error, nextAttemptAt, waitingSince }) => {
+          job.error = { code: error.code, message: error.message };
+          if (job.transfer) job.transfer = { ...job.transfer, waiting_since: new Date(waitingSince).toISOString(), next_attempt_at: new Date(nextAttemptAt).toISOString() };
+          job.speed = 0;
+          job.eta_s = null;
+          job.updated_at = this.nowIso();
+          await this.deps.store.flush();
+          // Same status, new error: subscribers that show the job (SSE, MQTT) refresh it.
+          this.deps.bus.emit('job.status', { job, previous: job.status });
+        },
+      },
+      // Pause and shutdown keep a partial upload to resume; cancel and delete remove it.
+      { keepPartialOnAbort: () => !(signal.reason instanceof StopRequest && (signal.reason.reason === 'cancelled' || signal.reason.reason === 'deleted')) },
+    );
+    job.file_path = delivered.result.relPath;
+    job.location = delivered.result.location;
+    if (job.transfer) job.transfer = { ...job.transfer, waiting_since: null, next_attempt_at: null, method: delivered.result.method };
   }
 
   private async diskFull(jobId: string, detail: string): Promise<boolean> {
@@ -481,6 +604,7 @@ export class JobService {
         await this.transition(job, 'paused');
         break;
       case 'cancelled':
+        job.transfer = null;
         await this.transition(job, 'cancelled');
         await this.deps.engine.removeWorkDir(job.id);
         break;

@@ -98,8 +98,8 @@ export interface Job {
 /**
  * The transfer of a finished download to its library destination (status `transferring`).
  * While the destination is down the job stays `transferring` with `error` set to the last
- * failure (code such as `destination_unreachable`) and `next_attempt_at` set; `error` is null
- * again once an attempt is under way or the transfer succeeded.
+ * failure (code such as `destination_unreachable`) and `next_attempt_at` set; `error` keeps the
+ * last failure through later attempts and is null once the transfer succeeded (`completed`).
  */
 export interface JobTransfer {
   destination_id: string;

@@ -64,22 +64,16 @@ const fields = {
   timeout_ms: z.union([z.number({ error: 'must be a number (ms)' }).int().min(1000, 'must be 1000 to 600000').max(600_000, 'must be 1000 to 600000'), z.null()]),
 };
 
+const optional = <T extends Record<string, z.ZodType>>(shape: T): { [K in keyof T]: z.ZodOptional<T[K]> } =>
+  Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, v.optional()])) as { [K in keyof T]: z.ZodOptional<T[K]> };
+const { name, kind, ...rest } = fields;
+
 /** POST /api/destinations, and PUT (which replaces every setting; secrets left out are kept). */
-export const newDestinationSchema = z.strictObject(
-  {
-    ...Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()])),
-    name: fields.name,
-    kind: fields.kind,
-  } as { [K in keyof typeof fields]: z.ZodOptional<(typeof fields)[K]> } & { name: typeof fields.name; kind: typeof fields.kind },
-  unknownFields,
-);
+export const newDestinationSchema = z.strictObject({ name, kind, ...optional(rest) }, unknownFields);
 export type NewDestinationInput = z.output<typeof newDestinationSchema>;
 
 /** PATCH /api/destinations/:id: any subset. */
-export const destinationPatchSchema = z.strictObject(
-  Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()])) as { [K in keyof typeof fields]: z.ZodOptional<(typeof fields)[K]> },
-  unknownFields,
-);
+export const destinationPatchSchema = z.strictObject(optional(fields), unknownFields);
 export type DestinationPatchInput = z.output<typeof destinationPatchSchema>;
 
 /** Fields that only make sense for some kinds; dropped when a destination changes kind. */
@@ -92,7 +86,7 @@ export const KIND_FIELDS: Record<string, readonly string[]> = {
   private_key: ['sftp', 'rsync'],
   private_key_passphrase: ['sftp', 'rsync'],
   transport: ['rsync'],
-  host_key_fingerprint: ['sftp', 'rsync'],
+  host_key_fingerprint: ['sftp'], // rsync over ssh does not pin host keys (rsync.ts)
 };
 
 interface Whole {

@@ -257,6 +257,7 @@ export class DestinationService {
     this.semaphores.get(id)?.setLimit(record.max_concurrent_transfers ?? 1);
     await this.dropAdapter(id);
     this.deps.logger.info({ destination: id, kind: record.kind, where: this.describe(record), fields: Object.keys(body) }, 'destination changed');
+    this.wake(id); // jobs waiting for it try the new settings now (or go elsewhere if it was disabled)
     this.checkSoon(id);
     return record;
   }
@@ -384,6 +385,8 @@ export class DestinationService {
     if (after.status !== before.status || (after.status !== 'online' && after.message !== before.message)) {
       const log = after.status === 'online' || after.status === 'unknown' ? 'info' : 'warn';
       this.deps.logger[log]({ destination: record.id, status: after.status, previous: before.status, code: after.code, message: after.message }, `destination ${record.name} is ${after.status}`);
+    }
+    if (after.status !== before.status) {
       this.deps.bus.emit('destination.status', {
         id: record.id,
         name: record.name,

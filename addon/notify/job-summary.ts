@@ -17,9 +17,12 @@ export interface DownloadEventData {
   title: string;
   /** File name of the finished file; null when it failed. */
   filename: string | null;
-  /** Absolute path as the add-on (and Home Assistant, with /media mapped) sees it. */
+  /**
+   * Absolute path as the add-on (and Home Assistant, with /media mapped) sees it; for a remote
+   * library destination, its location (`//nas:445/media/Movies/...`, `sftp://...`).
+   */
   path: string | null;
-  /** Path relative to the media dir. */
+  /** Path relative to the destination's folder (the media dir for the default destination). */
   relative_path: string | null;
   size: number | null;
   error: string | null;
@@ -39,7 +42,7 @@ export function downloadEventData(job: Job, options: { mediaDir: string; size: n
     url: view.url,
     title: displayTitle(job),
     filename: relative ? path.basename(relative) : null,
-    path: relative ? path.join(options.mediaDir, relative) : null,
+    path: relative ? (job.location ?? path.join(options.mediaDir, relative)) : null,
     relative_path: relative,
     size: relative ? options.size : null,
     error: view.error?.message ?? null,

@@ -44,7 +44,7 @@ describe('HLS media playlists end to end (real ffmpeg, loopback origin)', () => 
     expect(job.error).toBeNull();
     expect(job.status).toBe('completed');
     expect(job.kind).toBe('hls');
-    expect(job.file_path).toBe(`scenario ${name}.mp4`);
+    expect(job.file_path).toBe(`Downloads/scenario ${name}.mp4`); // the `other` template of the default destination
     expect([job.segments_done, job.segments_total]).toEqual([scenario.segmentCount, scenario.segmentCount]);
     expect(job.progress).toBe(100);
     const info = await probe(media(job));
@@ -61,7 +61,7 @@ describe('HLS media playlists end to end (real ffmpeg, loopback origin)', () => 
     const scenario = fx.scenarios.discontinuity;
     const job = await download({ url: origin.url(scenario.playlist), title: 'disc', container: 'mkv' });
     expect(job.status).toBe('completed');
-    expect(job.file_path).toBe('disc.mkv');
+    expect(job.file_path).toBe('Downloads/disc.mkv');
     expect((await probe(media(job))).format.format_name).toMatch(/matroska/);
     await expectPlaysLike(media(job), scenario.references);
   });
@@ -170,7 +170,7 @@ describe('direct files', () => {
     const job = await download({ url: origin.url(fx.direct.mp4), title: 'direct mp4' });
     expect(job.status).toBe('completed');
     expect(job.kind).toBe('direct');
-    expect(job.file_path).toBe('direct mp4.mp4');
+    expect(job.file_path).toBe('Downloads/direct mp4.mp4');
     expect(job.bytes_total).toBe(fx.direct.mp4Bytes);
     expect(job.segments_total).toBe(Math.ceil(fx.direct.mp4Bytes / (16 * 1024)));
     const ranged = origin.requests.filter(fx.direct.mp4).filter((r) => r.range && r.status === 206);
@@ -197,7 +197,7 @@ describe('direct files', () => {
   it('names by title and never overwrites: collisions get (2)', async () => {
     const a = await download({ url: origin.url(fx.direct.mp4), title: '../../etc/passwd' });
     const b = await download({ url: origin.url(fx.direct.mp4), title: '../../etc/passwd' });
-    expect(a.file_path).toBe('etc-passwd.mp4');
-    expect(b.file_path).toBe('etc-passwd (2).mp4');
+    expect(a.file_path).toBe('Downloads/etc-passwd.mp4');
+    expect(b.file_path).toBe('Downloads/etc-passwd (2).mp4');
   });
 });

@@ -65,7 +65,7 @@ describe('GET /api/events', () => {
 
     expect(events[0]).toMatchObject({ event: 'job.added', data: { id, title: 'sse' } });
     const statuses = events.filter((e) => e.event === 'job.status').map((e) => e.data.status);
-    expect(statuses).toEqual(['downloading', 'merging', 'completed']);
+    expect(statuses).toEqual(['downloading', 'merging', 'transferring', 'completed']); // transferring: into the media folder (the default destination)
     const progress = events.filter((e) => e.event === 'job.progress');
     expect(progress.length).toBeGreaterThan(1);
     expect(progress.every((e) => e.data.id === id)).toBe(true);

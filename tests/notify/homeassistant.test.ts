@@ -58,7 +58,7 @@ describe('Home Assistant events through the Supervisor core API', () => {
     });
     expect(posts('/core/api/services/notify/mobile_app_phone')[0]!.body).toEqual({
       title: 'Download complete',
-      message: expect.stringMatching(/^Big Movie \(2024\) \(66 kB, \d+s\) saved to Big Movie \(2024\)\.mp4$/),
+      message: expect.stringMatching(/^Big Movie \(2024\) \(66 kB, \d+s\) saved to Downloads\/Big Movie \(2024\)\.mp4$/), // the default destination's `other` template
     });
     expect(app.notifications.status().homeassistant).toMatchObject({ enabled: true, sent: 2, failed: 0 });
   });

@@ -88,7 +88,7 @@ describe('MQTT against a real mosquitto broker', () => {
       url: origin.url('/movie.mp4'),
       title: 'Via MQTT',
       filename: 'Via MQTT.mp4',
-      path: `${app.config.media_dir}/Via MQTT.mp4`,
+      path: `${app.config.media_dir}/Downloads/Via MQTT.mp4`, // the default destination's `other` template
       size: MOVIE_BYTES.length,
       error: null,
     });

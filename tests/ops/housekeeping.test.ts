@@ -6,6 +6,7 @@ import { EventBus } from '../../addon/events/bus.js';
 import type { AppEvents } from '../../addon/events/app-events.js';
 import type { DownloadEngine } from '../../addon/jobs/download-engine.js';
 import { JobService } from '../../addon/jobs/job-service.js';
+import type { TransferService } from '../../addon/library/transfer-service.js';
 import type { Job } from '../../addon/jobs/model.js';
 import { ActivityLog } from '../../addon/ops/activity.js';
 import { createOwnership, parseUmask } from '../../addon/platform/ownership.js';
@@ -32,6 +33,7 @@ async function service(engine: Partial<DownloadEngine>, extra: { onDiskFull?: (d
     store,
     bus,
     engine: { removeWorkDir: async () => undefined, ...engine } as DownloadEngine,
+    transfers: {} as TransferService,
     clock,
     logger: silentLogger(),
     options: { maxConcurrent: 2, defaultContainer: 'mp4', mediaDir: dir, defaultQuality: '720p' },

@@ -104,7 +104,7 @@ describe('the panel', () => {
       await url.fill(origin.url(fx.scenarios.plain.playlist));
       await title.fill('Big Buck Bunny (2008)');
       await page.getByRole('button', { name: 'More options' }).click();
-      await page.getByLabel('Content type').selectOption('movie');
+      await page.locator('#add-content_type').selectOption('movie'); // by id: the destination select's options mention the content type too
       await page.getByLabel('Year').fill('2008');
       await page.getByRole('radio', { name: 'High' }).check();
       await page.getByRole('button', { name: 'Add', exact: true }).click();

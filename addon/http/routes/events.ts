@@ -26,6 +26,7 @@ export function eventRoutes(bus: EventBus<AppEvents>): Router {
       bus.on('job.removed', ({ id }) => send('job.removed', { id })),
       bus.on('queue.held', (hold) => send('queue.held', hold)),
       bus.on('queue.state', (state) => send('queue.state', state)),
+      bus.on('destination.status', (change) => send('destination.status', change)),
     ];
     const keepalive = setInterval(() => stream.write(': keepalive\n\n'), KEEPALIVE_MS);
     const close = (): void => {

@@ -32,8 +32,9 @@ export function actionsFor(status: JobStatus): Action[] {
     case 'downloading':
       return ['pause', 'cancel'];
     case 'merging':
-    case 'transferring':
       return ['cancel'];
+    case 'transferring':
+      return ['pause', 'cancel'];
     case 'paused':
       return ['resume', 'cancel'];
     case 'failed':
