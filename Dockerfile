@@ -69,7 +69,8 @@ HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
 # The base image's S6 /init is not used: node is the only process (config.yaml init: true and
 # compose init: true put Docker's init in front of it for signals and zombie reaping).
 ENTRYPOINT []
-CMD ["node", "/app/dist/addon/main.js"]
+# A small young generation keeps peak RSS ~10 MB lower at 100 MB/s at the same speed (README, benchmark).
+CMD ["node", "--max-semi-space-size=4", "/app/dist/addon/main.js"]
 
 LABEL \
     io.hass.name="M3U Downloader" \

@@ -14,6 +14,7 @@
  * Only 127.0.0.1 is contacted.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,7 +23,7 @@ import { startHlsOrigin } from '../tests/fakes/hls-origin.js';
 import { benchTransfers } from '../tests/fakes/servers/transfer-bench.js';
 import { ffmpeg as runFfmpeg, runTool } from '../tests/helpers/media-check.js';
 import { startServer } from '../tests/helpers/server-process.js';
-import { rssSampler } from './proc-tree.js';
+import { rssSampler, treeRssBytes } from './proc-tree.js';
 import { benchSources } from './sources.js';
 
 const N = 10;
@@ -50,7 +51,23 @@ async function timeCommand(cmd: string, args: string[], cwd: string): Promise<Me
   return { seconds: (performance.now() - started) / 1000, peakRss };
 }
 
-async function timeEngine(url: string, work: string, env: Record<string, string> = {}): Promise<Measured & { file: string }> {
+interface EngineMeasured extends Measured {
+  file: string;
+  /** Peak RSS of the server's process tree in each job state (ffmpeg runs only while merging). */
+  phasePeaks: Record<string, number>;
+  /** The server process's own high-water mark (VmHWM), ffmpeg excluded. */
+  serverHwm: number;
+}
+
+function vmHwm(pid: number): number {
+  try {
+    return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+async function timeEngine(url: string, work: string, env: Record<string, string> = {}): Promise<EngineMeasured> {
   const server = await startServer({
     DATA_DIR: path.join(work, 'data'),
     MEDIA_DIR: path.join(work, 'media'),
@@ -67,10 +84,13 @@ async function timeEngine(url: string, work: string, env: Record<string, string>
       body: JSON.stringify({ url, title: 'bench' }),
     });
     const { id } = (await res.json()) as { id: string };
+    const phasePeaks: Record<string, number> = {};
     for (;;) {
       const job = (await (await fetch(`${server.baseUrl}/api/downloads/${id}`)).json()) as { status: string; file_path: string; error: unknown };
+      phasePeaks[job.status] = Math.max(phasePeaks[job.status] ?? 0, treeRssBytes(server.child.pid!));
       if (job.status === 'completed') {
-        return { seconds: (performance.now() - started) / 1000, peakRss: sampler.stop(), file: path.join(work, 'media', job.file_path) };
+        const seconds = (performance.now() - started) / 1000;
+        return { seconds, peakRss: sampler.stop(), phasePeaks, serverHwm: vmHwm(server.child.pid!), file: path.join(work, 'media', job.file_path) };
       }
       if (job.status === 'failed') throw new Error(`engine failed: ${JSON.stringify(job.error)}`);
       await new Promise((r) => setTimeout(r, 20));
@@ -175,7 +195,10 @@ async function main(): Promise<void> {
     const fast = await startHlsOrigin({ root: gb.dir });
     try {
       const run = await timeEngine(fast.url('index.m3u8'), path.join(work, 'gb'));
-      console.log(`this engine: ${fmtS(run.seconds)} (${fmtMB(gb.bytes / run.seconds)}/s including the remux), peak RSS of the server tree ${fmtMB(run.peakRss)} (target < 150 MB)`);
+      console.log(`this engine: ${fmtS(run.seconds)} (${fmtMB(gb.bytes / run.seconds)}/s including the remux)`);
+      console.log(`peak RSS while downloading (server process tree): ${fmtMB(run.phasePeaks.downloading ?? 0)} (target < 150 MB)`);
+      console.log(`peak RSS of the server process over the whole job (VmHWM): ${fmtMB(run.serverHwm)}`);
+      console.log(`peak RSS of the process tree during the remux (server + ffmpeg -c copy): ${fmtMB(run.phasePeaks.merging ?? 0)}; whole job, sampled every 25 ms: ${fmtMB(run.peakRss)}`);
     } finally {
       await fast.close();
     }

@@ -35,7 +35,8 @@ export interface ServerProcess {
 export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
   if (!existsSync(BUILT_MAIN)) throw new Error(`${BUILT_MAIN} is missing: run "npm run build" (npm test does it)`);
   const port = env.PORT ?? String(await freePort());
-  const child = spawn(process.execPath, [BUILT_MAIN], {
+  // Same V8 flag as `npm start` and the Dockerfile, so tests and the benchmark run what users run.
+  const child = spawn(process.execPath, ['--max-semi-space-size=4', BUILT_MAIN], {
     env: { PATH: process.env.PATH ?? '', OPTIONS_PATH: '/nonexistent/options.json', LOG_LEVEL: 'info', MIN_FREE_SPACE_MB: '0', ...env, PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

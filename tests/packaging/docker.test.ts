@@ -164,7 +164,7 @@ describe('Dockerfile and build.yaml', () => {
     expect(health?.args).toMatch(/CMD .*\/api\/health/);
     expect(health?.args).toMatch(/\$\{PORT\}|8099/);
     const cmd = runtime.instructions.find((i) => i.op === 'CMD')!.args;
-    expect(JSON.parse(cmd)).toEqual(['node', '/app/dist/addon/main.js']);
+    expect(JSON.parse(cmd)).toEqual(['node', '--max-semi-space-size=4', '/app/dist/addon/main.js']);
     const expose = runtime.instructions.find((i) => i.op === 'EXPOSE')!.args;
     expect(expose).toBe(String(manifest.ingress_port));
   });

@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
-import { Client, type ConnectConfig, type SFTPWrapper, type Stats } from 'ssh2';
+import type { Client, ConnectConfig, SFTPWrapper, Stats } from 'ssh2';
+
+type Ssh2Module = typeof import('ssh2');
+let ssh2Module: Promise<Ssh2Module> | null = null;
+/** ssh2 adds ~16 MB of RSS at import; only SFTP destinations need it. */
+const loadSsh2 = (): Promise<Ssh2Module> => (ssh2Module ??= import('ssh2'));
 import { AppError } from '../../errors.js';
 import { abortError, destinationError, isAbortError, throwIfAborted } from './errors.js';
 import { joinPosix, normRel, splitRel } from './paths.js';
@@ -134,9 +139,10 @@ export class SftpDestination implements Destination {
     });
   }
 
-  private open(): Promise<Session> {
+  private async open(): Promise<Session> {
+    const ssh2 = await loadSsh2();
     return new Promise<Session>((resolve, reject) => {
-      const client = new Client();
+      const client = new ssh2.Client();
       let hostKeyRejected = false;
       let ready = false;
       const rawPin = this.config.host_key_fingerprint?.trim();

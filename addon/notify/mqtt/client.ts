@@ -1,4 +1,9 @@
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
+
+type MqttModule = typeof import('mqtt');
+let mqttModule: Promise<MqttModule> | null = null;
+/** mqtt.js adds ~24 MB of RSS at import; load it only once a broker is actually configured. */
+const loadMqtt = (): Promise<MqttModule> => (mqttModule ??= import('mqtt'));
 import type { Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
 import { scrub } from '../errors.js';
@@ -76,6 +81,7 @@ export class MqttConnection implements MqttLink {
   private attempts = 0;
   private nextAttemptAt: number | null = null;
   private reconnectScheduled = false;
+  private loading = false;
 
   constructor(private readonly options: MqttConnectionOptions) {}
 
@@ -84,7 +90,22 @@ export class MqttConnection implements MqttLink {
   }
 
   start(): void {
-    if (this.client) return;
+    if (this.client || this.loading) return;
+    this.state = 'connecting';
+    this.loading = true;
+    loadMqtt().then(
+      (mod) => {
+        this.loading = false;
+        if (this.state !== 'stopped') this.connect(mod.default);
+      },
+      (err: unknown) => {
+        this.loading = false;
+        this.lastError = `could not load the MQTT client: ${(err as Error).message}`;
+      },
+    );
+  }
+
+  private connect(mqtt: MqttModule['default']): void {
     const { broker } = this.options;
     const clientOptions: IClientOptions = {
       clientId: this.options.clientId,
