@@ -4,7 +4,7 @@ import { CONTAINERS, PRIORITIES } from '../jobs/model.js';
 import { ITEM_STATUSES, ITEM_TYPES, RULE_KINDS } from '../sources/model.js';
 import { QUALITIES } from '../sources/quality.js';
 import { scheduleProblem } from '../sources/scheduler.js';
-import { headers, httpUrl, strictObjectOptions } from './validation.js';
+import { headers, httpUrl, isHttpUrl, strictObjectOptions } from './validation.js';
 
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: `must be one of ${values.join(', ')}` });
 const text = (max: number) => z.string({ error: 'must be a string' }).trim().min(1, 'is required').max(max, 'is too long');
@@ -25,14 +25,7 @@ const server = z
   .min(1, 'is required')
   .max(2000, 'is too long')
   .transform((s) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(s) ? s : `http://${s}`))
-  .refine((s) => {
-    try {
-      const u = new URL(s);
-      return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
-    } catch {
-      return false;
-    }
-  }, 'must be the panel address, e.g. http://provider.example:8080');
+  .refine(isHttpUrl, 'must be the panel address, e.g. http://provider.example:8080');
 
 export const ruleSchema = z.strictObject(
   {

@@ -1,19 +1,22 @@
 import { z } from 'zod';
 import { CONTAINERS, CONTENT_TYPES, JOB_STATUSES, PRIORITIES } from '../jobs/model.js';
 
+/** An absolute http(s) URL with a host: the only kind of URL the downloader ever fetches. */
+export function isHttpUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
 export const httpUrl = z
   .string({ error: 'must be a string' })
   .trim()
   .min(1, 'is required')
   .max(8192, 'is too long')
-  .refine((value) => {
-    try {
-      const u = new URL(value);
-      return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
-    } catch {
-      return false;
-    }
-  }, 'must be an http(s) URL');
+  .refine(isHttpUrl, 'must be an http(s) URL');
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const FORBIDDEN_HEADERS = new Set(['host', 'content-length', 'connection', 'transfer-encoding', 'range']);
