@@ -111,9 +111,10 @@ describe('REST API (app.callback())', () => {
   });
 
   it('never returns credential header values', async () => {
-    const res = await post({ url: 'https://user:secret@x/a.m3u8', headers: { Authorization: 'Bearer abc', Cookie: 'sid=1', 'User-Agent': 'VLC/3' } });
+    // Values no UUID or timestamp can contain by chance.
+    const res = await post({ url: 'https://user:pw-SECRET-1@x/a.m3u8', headers: { Authorization: 'Bearer TOKEN-SECRET-2', Cookie: 'sid=COOKIE-SECRET-3', 'User-Agent': 'VLC/3' } });
     expect(res.body.headers).toEqual({ Authorization: '[redacted]', Cookie: '[redacted]', 'User-Agent': 'VLC/3' });
-    expect(JSON.stringify(res.body)).not.toMatch(/secret|abc|sid=1/);
+    expect(JSON.stringify(res.body)).not.toMatch(/SECRET/);
   });
 
   it('reports health and stats', async () => {
