@@ -8,6 +8,7 @@ import type { Config } from './config/schema.js';
 import type { AppEvents } from './events/app-events.js';
 import { EventBus } from './events/bus.js';
 import { createHttpApp, type HttpApp } from './http/app.js';
+import { isHttpUrl } from './http/validation.js';
 import { DownloadEngine } from './jobs/download-engine.js';
 import { JobService } from './jobs/job-service.js';
 import { DestinationService } from './library/destination-service.js';
@@ -26,6 +27,7 @@ import { ActivityLog, type Actor } from './ops/activity.js';
 import { DiskGuard, type FreeSpaceProbe } from './ops/disk-guard.js';
 import { HealthChecks } from './ops/health.js';
 import { Maintenance } from './ops/maintenance.js';
+import { RuntimeSettings } from './ops/settings.js';
 import { fileSize, freeBytes } from './platform/disk.js';
 import { LogBuffer } from './platform/log-buffer.js';
 import { Notifications } from './notify/index.js';
@@ -96,6 +98,8 @@ export interface App {
   /** Library destinations (records, adapters, health) and the transfers into them. */
   destinations: DestinationService;
   transfers: TransferService;
+  /** Runtime settings (GET/PATCH /api/settings): panel changes over env/options.json. */
+  settings: RuntimeSettings;
   start(): Promise<void>;
   listen(port?: number, host?: string): Promise<Server>;
   stop(): Promise<void>;
@@ -162,6 +166,9 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
       connectionsFor: (job) => (job.source_id ? connections.with([sources.connectionSemaphore(job.source_id)]) : null),
     },
   });
+  // Settings changed in the panel (db.json) override env/options.json from the start.
+  const settings = new RuntimeSettings({ config, store, jobs, engine, logger });
+  settings.apply(false);
   const tmdb = new TmdbClient({ http, apiKey: config.tmdb_api_key, baseUrl: config.tmdb_base_url, language: config.tmdb_language, clock, logger });
   const sources: SourceService = new SourceService({ store, bus, jobs, http, clock, logger, dataDir: config.data_dir, tmdb });
   const disk = new DiskGuard({
@@ -253,6 +260,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     notifications,
     sources,
     destinations,
+    settings,
     uploadMaxBytes: config.upload_max_mb * 1024 * 1024,
   });
 
@@ -272,6 +280,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     sources,
     destinations,
     transfers,
+    settings,
     async start() {
       // The guard first: with the disk already full, interrupted downloads must not restart.
       await disk.start();
@@ -364,6 +373,9 @@ function createNotifications(
     freeBytes: free,
     clock,
     logger,
+    // Completed downloads with a known poster (TMDB, or POST /api/downloads `poster`) go out as
+    // sendPhoto; Telegram fetches the URL itself, and a poster it cannot fetch falls back to text.
+    poster: (job) => (job.poster && isHttpUrl(job.poster) ? job.poster : null),
     ...(timings.telegramPollTimeoutS !== undefined ? { pollTimeoutS: timings.telegramPollTimeoutS } : {}),
     ...(timings.telegramPollRetryMs !== undefined ? { pollRetryMs: timings.telegramPollRetryMs } : {}),
     ...(timings.telegramChatIntervalMs !== undefined ? { chatIntervalMs: timings.telegramChatIntervalMs } : {}),

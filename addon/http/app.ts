@@ -10,6 +10,7 @@ import type { DestinationService } from '../library/destination-service.js';
 import type { ActivityLog } from '../ops/activity.js';
 import type { LogBuffer } from '../platform/log-buffer.js';
 import type { SourceService } from '../sources/source-service.js';
+import type { RuntimeSettings } from '../ops/settings.js';
 import type { Logger } from '../platform/logger.js';
 import { accessControl, routeTable, type RouteInfo } from './access.js';
 import { audit } from './audit.js';
@@ -25,6 +26,7 @@ import { eventRoutes } from './routes/events.js';
 import { keyRoutes } from './routes/keys.js';
 import { notificationRoutes, type NotificationsApi } from './routes/notifications.js';
 import { queueRoutes } from './routes/queue.js';
+import { settingsRoutes } from './routes/settings.js';
 import { sourceRoutes } from './routes/sources.js';
 import { userRoutes } from './routes/users.js';
 import { systemRoutes, type SystemInfo } from './routes/system.js';
@@ -53,6 +55,8 @@ export interface HttpDeps {
   uploadMaxBytes?: number;
   /** Library destinations (README "Library destinations"). */
   destinations?: DestinationService;
+  /** Runtime settings: GET/PATCH /api/settings (README "Settings"). */
+  settings?: RuntimeSettings;
 }
 
 /** The Koa app and its routes with their declared access (tests check every route declares one). */
@@ -72,6 +76,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
     ...(deps.notifications ? [notificationRoutes(deps.notifications)] : []),
     ...(deps.sources ? [sourceRoutes(deps.sources, { uploadMaxBytes: deps.uploadMaxBytes ?? 100 * 1024 * 1024 })] : []),
     ...(deps.destinations ? [destinationRoutes(deps.destinations)] : []),
+    ...(deps.settings ? [settingsRoutes(deps.settings)] : []),
   ];
   const table = routeTable(routers);
   const app = new Koa();

@@ -55,6 +55,8 @@ export const newDownloadSchema = z.strictObject(
     episode: z.number({ error: 'must be a number' }).int().min(0).max(99999).optional(),
     episode_title: z.string().trim().max(500, 'is too long').optional(),
     tmdb_id: z.number({ error: 'must be a TMDB id' }).int().positive().optional(),
+    /** A poster image for notifications (Telegram sendPhoto fetches it; the add-on never does). */
+    poster: httpUrl.optional(),
     /** A library destination id (GET /api/destinations); absent: by content type, else the media folder. */
     destination: z.string({ error: 'must be a destination id' }).trim().min(1, 'must be a destination id').max(100, 'is too long').optional(),
   },

@@ -75,6 +75,15 @@ export function requestHeaders(job: Pick<Job, 'headers' | 'referer'>): Record<st
 export class DownloadEngine {
   constructor(private readonly deps: EngineDeps) {}
 
+  /** Parallel segment requests per HLS download; jobs that start from now on use the new value. */
+  get segmentConcurrency(): number {
+    return this.deps.segmentConcurrency;
+  }
+
+  set segmentConcurrency(n: number) {
+    this.deps.segmentConcurrency = n;
+  }
+
   /** The finished file of an earlier run, when it is still there with its recorded size. */
   async finishedOutput(jobId: string): Promise<RunResult | null> {
     const workDir = workDirOf(this.deps.tmpDir, jobId);

@@ -25,7 +25,7 @@ export interface JobLimits {
   connectionsFor(job: Job): ConnectionLimits | null;
 }
 
-/** Naming data and source identity copied from a NewJob, only where given. */
+/** Naming data, poster and source identity copied from a NewJob, only where given. */
 function namingFields(input: NewJob): Partial<Job> {
   const out: Partial<Job> = {};
   if (input.source_id) out.source_id = input.source_id;
@@ -35,6 +35,7 @@ function namingFields(input: NewJob): Partial<Job> {
   if (input.episode != null) out.episode = input.episode;
   if (input.episode_title) out.episode_title = input.episode_title;
   if (input.tmdb_id != null) out.tmdb_id = input.tmdb_id;
+  if (input.poster) out.poster = input.poster;
   if (input.variant_key) out.variant_key = input.variant_key;
   if (input.destination) out.destination = input.destination;
   return out;
@@ -238,6 +239,20 @@ export class JobService {
       queue_paused: this.isQueuePaused(),
       queue_holds: [...this.holds.values()],
     };
+  }
+
+  /**
+   * Changes queue settings at run time (PATCH /api/settings): a higher limit starts queued jobs at
+   * once; a lower one lets running downloads finish and starts nothing until they are under it.
+   */
+  configure(changes: Partial<Pick<JobServiceOptions, 'maxConcurrent' | 'defaultContainer' | 'defaultQuality'>>, kick = true): void {
+    Object.assign(this.deps.options, changes);
+    if (kick) this.kick();
+  }
+
+  /** The queue settings in effect. */
+  get options(): Readonly<JobServiceOptions> {
+    return this.deps.options;
   }
 
   isQueuePaused(): boolean {

@@ -78,6 +78,11 @@ export interface Job {
   episode?: number | null;
   episode_title?: string | null;
   tmdb_id?: number | null;
+  /**
+   * A poster image (an absolute http(s) URL) when one is known: the TMDB poster of a source
+   * item, or POST /api/downloads `poster`. Not a secret; Telegram fetches it itself (sendPhoto).
+   */
+  poster?: string | null;
   /** What the job downloads, as sources identify it (identity.ts variantKey): the library diff. */
   variant_key?: string | null;
   /**
@@ -136,6 +141,8 @@ export interface NewJob {
   episode?: number | null | undefined;
   episode_title?: string | null | undefined;
   tmdb_id?: number | null | undefined;
+  /** An absolute http(s) URL (checked by the caller). */
+  poster?: string | null | undefined;
   variant_key?: string | null | undefined;
   /** A destination id (checked by the caller: POST /api/downloads answers 400 for an unknown one). */
   destination?: string | null | undefined;

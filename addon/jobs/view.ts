@@ -35,6 +35,8 @@ export function jobView(job: Job): Job {
     url: redactCredentials(job.url),
     referer: job.referer === null ? null : redactCredentials(job.referer),
     headers: redactHeaders(job.headers),
+    // Not a secret (a TMDB image, usually), but a URL given by hand is masked like any other.
+    ...(job.poster ? { poster: redactCredentials(job.poster) } : {}),
     error: job.error ? { code: job.error.code, message: redactUrlsInText(job.error.message) } : null,
   };
 }

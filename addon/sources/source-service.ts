@@ -706,6 +706,8 @@ export class SourceService {
       episode: item.episode,
       episode_title: item.episode_title,
       tmdb_id: meta?.id ?? providerTmdb,
+      // TMDB's poster only: a list's tvg-logo is often a channel logo, or on the provider's host.
+      poster: meta?.poster ?? null,
       variant_key: item.key,
     });
   }

@@ -7,6 +7,7 @@ import type { Job } from '../jobs/model.js';
 import type { DestinationRecord } from '../library/model.js';
 import type { SourceRecord, SyncRecord } from '../sources/model.js';
 import type { Logger } from '../platform/logger.js';
+import type { SettingsOverrides } from '../ops/settings.js';
 
 export interface DbSchema {
   version: 1;
@@ -24,9 +25,11 @@ export interface DbSchema {
   syncs: SyncRecord[];
   /** Library destinations (README "Library destinations"), secrets included: db.json stays in /data. */
   destinations: DestinationRecord[];
+  /** Settings changed in the panel (PATCH /api/settings): they override env/options.json until reset. */
+  settings: SettingsOverrides;
 }
 
-const emptyDb = (): DbSchema => ({ version: 1, jobs: [], traffic: { day: '', bytes: 0 }, queue: { paused: false }, users: [], api_keys: [], sessions: [], sources: [], syncs: [], destinations: [] });
+const emptyDb = (): DbSchema => ({ version: 1, jobs: [], traffic: { day: '', bytes: 0 }, queue: { paused: false }, users: [], api_keys: [], sessions: [], sources: [], syncs: [], destinations: [], settings: {} });
 
 export interface StoreOptions {
   /** Rotated copies of the last good db.json: db.json.bak (newest), db.json.bak.1, … */

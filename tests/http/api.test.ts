@@ -22,6 +22,15 @@ describe('REST API (app.callback())', () => {
     expect(['pending', 'downloading']).toContain(res.body.status);
     const got = await request(server).get(`/api/downloads/${res.body.id}`);
     expect(got.body.id).toBe(res.body.id);
+    expect(got.body.poster).toBeUndefined(); // none given, none known
+  });
+
+  it('keeps a poster URL given with the download and shows it (credentials masked)', async () => {
+    const res = await post({ url: 'https://cdn.example/a.m3u8', poster: 'https://img.example/p/a.jpg' });
+    expect([res.status, res.body.poster]).toEqual([201, 'https://img.example/p/a.jpg']);
+    expect(app.jobs.get(res.body.id).poster).toBe('https://img.example/p/a.jpg');
+    const secret = await post({ url: 'https://cdn.example/b.m3u8', poster: 'https://img.example/b.jpg?token=abc123' });
+    expect((await request(server).get(`/api/downloads/${secret.body.id}`)).body.poster).toBe('https://img.example/b.jpg?token=[redacted]');
   });
 
   it.each([
@@ -38,6 +47,7 @@ describe('REST API (app.callback())', () => {
     [{ url: 'http://x/a.m3u8', headers: { 'Bad Header': 'x' } }, 'headers.Bad Header', /not a valid header name/],
     [{ url: 'http://x/a.m3u8', headers: { 'X-A': 'a\r\nInjected: 1' } }, 'headers.X-A', /line breaks/],
     [{ url: 'http://x/a.m3u8', headers: { Host: 'evil' } }, 'headers.Host', /managed by the downloader/],
+    [{ url: 'http://x/a.m3u8', poster: 'file:///etc/passwd' }, 'poster', /poster: must be an http\(s\) URL/],
     [{ url: 'http://x/a.m3u8', bogus: 1 }, undefined, /unknown field\(s\): bogus/],
   ])('rejects %j with a 400 naming the field', async (body, field, message) => {
     const res = await post(body);

@@ -1,7 +1,8 @@
 /**
  * A stand-in for the playlist-sources API (issue 4) with the shapes of addon/sources/model.ts:
  * one source whose catalogue has 50,000 items, paged and filtered by the server, and the
- * "download selected" call recorded. The real API replaces it in these tests once it lands.
+ * "download selected" call recorded. Only the 50,000-row paging check uses it (a real sync of that
+ * size would time the sync, not the table); reviewing and queueing run against the real API.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ItemView, SourceView } from '../../addon/sources/model.js';

@@ -1,6 +1,6 @@
 /**
  * What the panel tests share: a built panel, Debian's Chromium driven by playwright-core, an
- * ingress-like proxy, and a fake playlist-sources API (until the real one lands).
+ * ingress-like proxy that can answer some API paths itself (the 50,000-row review check).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';

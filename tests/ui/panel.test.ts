@@ -9,7 +9,10 @@ import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../addon/jobs/model.js';
+import type { SettingsView } from '../../addon/ops/settings.js';
+import type { SourceView, SyncRecord } from '../../addon/sources/model.js';
 import { startHlsOrigin, type HlsOrigin } from '../fakes/hls-origin.js';
+import { startFakeProvider, type FakeProvider } from '../fakes/iptv-provider.js';
 import { buildLargeHls, ensureFixtures, type Fixtures, type LargeHls } from '../fixtures/media.js';
 import { makeTestApp, waitFor, type TestApp } from '../helpers/app.js';
 import { fakeSources } from './fake-sources.js';
@@ -180,14 +183,66 @@ describe('the panel', () => {
     }
   });
 
-  it('reviews a 50,000-item catalogue page by page and queues two items', async () => {
+  it('reviews a real M3U source synced from a provider and queues two items through the real API', async () => {
+    const provider: FakeProvider = await startFakeProvider();
+    const base = provider.baseUrl;
+    const entry = (group: string, title: string, p: string): string => `#EXTINF:-1 tvg-logo="" group-title="${group}",${title}\n${base}${p}`;
+    provider.list = [
+      '#EXTM3U',
+      entry('Filmes | Ação', 'The Matrix (1999) 1080p', '/movie/u/p/1001.mp4'),
+      entry('Filmes | Ação', 'The Matrix Reloaded (2003) 1080p', '/movie/u/p/1002.mp4'),
+      entry('Filmes | Drama', 'Cidade de Deus (2002) 720p', '/movie/u/p/1003.mp4'),
+      entry('Filmes | Drama', 'Central do Brasil (1998) 720p', '/movie/u/p/1004.mp4'),
+      entry('Séries | Netflix', 'Round 6 S02E03', '/series/u/p/2001.mp4'),
+      entry('Séries | Netflix', 'Round 6 S02E04', '/series/u/p/2002.mp4'),
+      entry('NOVELAS', 'Avenida Brasil Cap 102', '/series/u/p/3001.mp4'),
+      '',
+    ].join('\n');
+    const source = await api<SourceView>('POST', '/api/sources', { name: 'My IPTV provider', kind: 'm3u', url: `${base}/list.m3u` });
+    const proxy = await startIngressProxy(baseUrl);
+    const { ctx, page, problems } = await openPage(DESKTOP);
+    try {
+      const sync = await api<SyncRecord>('POST', `/api/sources/${source.id}/sync`);
+      expect(sync.status).toBe('completed');
+      await page.goto(`${proxy.prefixUrl}/#/sources`);
+      const card = page.getByRole('article', { name: 'My IPTV provider' });
+      await card.getByText('Synced').waitFor();
+      await card.getByRole('link', { name: 'Review' }).click();
+      const table = page.getByRole('table');
+      await table.getByRole('row').nth(3).getByRole('checkbox').waitFor();
+      const total = Number(await table.getAttribute('aria-rowcount')) - 1;
+      expect(total).toBe(7);
+      // Search runs on the server against the real catalogue; pick both Matrix films and queue them.
+      await page.getByPlaceholder('Search titles').fill('Matrix');
+      await expect.poll(async () => Number(await table.getAttribute('aria-rowcount')) - 1).toBe(2);
+      const rows = table.getByRole('row');
+      await rows.nth(1).getByRole('checkbox').check();
+      await rows.nth(2).getByRole('checkbox').check();
+      await page.getByText('2 selected').waitFor();
+      await page.getByRole('button', { name: 'Download selected' }).click();
+      await page.getByRole('status').filter({ hasText: 'Queued 2 downloads.' }).first().waitFor();
+      expect(proxy.seen).toContain(`${proxy.prefix}/api/sources/${source.id}/downloads`);
+      const jobs = (await api<{ items: Job[] }>('GET', '/api/downloads?limit=200')).items.filter((j) => j.source_id === source.id);
+      expect(jobs.map((j) => j.title).sort()).toEqual(['The Matrix (1999)', 'The Matrix Reloaded (2003)']);
+      expect(jobs.every((j) => j.content_type === 'movie')).toBe(true);
+      expect(problems).toEqual([]);
+      expect(proxy.escaped).toEqual([]);
+      for (const j of jobs) await api('DELETE', `/api/downloads/${j.id}`).catch(() => undefined);
+    } finally {
+      await ctx.close();
+      await proxy.close();
+      await api('DELETE', `/api/sources/${source.id}`).catch(() => undefined);
+      await provider.close();
+    }
+  });
+
+  it('keeps the review of a 50,000-item catalogue paged and virtualised', async () => {
+    // A fake sources API in the proxy: a real 50,000-item sync would measure the sync, not the table.
     const fake = fakeSources(50_000);
     const proxy = await startIngressProxy(baseUrl, { intercept: fake.intercept });
     const { ctx, page, problems } = await openPage(DESKTOP);
     try {
-      await page.goto(`${proxy.prefixUrl}/#/sources`);
-      await page.getByRole('article', { name: 'My IPTV provider' }).waitFor();
-      await page.getByRole('link', { name: 'Review' }).click();
+      await page.goto(`${proxy.prefixUrl}/#/sources/src1`);
       const table = page.getByRole('table');
       await table.getByRole('row').nth(3).getByRole('checkbox').waitFor();
       const total = Number(await table.getAttribute('aria-rowcount')) - 1;
@@ -200,27 +255,56 @@ describe('the panel', () => {
       await page.getByTestId('review-viewport').evaluate((el) => (el.scrollTop = el.scrollHeight));
       await page.locator(`[role="row"][aria-rowindex="${total + 1}"] input[type="checkbox"]`).waitFor();
       expect(fake.pages.some((p) => p.offset >= total - 100)).toBe(true);
-      // Search narrows the list on the server; pick two and queue them.
-      await page.getByPlaceholder('Search titles').fill('Matrix');
-      await expect.poll(async () => Number(await table.getAttribute('aria-rowcount')) - 1).toBeLessThan(total);
-      const rows = table.getByRole('row');
-      await rows.nth(1).getByRole('checkbox').check();
-      await rows.nth(2).getByRole('checkbox').check();
-      await page.getByText('2 selected').waitFor();
-      await page.getByRole('button', { name: 'Download selected' }).click();
-      await page.getByRole('status').filter({ hasText: 'Queued 2 downloads.' }).first().waitFor();
-      expect(fake.queued).toHaveLength(1);
-      expect(fake.queued[0]!.ids).toHaveLength(2);
+      expect(await table.getByRole('row').count()).toBeLessThan(60);
       expect(problems).toEqual([]);
       expect(proxy.escaped).toEqual([]);
 
       await page.setViewportSize(PHONE);
-      await page.getByPlaceholder('Search titles').fill('');
+      await page.getByTestId('review-viewport').evaluate((el) => (el.scrollTop = 0));
       await table.getByRole('row').nth(3).getByRole('checkbox').waitFor();
       await page.screenshot({ path: await artifactPath('review-390x844.png') });
     } finally {
       await ctx.close();
       await proxy.close();
+    }
+  });
+
+  it('changes concurrency and naming templates in Settings, applied by the server at once', async () => {
+    const { ctx, page, problems } = await openPage(DESKTOP);
+    try {
+      await page.goto(`${baseUrl}/#/settings`);
+      const form = page.getByRole('form', { name: 'Download settings' });
+      const atOnce = form.getByLabel('Downloads at once');
+      await expect.poll(() => atOnce.inputValue()).toBe('2');
+      await atOnce.fill('4');
+      await form.getByRole('button', { name: 'Save' }).click();
+      await page.getByRole('status').filter({ hasText: 'Settings saved' }).first().waitFor();
+      expect(app.jobs.options.maxConcurrent).toBe(4);
+      expect((await api<SettingsView>('GET', '/api/settings')).max_concurrent_downloads).toBe(4);
+      await form.getByText('Changed here; the add-on option is 2.').waitFor();
+      await page.screenshot({ path: await artifactPath('settings-1280x800.png'), fullPage: true });
+      // Reset brings back the add-on option.
+      await form.getByRole('button', { name: 'Reset' }).click();
+      await expect.poll(() => atOnce.inputValue()).toBe('2');
+      expect(app.jobs.options.maxConcurrent).toBe(2);
+
+      // Naming: the preview comes from the server's renderer, problems in words, saved on the default destination.
+      const naming = page.getByRole('form', { name: 'Naming templates' });
+      const movies = naming.getByLabel('Naming: movies');
+      await expect.poll(() => page.getByTestId('preview-movie').textContent()).toContain('Movies/Dune Part Two (2024)/Dune Part Two (2024).mkv');
+      await movies.fill('Films/{titel}.{ext}');
+      await expect.poll(() => page.getByTestId('preview-movie').textContent()).toMatch(/titel/);
+      await movies.fill('Films/{title} [({year})].{ext}');
+      await expect.poll(() => page.getByTestId('preview-movie').textContent()).toContain('Films/Dune Part Two (2024).mkv');
+      await naming.getByRole('button', { name: 'Save templates' }).click();
+      await page.getByRole('status').filter({ hasText: 'Naming templates saved' }).first().waitFor();
+      expect(app.destinations.view(app.destinations.get('default')).templates.movie).toBe('Films/{title} [({year})].{ext}');
+      await movies.fill('');
+      await naming.getByRole('button', { name: 'Save templates' }).click();
+      await expect.poll(() => app.destinations.view(app.destinations.get('default')).naming.movie).toBeUndefined();
+      expect(problems).toEqual([]);
+    } finally {
+      await ctx.close();
     }
   });
 
@@ -277,5 +361,33 @@ describe('the panel', () => {
       await ctx.close();
     }
     for (const id of [running.id, queued.id]) await api('POST', `/api/downloads/${id}/cancel`).catch(() => undefined);
+  });
+  // Last: an API key ends "local admin" trust, which the tests above rely on (it is revoked after).
+  it('hides the write buttons a viewer cannot use', async () => {
+    const key = await app.auth.createKey({ name: 'viewer', role: 'viewer' }, 'test');
+    const { ctx, page, problems } = await openPage(PHONE);
+    try {
+      await ctx.addInitScript(`localStorage.setItem('m3udl.apiKey', ${JSON.stringify(key.key)})`);
+      await page.goto(baseUrl);
+      await page.locator('article.job').first().waitFor();
+      expect(await page.getByPlaceholder('Paste a video or .m3u8 URL').count()).toBe(0);
+      expect(await page.locator('article.job button').count()).toBe(0);
+      expect(await page.getByRole('button', { name: /Pause queue|Resume queue/ }).count()).toBe(0);
+      await page.getByRole('link', { name: 'Settings' }).click();
+      await page.getByText('Download settings are shown to operators and admins.').waitFor();
+      await expect.poll(() => page.getByTestId('preview-series').textContent()).toContain('S04E08');
+      expect(await page.getByRole('button', { name: /Save|Send test|Create key/ }).count()).toBe(0);
+      await page.getByRole('link', { name: 'Library' }).click();
+      await page.getByRole('article', { name: 'Media folder' }).waitFor();
+      expect(await page.getByRole('button', { name: /Add destination|Test connection|Edit|Delete/ }).count()).toBe(0);
+      await page.getByRole('link', { name: 'Sources' }).click();
+      await page.getByRole('main').getByText(/No playlist sources yet|Playlist sources/).first().waitFor();
+      expect(await page.getByRole('button', { name: /Add source|Sync now/ }).count()).toBe(0);
+      // No request was refused: the panel never offered what the role cannot do.
+      expect(problems).toEqual([]);
+    } finally {
+      await ctx.close();
+      await app.auth.revokeKey(key.id);
+    }
   });
 });

@@ -1,5 +1,7 @@
 import { api, ApiError, getApiKey, messageOf, onUnauthorized, request, setApiKey, setCsrfToken } from './api';
-import type { MeResponse } from './types';
+import type { MeResponse, Role } from './types';
+
+const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 
 /**
  * Who is using the panel and how they get in (GET /api/auth/me always answers):
@@ -27,6 +29,20 @@ class Auth {
 
   get canSignOut(): boolean {
     return this.mode === 'ok' && (this.me?.principal?.kind === 'session' || (getApiKey() !== null && this.me?.principal?.via !== 'ingress'));
+  }
+
+  /** The signed-in role; null when the server does not say (an older server without /api/auth). */
+  get role(): Role | null {
+    return this.me?.principal?.role ?? null;
+  }
+
+  /**
+   * Whether the current role may use an action that needs `need` (addon/http/access.ts rules), so
+   * views hide buttons that would only answer 403. Unknown role: shown, the server decides.
+   */
+  can(need: Role): boolean {
+    const have = this.role;
+    return have === null || RANK[have] >= RANK[need];
   }
 
   get displayName(): string | null {

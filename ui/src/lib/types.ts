@@ -45,3 +45,6 @@ export interface DestinationView {
 }
 export type { MeResponse } from '../../../addon/auth/model.js';
 export type { ActivityEntry } from '../../../addon/ops/activity.js';
+export type { Role } from '../../../addon/auth/model.js';
+export type { SettingsView, SettingsPatch, EditableSetting } from '../../../addon/ops/settings.js';
+export type { NamingPreviewItem } from '../../../addon/library/naming-preview.js';
