@@ -34,6 +34,55 @@ export interface StopOptions {
   graceful?: boolean;
 }
 
+export type Lifecycle = Pick<ServerHandle, 'start' | 'stop' | 'close' | 'running'>;
+
+/**
+ * start() (with a few retries: the previous run may still hold the port), stop() and close()
+ * for one daemon; each harness adds its own connection details with Object.assign, which keeps
+ * the `running` getter live.
+ */
+export function daemonLifecycle(options: {
+  what: string;
+  port: number;
+  /** Removed by close(). */
+  dir: string;
+  /** The daemon's own log, quoted when it fails to start. */
+  logFile: string;
+  launch: () => Promise<ChildProcess>;
+  /** Runs before every start attempt (e.g. remove a stale pid file). */
+  beforeStart?: () => Promise<void>;
+}): Lifecycle {
+  let child: ChildProcess | undefined;
+  const life: Lifecycle = {
+    get running() {
+      return child !== undefined && child.exitCode === null && child.signalCode === null;
+    },
+    async start() {
+      if (life.running) return;
+      for (let attempt = 0; ; attempt++) {
+        await options.beforeStart?.();
+        child = await options.launch();
+        try {
+          await waitForPort(options.port, child, options.what, options.logFile);
+          return;
+        } catch (err) {
+          await killTree(child);
+          if (attempt >= 3) throw err;
+          await new Promise((r) => setTimeout(r, 300));
+        }
+      }
+    },
+    async stop(stopOptions?: StopOptions) {
+      if (child) await killTree(child, stopOptions);
+    },
+    async close() {
+      await life.stop();
+      await fsp.rm(options.dir, { recursive: true, force: true });
+    },
+  };
+  return life;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();

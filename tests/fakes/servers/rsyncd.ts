@@ -2,10 +2,9 @@
  * A real rsync daemon for tests: `rsync --daemon --no-detach` on a free loopback port, one
  * writable module with `auth users` and a secrets file, everything under a temp dir.
  */
-import type { ChildProcess } from 'node:child_process';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { findProgram, freePort, HOST, killTree, spawnServer, tempDir, waitForPort, type ServerHandle, type StopOptions } from './common.js';
+import { findProgram, freePort, HOST, spawnServer, tempDir, daemonLifecycle, type ServerHandle } from './common.js';
 
 export interface RsyncdOptions {
   user?: string;
@@ -49,44 +48,30 @@ max connections = 20
 `,
   );
   const rsync = findProgram('rsync');
-  let child: ChildProcess | undefined;
-  const handle: RsyncdServer = {
-    host: HOST,
-    port,
-    root,
-    user,
-    password,
-    module,
-    get running() {
-      return child !== undefined && child.exitCode === null && child.signalCode === null;
-    },
-    async start() {
-      if (handle.running) return;
-      for (let attempt = 0; ; attempt++) {
-        await fsp.rm(path.join(dir, 'rsyncd.pid'), { force: true }); // a killed daemon leaves it and refuses to start
-        child = await spawnServer(
+  const handle: RsyncdServer = Object.assign(
+    daemonLifecycle({
+      what: 'rsync daemon',
+      port,
+      dir,
+      logFile: path.join(dir, 'rsyncd.log'),
+      // A killed daemon leaves its pid file behind and then refuses to start.
+      beforeStart: () => fsp.rm(path.join(dir, 'rsyncd.pid'), { force: true }),
+      launch: () =>
+        spawnServer(
           rsync,
           ['--daemon', '--no-detach', `--config=${conf}`, `--port=${port}`, `--address=${HOST}`, `--log-file=${dir}/rsyncd.log`],
           path.join(dir, 'stdout.log'),
-        );
-        try {
-          await waitForPort(port, child, 'rsync daemon', path.join(dir, 'rsyncd.log'));
-          return;
-        } catch (err) {
-          await killTree(child);
-          if (attempt >= 3) throw err;
-          await new Promise((r) => setTimeout(r, 300));
-        }
-      }
+        ),
+    }),
+    {
+      host: HOST,
+      port,
+      root,
+      user,
+      password,
+      module,
     },
-    async stop(stopOptions?: StopOptions) {
-      if (child) await killTree(child, stopOptions);
-    },
-    async close() {
-      await handle.stop();
-      await fsp.rm(dir, { recursive: true, force: true });
-    },
-  };
+  );
   await handle.start();
   return handle;
 }

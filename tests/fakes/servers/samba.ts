@@ -3,11 +3,10 @@
  * SMB2+), on a free loopback port, with everything (passdb, locks, state, logs, the share)
  * under one temp dir. The login must map to a system account, so one is created if missing.
  */
-import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { ensureSystemUser, findProgram, freePort, HOST, killTree, spawnServer, tempDir, waitForPort, type ServerHandle, type StopOptions } from './common.js';
+import { ensureSystemUser, findProgram, freePort, HOST, spawnServer, tempDir, daemonLifecycle, type ServerHandle } from './common.js';
 
 export interface SambaOptions {
   user?: string;
@@ -73,39 +72,23 @@ export async function startSamba(options: SambaOptions = {}): Promise<SambaServe
   });
 
   const smbd = findProgram('smbd');
-  let child: ChildProcess | undefined;
-  const handle: SambaServer = {
-    host: HOST,
-    port,
-    root,
-    user,
-    password,
-    share,
-    get running() {
-      return child !== undefined && child.exitCode === null && child.signalCode === null;
+  const handle: SambaServer = Object.assign(
+    daemonLifecycle({
+      what: 'smbd',
+      port,
+      dir,
+      logFile: path.join(dir, 'log', 'smbd.log'),
+      launch: () => spawnServer(smbd, ['-F', '--no-process-group', '-s', conf], path.join(dir, 'log', 'stdout.log')),
+    }),
+    {
+      host: HOST,
+      port,
+      root,
+      user,
+      password,
+      share,
     },
-    async start() {
-      if (handle.running) return;
-      for (let attempt = 0; ; attempt++) {
-        child = await spawnServer(smbd, ['-F', '--no-process-group', '-s', conf], path.join(dir, 'log', 'stdout.log'));
-        try {
-          await waitForPort(port, child, 'smbd', path.join(dir, 'log', 'smbd.log'));
-          return;
-        } catch (err) {
-          await killTree(child);
-          if (attempt >= 3) throw err; // port still held by the previous run: try again
-          await new Promise((r) => setTimeout(r, 300));
-        }
-      }
-    },
-    async stop(stopOptions?: StopOptions) {
-      if (child) await killTree(child, stopOptions);
-    },
-    async close() {
-      await handle.stop();
-      await fsp.rm(dir, { recursive: true, force: true });
-    },
-  };
+  );
   await handle.start();
   return handle;
 }

@@ -4,11 +4,10 @@
  * (so rsync over ssh works too). The account's password is set in /etc/shadow (chpasswd);
  * PAM is off, so nothing else on the machine is involved.
  */
-import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { ensureSystemUser, execFileP, findProgram, freePort, HOST, killTree, spawnServer, tempDir, waitForPort, type ServerHandle, type StopOptions } from './common.js';
+import { ensureSystemUser, execFileP, findProgram, freePort, HOST, spawnServer, tempDir, daemonLifecycle, type ServerHandle } from './common.js';
 
 export interface SshdOptions {
   user?: string;
@@ -70,40 +69,24 @@ LogLevel ERROR
 `,
   );
   const sshd = findProgram('sshd');
-  let child: ChildProcess | undefined;
-  const handle: SshdServer = {
-    host: HOST,
-    port,
-    root,
-    user,
-    password,
-    privateKey: await fsp.readFile(clientKey, 'utf8'),
-    hostKeyFingerprint,
-    get running() {
-      return child !== undefined && child.exitCode === null && child.signalCode === null;
+  const handle: SshdServer = Object.assign(
+    daemonLifecycle({
+      what: 'sshd',
+      port,
+      dir,
+      logFile: path.join(dir, 'sshd.log'),
+      launch: () => spawnServer(sshd, ['-D', '-e', '-f', conf], path.join(dir, 'sshd.log')),
+    }),
+    {
+      host: HOST,
+      port,
+      root,
+      user,
+      password,
+      privateKey: await fsp.readFile(clientKey, 'utf8'),
+      hostKeyFingerprint,
     },
-    async start() {
-      if (handle.running) return;
-      for (let attempt = 0; ; attempt++) {
-        child = await spawnServer(sshd, ['-D', '-e', '-f', conf], path.join(dir, 'sshd.log'));
-        try {
-          await waitForPort(port, child, 'sshd', path.join(dir, 'sshd.log'));
-          return;
-        } catch (err) {
-          await killTree(child);
-          if (attempt >= 3) throw err;
-          await new Promise((r) => setTimeout(r, 300));
-        }
-      }
-    },
-    async stop(stopOptions?: StopOptions) {
-      if (child) await killTree(child, stopOptions);
-    },
-    async close() {
-      await handle.stop();
-      await fsp.rm(dir, { recursive: true, force: true });
-    },
-  };
+  );
   await handle.start();
   return handle;
 }
