@@ -28,6 +28,31 @@ export interface AppEvents {
   'sync.completed': SyncSummary;
   /** A library destination's health changed (periodic check, a test, or a transfer's outcome). */
   'destination.status': DestinationStatusEvent;
+  /** A live recording began fetching segments (published by the recorder). */
+  'recording.started': { job: Job };
+  /** A live recording stopped and its file was filed (or it failed); `job.status` says which. */
+  'recording.finished': { job: Job };
+  /** An alert rule began to hold (published by the alert evaluator, once per episode). */
+  'alert.raised': AlertEvent;
+  /** An alert rule that was raised no longer holds. */
+  'alert.resolved': AlertEvent;
+}
+
+/** One episode of an alert rule holding, from raised to resolved. */
+export interface AlertEvent {
+  /** Stable per rule and subject, e.g. `disk_low:nas` or `queue_long`. */
+  id: string;
+  /** The rule's key, from a fixed set (disk_low, failure_rate, queue_long, destination_down, job_stalled). */
+  rule: string;
+  severity: 'warning' | 'critical';
+  /** One sentence a user can act on, e.g. "NAS has 4 % free (12 GB)". Never a secret. */
+  message: string;
+  /** The measured value and the threshold, when the rule has numbers. */
+  value: number | null;
+  threshold: number | null;
+  raised_at: string;
+  /** Set on `alert.resolved`. */
+  resolved_at: string | null;
 }
 
 export interface DestinationStatusEvent {
