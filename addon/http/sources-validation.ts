@@ -1,6 +1,8 @@
 /** Request shapes of /api/sources (README "Playlist sources"). */
 import { z } from 'zod';
-import { CONTAINERS, PRIORITIES } from '../jobs/model.js';
+import { PRIORITIES } from '../domain/job-status.js';
+import { CONTAINERS } from '../domain/media.js';
+import { CONTENT_TYPES } from '../domain/content.js';
 import { ITEM_STATUSES, ITEM_TYPES, RULE_KINDS } from '../sources/model.js';
 import { QUALITIES } from '../sources/quality.js';
 import { scheduleProblem } from '../sources/scheduler.js';
@@ -34,7 +36,7 @@ export const ruleSchema = z.strictObject(
     enabled: z.boolean({ error: 'must be true or false' }).default(true),
     kind: oneOf(RULE_KINDS),
     value: text(200),
-    content_types: z.array(oneOf(ITEM_TYPES)).max(4).default([]),
+    content_types: z.array(oneOf(ITEM_TYPES)).max(CONTENT_TYPES.length).default([]),
     language: z.union([oneOf(['dubbed', 'subtitled', 'dual'] as const), z.null()]).default(null),
     max_per_sync: z.number({ error: 'must be a number' }).int().min(1).max(500).default(10),
     dry_run: z.boolean({ error: 'must be true or false' }).default(false),
@@ -68,7 +70,7 @@ const common = {
   schedule: schedule.optional(),
   headers: headers.optional(),
   quality: quality.optional(),
-  content_types: z.array(oneOf(ITEM_TYPES)).min(1, 'at least one type').max(4).optional(),
+  content_types: z.array(oneOf(ITEM_TYPES)).min(1, 'at least one type').max(CONTENT_TYPES.length).optional(),
   include_groups: patterns.optional(),
   exclude_groups: patterns.optional(),
   rules: z.array(ruleSchema).max(50, 'at most 50 rules').optional(),

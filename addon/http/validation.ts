@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { CONTAINERS, CONTENT_TYPES, JOB_STATUSES, PRIORITIES } from '../jobs/model.js';
+import { CONTENT_TYPES } from '../domain/content.js';
+import { JOB_STATUSES, PRIORITIES } from '../domain/job-status.js';
+import { CONTAINERS } from '../domain/media.js';
 
 /** An absolute http(s) URL with a host: the only kind of URL the downloader ever fetches. */
 export function isHttpUrl(value: string): boolean {

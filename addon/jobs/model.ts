@@ -1,30 +1,16 @@
 /**
  * The job as the API, the panel, MQTT and the store see it. This file is the backend contract:
- * the UI imports its types only, so it must stay free of runtime imports.
+ * the UI imports its types only, so its only runtime imports are domain/ (a leaf of constants).
  */
-export const JOB_STATUSES = [
-  'pending',
-  'downloading',
-  'merging',
-  'transferring',
-  'completed',
-  'failed',
-  'paused',
-  'cancelled',
-] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
+import type { Container, QualityPreference } from '../domain/media.js';
+import type { ContentType } from '../domain/content.js';
+import type { JobStatus, Priority } from '../domain/job-status.js';
 
-export const PRIORITIES = ['low', 'medium', 'high'] as const;
-export type Priority = (typeof PRIORITIES)[number];
-
-export const CONTENT_TYPES = ['movie', 'series', 'novela', 'other'] as const;
-export type ContentType = (typeof CONTENT_TYPES)[number];
-
-export const CONTAINERS = ['mp4', 'mkv'] as const;
-export type Container = (typeof CONTAINERS)[number];
-
-/** "best", "worst", or a height such as "720p": the best variant not above it. */
-export type QualityPreference = string;
+// The vocabulary lives in domain/ (a leaf everyone may import); re-exported here because this is
+// the job contract the panel and older imports read it from.
+export { CONTENT_TYPES, type ContentType } from '../domain/content.js';
+export { ACTIVE_STATUSES, FINAL_STATUSES, JOB_STATUSES, PRIORITIES, type JobStatus, type Priority } from '../domain/job-status.js';
+export { CONTAINERS, type Container, type QualityPreference } from '../domain/media.js';
 
 export type JobKind = 'hls' | 'direct';
 
@@ -153,5 +139,3 @@ export interface Page<T> {
   total: number;
 }
 
-export const ACTIVE_STATUSES: readonly JobStatus[] = ['downloading', 'merging', 'transferring'];
-export const FINAL_STATUSES: readonly JobStatus[] = ['completed', 'cancelled'];

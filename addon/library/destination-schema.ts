@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { badRequest } from '../errors.js';
-import { CONTENT_TYPES } from '../jobs/model.js';
+import { CONTENT_TYPES } from '../domain/content.js';
 import { DESTINATION_KINDS } from './destinations/types.js';
 import { validateTemplate } from './naming.js';
 

@@ -9,7 +9,8 @@ import type { Logger } from '../platform/logger.js';
 import type { Candidate, Catalogue, CatalogueItem } from './catalogue.js';
 import type { CatalogueFiles, StoredCatalogue } from './catalogue-file.js';
 import { emptyCatalogue, sameListing } from './catalogue.js';
-import { createClassifier, type ContentType } from './classify.js';
+import type { EntryType } from '../domain/content.js';
+import { createClassifier } from './classify.js';
 import { diffCatalogue, indexByKey, type DiffCounts } from './diff.js';
 import { identityKeys, keyTitle } from './identity.js';
 import type { FetchContext, SourceKindModule } from './kinds/types.js';
@@ -84,7 +85,7 @@ export async function runSync(input: SyncInput): Promise<SyncOutcome> {
   };
 
   /** Type, group and quality filters; the quality status, or null when the entry is left out. */
-  const verdictFor = (type: ContentType, group: string | null, quality: Quality | null): Candidate['qs'] | null => {
+  const verdictFor = (type: EntryType, group: string | null, quality: Quality | null): Candidate['qs'] | null => {
     if (type === 'live' || !types.has(type as ItemType) || (include && !include(group)) || (exclude && exclude(group))) {
       counts.filtered++;
       return null;

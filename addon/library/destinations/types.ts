@@ -11,7 +11,8 @@ import type { Logger } from '../../platform/logger.js';
 export const DESTINATION_KINDS = ['local', 'smb', 'sftp', 'rsync'] as const;
 export type DestinationKind = (typeof DESTINATION_KINDS)[number];
 
-export type ContentType = 'movie' | 'series' | 'novela' | 'other';
+export type { ContentType } from '../../domain/content.js';
+import type { ContentType } from '../../domain/content.js';
 
 /** Health as shown in the UI; `offline` means "retry later", `error` means "a person must act". */
 export type DestinationStatus = 'online' | 'offline' | 'error' | 'unknown';
