@@ -5,12 +5,14 @@
 import type { Container, QualityPreference } from '../domain/media.js';
 import type { ContentType } from '../domain/content.js';
 import type { JobStatus, Priority } from '../domain/job-status.js';
+import type { JobTransfer } from '../library/model.js';
 
 // The vocabulary lives in domain/ (a leaf everyone may import); re-exported here because this is
 // the job contract the panel and older imports read it from.
 export { CONTENT_TYPES, type ContentType } from '../domain/content.js';
 export { ACTIVE_STATUSES, FINAL_STATUSES, JOB_STATUSES, PRIORITIES, type JobStatus, type Priority } from '../domain/job-status.js';
 export { CONTAINERS, type Container, type QualityPreference } from '../domain/media.js';
+export type { JobTransfer } from '../library/model.js';
 
 export type JobKind = 'hls' | 'direct';
 
@@ -84,30 +86,6 @@ export interface Job {
    * Never contains secrets. `file_path` is the same file relative to the destination's folder.
    */
   location?: string | null;
-}
-
-/**
- * The transfer of a finished download to its library destination (status `transferring`).
- * While the destination is down the job stays `transferring` with `error` set to the last
- * failure (code such as `destination_unreachable`) and `next_attempt_at` set; `error` keeps the
- * last failure through later attempts and is null once the transfer succeeded (`completed`).
- */
-export interface JobTransfer {
-  destination_id: string;
-  destination_name: string;
-  destination_kind: string;
-  /** The templated path, relative to the destination's folder (the final one may get " (2)"). */
-  path: string;
-  /** Size of the finished local file. */
-  bytes_total: number;
-  /** Attempts started so far (1 on the first). */
-  attempts: number;
-  /** First failure of the current wait for a down destination; the retry limit counts from here. */
-  waiting_since: string | null;
-  /** When the next attempt starts while waiting (earlier if a health check sees the destination come back). */
-  next_attempt_at: string | null;
-  /** How the last successful transfer went: link (same filesystem, no copy), upload, already_present. */
-  method?: 'link' | 'upload' | 'already_present' | null;
 }
 
 /** Fields a caller supplies when creating a job. */

@@ -3,7 +3,7 @@ import { Semaphore } from '../download/semaphore.js';
 import { AppError, badRequest, conflict, notFound } from '../errors.js';
 import type { AppEvents } from '../events/app-events.js';
 import type { EventBus } from '../events/bus.js';
-import type { CheckResult } from '../ops/health.js';
+import type { CheckResult } from '../domain/health.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { Store } from '../store/db.js';
