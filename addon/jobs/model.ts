@@ -5,14 +5,14 @@
 import type { Container, QualityPreference } from '../domain/media.js';
 import type { ContentType } from '../domain/content.js';
 import type { JobStatus, Priority } from '../domain/job-status.js';
-import type { JobTransfer } from '../library/model.js';
+import type { JobTransfer } from '../library/job-transfer.js';
 
 // The vocabulary lives in domain/ (a leaf everyone may import); re-exported here because this is
 // the job contract the panel and older imports read it from.
 export { CONTENT_TYPES, type ContentType } from '../domain/content.js';
 export { ACTIVE_STATUSES, FINAL_STATUSES, JOB_STATUSES, PRIORITIES, type JobStatus, type Priority } from '../domain/job-status.js';
 export { CONTAINERS, type Container, type QualityPreference } from '../domain/media.js';
-export type { JobTransfer } from '../library/model.js';
+export type { JobTransfer } from '../library/job-transfer.js';
 
 export type JobKind = 'hls' | 'direct';
 

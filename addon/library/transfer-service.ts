@@ -5,7 +5,8 @@ import type { Logger } from '../platform/logger.js';
 import type { DestinationService } from './destination-service.js';
 import { isRetryable } from './destinations/errors.js';
 import { transferFile, type TransferResult } from './destinations/transfer.js';
-import { DEFAULT_DESTINATION_ID, type DestinationRecord, type JobTransfer } from './model.js';
+import type { JobTransfer } from './job-transfer.js';
+import { DEFAULT_DESTINATION_ID, type DestinationRecord } from './model.js';
 import { pathForJob, type JobNamingData } from './naming.js';
 import { titleFromUrl } from './sanitize.js';
 
