@@ -9,6 +9,7 @@ import type { Logger } from '../platform/logger.js';
 import type { Store } from '../store/db.js';
 import { assertDestination, KIND_FIELDS, type DestinationPatchInput, type NewDestinationInput } from './destination-schema.js';
 import { statusForError } from './destinations/errors.js';
+import { DESTINATION_KIND_LIST, DESTINATION_KIND_REGISTRY, describeKinds, destinationKind, type DestinationKindDescription, fieldKinds, kindFields, secretFields } from './destinations/registry.js';
 import type { ContentType, Destination, DestinationConfig, DestinationStatus, ProbeResult } from './destinations/types.js';
 import {
   DEFAULT_DESTINATION_ID,
@@ -33,33 +34,21 @@ export interface DestinationServiceDeps {
   checkIntervalMs?: number;
 }
 
-const SECRETS = ['password', 'private_key', 'private_key_passphrase'] as const;
 /** Fields of the default destination that may change; the rest is MEDIA_DIR, fixed by the config. */
 const DEFAULT_EDITABLE = new Set(['name', 'naming', 'max_concurrent_transfers', 'bandwidth_limit_kbps']);
-/** Settable fields, in the order records are written. */
-const FIELDS = [
-  'name',
-  'kind',
-  'enabled',
-  'host',
-  'port',
-  'username',
-  'password',
-  'private_key',
-  'private_key_passphrase',
-  'share',
-  'base_path',
-  'transport',
-  'host_key_fingerprint',
-  'content_types',
-  'quality_min',
-  'quality_max',
-  'naming',
-  'cleanup_local',
-  'max_concurrent_transfers',
-  'bandwidth_limit_kbps',
-  'timeout_ms',
-] as const;
+/** Settable fields every kind has, in the order records are written (the kind's own fields go between). */
+const LEADING_FIELDS = ['name', 'kind', 'enabled'] as const;
+const TRAILING_FIELDS = ['content_types', 'quality_min', 'quality_max', 'naming', 'cleanup_local', 'max_concurrent_transfers', 'bandwidth_limit_kbps', 'timeout_ms'] as const;
+/** Write-only fields of any kind: kept on a PUT that leaves them out, shown as `has_<field>`. */
+const SECRETS = secretFields();
+
+/** Every kind's fields, in the order of the kinds' lists: what views show (null where a kind has none). */
+const VIEW_FIELDS = [...fieldKinds(DESTINATION_KIND_LIST).keys()];
+
+/** Every settable field of a destination of this kind, in record order. */
+function fieldsOf(kind: string): string[] {
+  return [...LEADING_FIELDS, ...kindFields(destinationKind(kind)), ...TRAILING_FIELDS];
+}
 
 const UNKNOWN_HEALTH: DestinationHealth = {
   status: 'unknown',
@@ -161,6 +150,11 @@ export class DestinationService {
     return this.health.get(id) ?? UNKNOWN_HEALTH;
   }
 
+  /** GET /api/destinations/kinds: every registered kind with the JSON Schema of its settings. */
+  kinds(): DestinationKindDescription[] {
+    return describeKinds();
+  }
+
   /** The API's view: no secret, only whether one is set. */
   view(record: DestinationRecord): DestinationView {
     const naming: Partial<Record<ContentType, string>> = {};
@@ -172,19 +166,26 @@ export class DestinationService {
       if (job.error) waiting++;
       else active++;
     }
+    const def = destinationKind(record.kind);
+    const stored = record as unknown as Record<string, unknown>;
+    // Every kind's fields appear on every view (null where this kind has none), so the API's
+    // shape does not depend on the kind; secrets only as has_<field>.
+    const settings: Record<string, unknown> = {};
+    for (const field of VIEW_FIELDS) {
+      if (SECRETS.includes(field)) continue;
+      const own = kindFields(def).includes(field);
+      settings[field] = own ? (stored[field] ?? (def.defaults as Record<string, unknown>)[field] ?? null) : null;
+    }
+    const secrets: Record<string, boolean> = {};
+    for (const field of SECRETS) secrets[`has_${field}`] = Boolean(stored[field]);
     return {
       id: record.id,
       name: record.name,
       kind: record.kind,
       is_default: record.id === DEFAULT_DESTINATION_ID,
       enabled: record.enabled !== false,
-      host: record.host ?? null,
-      port: record.port ?? null,
-      username: record.username ?? null,
-      share: record.share ?? null,
+      ...settings,
       base_path: record.base_path ?? '',
-      transport: record.kind === 'rsync' ? (record.transport ?? 'daemon') : null,
-      host_key_fingerprint: record.host_key_fingerprint ?? null,
       content_types: record.content_types ?? [],
       quality_min: record.quality_min ?? null,
       quality_max: record.quality_max ?? null,
@@ -194,21 +195,18 @@ export class DestinationService {
       max_concurrent_transfers: record.max_concurrent_transfers ?? 1,
       bandwidth_limit_kbps: record.bandwidth_limit_kbps ?? null,
       timeout_ms: record.timeout_ms ?? null,
-      has_password: Boolean(record.password),
-      has_private_key: Boolean(record.private_key),
-      has_private_key_passphrase: Boolean(record.private_key_passphrase),
+      ...secrets,
       transfers_active: active,
       transfers_waiting: waiting,
       ...this.healthOf(record.id),
       created_at: record.created_at,
       updated_at: record.updated_at,
-    };
+    } as DestinationView;
   }
 
   async create(input: NewDestinationInput): Promise<DestinationRecord> {
     const now = this.nowIso();
-    const record = this.build({ ...(input as Record<string, unknown>), id: this.uniqueId(input.name), created_at: now, updated_at: now });
-    this.validate(record);
+    const record = this.validate(this.build({ ...(input as Record<string, unknown>), id: this.uniqueId(input.name), created_at: now, updated_at: now }));
     this.records.push(record);
     await this.deps.store.flush();
     this.deps.logger.info({ destination: record.id, kind: record.kind, where: this.describe(record) }, 'destination added');
@@ -234,13 +232,15 @@ export class DestinationService {
     }
     if (merged.kind !== current.kind) {
       // Settings of the old kind that the new one cannot take go, unless the body sets them.
-      for (const [field, kinds] of Object.entries(KIND_FIELDS)) if (!kinds.includes(String(merged.kind)) && body[field] === undefined) delete merged[field];
+      for (const [field, kinds] of KIND_FIELDS) if (!kinds.includes(String(merged.kind)) && body[field] === undefined) delete merged[field];
     }
     if (id === DEFAULT_DESTINATION_ID) {
       const fixed = this.build({ ...merged, id, created_at: current.created_at, updated_at: current.updated_at });
-      for (const field of FIELDS) {
+      const before = current as unknown as Record<string, unknown>;
+      const after = fixed as unknown as Record<string, unknown>;
+      for (const field of new Set([...fieldsOf(current.kind), ...fieldsOf(fixed.kind)])) {
         if (DEFAULT_EDITABLE.has(field)) continue;
-        if (JSON.stringify(fixed[field] ?? null) !== JSON.stringify(current[field] ?? null)) {
+        if (JSON.stringify(after[field] ?? null) !== JSON.stringify(before[field] ?? null)) {
           throw badRequest(
             `${field}: the default destination is the media folder (MEDIA_DIR); only its name, naming templates, max_concurrent_transfers and bandwidth_limit_kbps can be changed`,
             field,
@@ -248,8 +248,7 @@ export class DestinationService {
         }
       }
     }
-    const record = this.build({ ...merged, id, created_at: current.created_at, updated_at: this.nowIso() });
-    this.validate(record);
+    const record = this.validate(this.build({ ...merged, id, created_at: current.created_at, updated_at: this.nowIso() }));
     const index = this.records.indexOf(current);
     this.records.splice(index, 1, record);
     await this.deps.store.flush();
@@ -274,9 +273,14 @@ export class DestinationService {
     this.deps.logger.info({ destination: id }, 'destination deleted');
   }
 
-  /** Defaults applied, nulls and blanks dropped, fields in a fixed order, nothing unknown. */
-  private build(input: Record<string, unknown>): DestinationRecord {
-    const kind = input.kind as DestinationRecord['kind'];
+  /**
+   * Defaults applied (the common ones and the kind's), nulls and blanks dropped, fields in a fixed
+   * order, nothing unknown. A kind that is not registered keeps only the common fields (the
+   * validation then refuses it).
+   */
+  private build(input: Record<string, unknown>, only: 'any-kind' | 'own-kind' = 'any-kind'): DestinationRecord {
+    const kind = String(input.kind);
+    const def = DESTINATION_KIND_REGISTRY.get(kind);
     const out: Record<string, unknown> = { id: input.id };
     const defaults: Record<string, unknown> = {
       enabled: true,
@@ -284,10 +288,11 @@ export class DestinationService {
       naming: {},
       cleanup_local: true,
       max_concurrent_transfers: 1,
-      base_path: '',
-      ...(kind === 'rsync' ? { transport: 'daemon' } : {}),
+      ...(def?.defaults ?? {}),
     };
-    for (const field of FIELDS) {
+    // Before validation every kind's fields are kept, so "share is not used by local destinations" is said, not dropped silently.
+    const fields = def && only === 'own-kind' ? fieldsOf(kind) : [...LEADING_FIELDS, ...KIND_FIELDS.keys(), ...TRAILING_FIELDS];
+    for (const field of fields) {
       let value = input[field] ?? defaults[field];
       if (value === null || value === undefined) continue;
       if (field === 'naming') {
@@ -295,7 +300,6 @@ export class DestinationService {
         for (const [t, v] of Object.entries(value as Record<string, unknown>)) if (typeof v === 'string' && v.trim() !== '') naming[t] = v;
         value = naming;
       }
-      if (field === 'base_path' && kind === 'local' && typeof value === 'string' && value.length > 1) value = value.replace(/\/+$/, '');
       if (field === 'bandwidth_limit_kbps' && value === 0) continue;
       out[field] = value;
     }
@@ -304,15 +308,17 @@ export class DestinationService {
     return out as unknown as DestinationRecord;
   }
 
-  /** The kind's rules, then the adapter's own (it refuses unusable settings). */
-  private validate(record: DestinationRecord): void {
-    assertDestination(record as unknown as Parameters<typeof assertDestination>[0]);
+  /** The kind's rules (its schema), then the adapter's own (it refuses unusable settings); the record with the kind's settings as parsed (trimmed, defaults). */
+  private validate(record: DestinationRecord): DestinationRecord {
+    const settings = assertDestination(record as unknown as Parameters<typeof assertDestination>[0]);
+    const checked = { ...record, ...settings } as DestinationRecord;
     try {
-      this.deps.connect(record);
+      this.deps.connect(checked);
     } catch (err) {
       if (err instanceof AppError) throw new AppError('invalid_request', err.message, { httpStatus: 400 });
       throw err;
     }
+    return this.build(checked as unknown as Record<string, unknown>, 'own-kind');
   }
 
   private uniqueId(name: string): string {
