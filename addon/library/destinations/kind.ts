@@ -39,3 +39,18 @@ export interface DestinationKindDef<K extends string = string, S extends Record<
 export function defineDestinationKind<K extends string, S extends Record<string, unknown>>(def: DestinationKindDef<K, S>): DestinationKindDef<K, S> {
   return Object.freeze(def);
 }
+
+/** One kind as GET /api/destinations/kinds lists it: the panel renders its form from `schema`. */
+export interface DestinationKindDescription {
+  kind: string;
+  label: string;
+  help: string;
+  /** Write-only fields: the API never returns them, only `has_<field>`. */
+  secrets: string[];
+  defaults: Record<string, unknown>;
+  /**
+   * JSON Schema (draft 2020-12) of the kind's own fields, as a request sends them. Besides the
+   * standard keywords a property may carry `visibleWhen: {field: value}`: the panel shows it only then.
+   */
+  schema: Record<string, unknown>;
+}

@@ -5,7 +5,9 @@
 import { z } from 'zod';
 import { buildRegistry } from '../../domain/provider.js';
 import { destinationError } from './errors.js';
-import type { DestinationKindDef } from './kind.js';
+import type { DestinationKindDef, DestinationKindDescription } from './kind.js';
+
+export type { DestinationKindDescription } from './kind.js';
 import { localKind } from './local.js';
 import { rsyncKind } from './rsync.js';
 import { sftpKind } from './sftp.js';
@@ -64,18 +66,6 @@ export function createDestination(config: DestinationConfig, deps: DestinationDe
   const settings = { ...def.defaults, ...pickSettings(def, config as unknown as Record<string, unknown>) };
   const destination = { id: config.id, name: config.name, bandwidth_limit_kbps: config.bandwidth_limit_kbps ?? null, ...(config.timeout_ms !== undefined ? { timeout_ms: config.timeout_ms } : {}) };
   return def.create(settings, { ...deps, destination });
-}
-
-/** One kind as GET /api/destinations/kinds lists it: the panel renders its form from `schema`. */
-export interface DestinationKindDescription {
-  kind: string;
-  label: string;
-  help: string;
-  /** Write-only fields: the API never returns them, only `has_<field>`. */
-  secrets: string[];
-  defaults: Record<string, unknown>;
-  /** JSON Schema (draft 2020-12) of the kind's own fields, as a request sends them. */
-  schema: Record<string, unknown>;
 }
 
 export function describeKinds(list: readonly DestinationKindDef[] = DESTINATION_KIND_LIST): DestinationKindDescription[] {

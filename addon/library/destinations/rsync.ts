@@ -385,8 +385,8 @@ export const rsyncKind = defineDestinationKind({
       port: port('873 (daemon) or 22 (ssh)'),
       username: username().optional(),
       password: secret(1024, 'Password').optional(),
-      private_key: privateKey().optional(),
-      private_key_passphrase: secret(1024, 'Key passphrase').optional(),
+      private_key: privateKey().optional().meta({ visibleWhen: { transport: 'ssh' } }),
+      private_key_passphrase: secret(1024, 'Key passphrase').optional().meta({ visibleWhen: { transport: 'ssh' } }),
       transport: z.enum(['daemon', 'ssh'], { error: 'must be daemon or ssh' }).default('daemon').meta({ title: 'Transport', description: 'daemon: rsync://host/module; ssh: rsync over OpenSSH' }),
       base_path: remoteFolder('Module and folder', 'Daemon: module/optional/sub/dir; ssh: a folder on the remote host'),
     })
