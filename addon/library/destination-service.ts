@@ -19,6 +19,7 @@ import {
   type DestinationTestResult,
   type DestinationView,
 } from './model.js';
+import { DestinationRepository } from './destination-repository.js';
 import { DEFAULT_TEMPLATES } from './naming.js';
 
 export interface DestinationServiceDeps {
@@ -61,6 +62,11 @@ const UNKNOWN_HEALTH: DestinationHealth = {
   seen_host_key_fingerprint: null,
 };
 
+/** The same stored settings (records are copies: compared by content, not by reference). */
+function sameRecord(a: DestinationRecord | undefined, b: DestinationRecord | undefined): boolean {
+  return a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b);
+}
+
 /** A wake-up for jobs waiting on a destination: not an error. */
 const WOKEN = Symbol('destination back online');
 
@@ -98,12 +104,12 @@ export class DestinationService {
   private readonly probes = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: DestinationServiceDeps) {
+    this.repository = new DestinationRepository(deps.store);
     this.ensureDefault();
   }
 
-  private get records(): DestinationRecord[] {
-    return this.deps.store.data.destinations;
-  }
+  /** The stored destinations (copies); this service never touches store.data.destinations itself. */
+  private readonly repository: DestinationRepository;
 
   private nowIso(): string {
     return new Date(this.deps.clock.now()).toISOString();
@@ -112,15 +118,15 @@ export class DestinationService {
   /** The default destination follows MEDIA_DIR; it is created (or repaired) at start. */
   private ensureDefault(): void {
     const mediaDir = path.resolve(this.deps.mediaDir);
-    let record = this.records.find((r) => r.id === DEFAULT_DESTINATION_ID);
+    const record = this.repository.find(DEFAULT_DESTINATION_ID);
     if (!record) {
       const now = this.nowIso();
-      record = { id: DEFAULT_DESTINATION_ID, name: 'Media folder', kind: 'local', base_path: mediaDir, enabled: true, content_types: [], naming: {}, cleanup_local: true, max_concurrent_transfers: 2, created_at: now, updated_at: now };
-      this.records.unshift(record);
-      this.deps.store.changed();
+      void this.repository.insert(
+        { id: DEFAULT_DESTINATION_ID, name: 'Media folder', kind: 'local', base_path: mediaDir, enabled: true, content_types: [], naming: {}, cleanup_local: true, max_concurrent_transfers: 2, created_at: now, updated_at: now },
+        { first: true, persist: 'soon' },
+      );
     } else if (record.base_path !== mediaDir || record.kind !== 'local' || record.enabled === false) {
-      Object.assign(record, { kind: 'local', base_path: mediaDir, enabled: true });
-      this.deps.store.changed();
+      void this.repository.replace({ ...record, kind: 'local', base_path: mediaDir, enabled: true }, { persist: 'soon' });
     }
   }
 
@@ -129,11 +135,11 @@ export class DestinationService {
 
   /** Every destination, the default first. */
   list(): DestinationRecord[] {
-    return [...this.records].sort((a, b) => Number(b.id === DEFAULT_DESTINATION_ID) - Number(a.id === DEFAULT_DESTINATION_ID));
+    return this.repository.list().sort((a, b) => Number(b.id === DEFAULT_DESTINATION_ID) - Number(a.id === DEFAULT_DESTINATION_ID));
   }
 
   find(id: string): DestinationRecord | undefined {
-    return this.records.find((r) => r.id === id);
+    return this.repository.find(id);
   }
 
   get(id: string): DestinationRecord {
@@ -161,6 +167,7 @@ export class DestinationService {
     for (const [type, template] of Object.entries(record.naming ?? {})) if (typeof template === 'string' && template.trim() !== '') naming[type as ContentType] = template;
     let active = 0;
     let waiting = 0;
+    // TODO(issue 11, arch-core): ask the job repository once it exists; the only read of another collection here.
     for (const job of this.deps.store.data.jobs) {
       if (job.status !== 'transferring' || job.transfer?.destination_id !== record.id) continue;
       if (job.error) waiting++;
@@ -207,8 +214,7 @@ export class DestinationService {
   async create(input: NewDestinationInput): Promise<DestinationRecord> {
     const now = this.nowIso();
     const record = this.validate(this.build({ ...(input as Record<string, unknown>), id: this.uniqueId(input.name), created_at: now, updated_at: now }));
-    this.records.push(record);
-    await this.deps.store.flush();
+    await this.repository.insert(record);
     this.deps.logger.info({ destination: record.id, kind: record.kind, where: this.describe(record) }, 'destination added');
     this.checkSoon(record.id);
     return record;
@@ -249,9 +255,7 @@ export class DestinationService {
       }
     }
     const record = this.validate(this.build({ ...merged, id, created_at: current.created_at, updated_at: this.nowIso() }));
-    const index = this.records.indexOf(current);
-    this.records.splice(index, 1, record);
-    await this.deps.store.flush();
+    await this.repository.replace(record);
     this.health.delete(id);
     this.semaphores.get(id)?.setLimit(record.max_concurrent_transfers ?? 1);
     await this.dropAdapter(id);
@@ -262,10 +266,9 @@ export class DestinationService {
   }
 
   async remove(id: string): Promise<void> {
-    const record = this.get(id);
+    this.get(id); // 404 for an unknown id
     if (id === DEFAULT_DESTINATION_ID) throw conflict('the default destination (the media folder) cannot be deleted');
-    this.records.splice(this.records.indexOf(record), 1);
-    await this.deps.store.flush();
+    await this.repository.remove(id);
     this.health.delete(id);
     this.semaphores.delete(id);
     this.wake(id); // jobs waiting for it choose again
@@ -323,7 +326,7 @@ export class DestinationService {
 
   private uniqueId(name: string): string {
     const base = slugify(name);
-    const taken = (id: string): boolean => id === DEFAULT_DESTINATION_ID || this.records.some((r) => r.id === id);
+    const taken = (id: string): boolean => id === DEFAULT_DESTINATION_ID || this.repository.has(id);
     if (!taken(base)) return base;
     for (let n = 2; ; n++) if (!taken(`${base}-${n}`)) return `${base}-${n}`;
   }
@@ -343,7 +346,7 @@ export class DestinationService {
   adapter(id: string): Destination {
     const record = this.get(id);
     const cached = this.adapters.get(id);
-    if (cached && cached.record === record) return cached.dest;
+    if (cached && sameRecord(cached.record, record)) return cached.dest;
     if (cached) void cached.dest.close().catch(() => undefined);
     const dest = this.deps.connect(record);
     this.adapters.set(id, { record, dest });
@@ -440,7 +443,7 @@ export class DestinationService {
     const record = this.get(id);
     if (record.enabled === false) return this.healthOf(id);
     const result = await this.probe(record, options.write ?? false);
-    if (this.stopController.signal.aborted || this.find(id) !== record) return this.healthOf(id);
+    if (this.stopController.signal.aborted || !sameRecord(this.find(id), record)) return this.healthOf(id);
     this.setHealth(record, this.healthFromProbe(result));
     return this.healthOf(id);
   }
@@ -449,7 +452,7 @@ export class DestinationService {
   async test(id: string): Promise<DestinationTestResult> {
     const record = this.get(id);
     const result = await this.probe(record, true);
-    if (this.find(id) === record) this.setHealth(record, this.healthFromProbe(result));
+    if (sameRecord(this.find(id), record)) this.setHealth(record, this.healthFromProbe(result));
     return {
       ok: result.ok,
       status: result.status,
@@ -466,7 +469,10 @@ export class DestinationService {
   /** Every enabled destination at once; a check already running is joined, not repeated. */
   checkAll(): Promise<void> {
     if (this.checking) return this.checking;
-    const ids = this.records.filter((r) => r.enabled !== false).map((r) => r.id);
+    const ids = this.repository
+      .list()
+      .filter((r) => r.enabled !== false)
+      .map((r) => r.id);
     this.checking = Promise.allSettled(ids.map((id) => this.check(id)))
       .then(() => undefined)
       .finally(() => {
