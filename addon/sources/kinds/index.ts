@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { buildRegistry } from '../../domain/provider.js';
 import { m3uFileKind } from './m3u-file.js';
 import { m3uUrlKind } from './m3u-url.js';
-import type { SourceKindDef } from './types.js';
+import type { SourceRecord } from '../model.js';
+import type { SourceConnection, SourceKindDef } from './types.js';
 import { xtreamKind } from './xtream.js';
 
 /** In the order the panel offers them. */
@@ -55,7 +56,7 @@ export function describeSourceKinds(list: readonly SourceKindDef[] = SOURCE_KIND
 }
 
 /** The connection of a stored source to its provider. */
-export function connectSource(source: import('../model.js').SourceRecord): import('./types.js').SourceConnection {
+export function connectSource(source: SourceRecord): SourceConnection {
   const def = sourceKind(source.kind);
   const settings: Record<string, unknown> = {};
   for (const field of sourceKindFields(def)) settings[field] = (source as unknown as Record<string, unknown>)[field];
