@@ -9,7 +9,8 @@ export type ContentType = (typeof CONTENT_TYPES)[number];
 
 /**
  * What a playlist entry can be classified as: a content type, or a live channel (a stream
- * without an end, which sources never list as a downloadable item).
+ * without an end, which sources never list as a downloadable item). When `live` and `recording`
+ * become content types (the live-recording work), drop the explicit 'live' here.
  */
 export const ENTRY_TYPES = [...CONTENT_TYPES, 'live'] as const;
 export type EntryType = (typeof ENTRY_TYPES)[number];
