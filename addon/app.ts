@@ -8,7 +8,7 @@ import type { Config } from './config/schema.js';
 import type { AppEvents } from './events/app-events.js';
 import { EventBus } from './events/bus.js';
 import { createHttpApp, type HttpApp } from './http/app.js';
-import { isHttpUrl } from './http/validation.js';
+import { isHttpUrl } from './domain/validators.js';
 import { DownloadEngine } from './jobs/download-engine.js';
 import { JobService } from './jobs/job-service.js';
 import { DestinationService } from './library/destination-service.js';

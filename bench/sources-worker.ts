@@ -69,7 +69,7 @@ async function main(mode: string, file: string, dir: string | undefined): Promis
       const noHttp = {} as HttpClient;
       const outcome = await runSync({
         source: benchSource(),
-        kind: m3uFileKind,
+        kind: m3uFileKind.create({}, { source: benchSource() }),
         previous,
         library: new LibraryIndex(),
         seq: (previous?.catalogue.seq ?? 0) + 1,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CONTAINERS } from '../jobs/model.js';
+import { CONTAINERS } from '../domain/media.js';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 

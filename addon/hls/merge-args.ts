@@ -1,4 +1,4 @@
-import type { Container } from '../jobs/model.js';
+import type { Container } from '../domain/media.js';
 
 /**
  * ffmpeg arguments for the final remux. Pure, so every combination is table-tested.

@@ -1,10 +1,15 @@
 /** Request shapes of /api/sources (README "Playlist sources"). */
 import { z } from 'zod';
-import { CONTAINERS, PRIORITIES } from '../jobs/model.js';
+import { PRIORITIES } from '../domain/job-status.js';
+import { CONTAINERS } from '../domain/media.js';
+import { CONTENT_TYPES } from '../domain/content.js';
 import { ITEM_STATUSES, ITEM_TYPES, RULE_KINDS } from '../sources/model.js';
 import { QUALITIES } from '../sources/quality.js';
 import { scheduleProblem } from '../sources/scheduler.js';
-import { headers, httpUrl, isHttpUrl, strictObjectOptions } from './validation.js';
+import { SOURCE_KIND_LIST } from '../sources/kinds/index.js';
+import type { SourceKind } from '../sources/model.js';
+import type { SourceSettings } from '../sources/source-service.js';
+import { headers, strictObjectOptions } from './validation.js';
 
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: `must be one of ${values.join(', ')}` });
 const text = (max: number) => z.string({ error: 'must be a string' }).trim().min(1, 'is required').max(max, 'is too long');
@@ -18,15 +23,6 @@ const schedule = z
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
-/** http(s)://host[:port][/path]; a bare host:port gets http://. */
-const server = z
-  .string({ error: 'must be a string' })
-  .trim()
-  .min(1, 'is required')
-  .max(2000, 'is too long')
-  .transform((s) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(s) ? s : `http://${s}`))
-  .refine(isHttpUrl, 'must be the panel address, e.g. http://provider.example:8080');
-
 export const ruleSchema = z.strictObject(
   {
     id: z.string().trim().min(1).max(64).optional(),
@@ -34,7 +30,7 @@ export const ruleSchema = z.strictObject(
     enabled: z.boolean({ error: 'must be true or false' }).default(true),
     kind: oneOf(RULE_KINDS),
     value: text(200),
-    content_types: z.array(oneOf(ITEM_TYPES)).max(4).default([]),
+    content_types: z.array(oneOf(ITEM_TYPES)).max(CONTENT_TYPES.length).default([]),
     language: z.union([oneOf(['dubbed', 'subtitled', 'dual'] as const), z.null()]).default(null),
     max_per_sync: z.number({ error: 'must be a number' }).int().min(1).max(500).default(10),
     dry_run: z.boolean({ error: 'must be true or false' }).default(false),
@@ -68,7 +64,7 @@ const common = {
   schedule: schedule.optional(),
   headers: headers.optional(),
   quality: quality.optional(),
-  content_types: z.array(oneOf(ITEM_TYPES)).min(1, 'at least one type').max(4).optional(),
+  content_types: z.array(oneOf(ITEM_TYPES)).min(1, 'at least one type').max(CONTENT_TYPES.length).optional(),
   include_groups: patterns.optional(),
   exclude_groups: patterns.optional(),
   rules: z.array(ruleSchema).max(50, 'at most 50 rules').optional(),
@@ -76,16 +72,16 @@ const common = {
   connection_limit: z.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').max(20, 'at most 20').optional(),
 };
 
+/** One strict shape per kind: its own settings (sources/kinds/) and the common ones. */
 export const newSourceSchema = z.discriminatedUnion(
   'kind',
-  [
-    z.strictObject({ kind: z.literal('m3u'), url: httpUrl, ...common }, strictObjectOptions),
-    z.strictObject({ kind: z.literal('xtream'), server, username: text(200), password: text(200), ...common }, strictObjectOptions),
-    z.strictObject({ kind: z.literal('file'), ...common }, strictObjectOptions),
+  SOURCE_KIND_LIST.map((def) => z.strictObject({ kind: z.literal(def.kind), ...def.settings.shape, ...common }, strictObjectOptions)) as unknown as [
+    z.ZodObject<{ kind: z.ZodLiteral<SourceKind> }>,
+    ...z.ZodObject<{ kind: z.ZodLiteral<SourceKind> }>[],
   ],
-  { error: 'kind: must be one of m3u, xtream, file' },
+  { error: `kind: must be one of ${SOURCE_KIND_LIST.map((d) => d.kind).join(', ')}` },
 );
-export type NewSourceInput = z.output<typeof newSourceSchema>;
+export type NewSourceInput = { kind: SourceKind; name: string } & SourceSettings;
 
 /** Settings of a file source created by multipart upload (the `settings` field, JSON). */
 export const uploadSettingsSchema = z.strictObject({ ...common, name: text(100).optional() }, strictObjectOptions);
@@ -95,14 +91,12 @@ export const sourcePatchSchema = z.strictObject(
   {
     ...common,
     name: text(100).optional(),
-    url: httpUrl.optional(),
-    server: server.optional(),
-    username: text(200).optional(),
-    password: text(200).optional(),
+    // Every kind's own fields; the service refuses those of another kind ("not a setting of a file source").
+    ...Object.fromEntries(SOURCE_KIND_LIST.flatMap((def) => Object.entries(def.settings.shape).map(([field, schema]) => [field, (schema as z.ZodType).optional()]))),
   },
   strictObjectOptions,
 );
-export type SourcePatchInput = z.output<typeof sourcePatchSchema>;
+export type SourcePatchInput = SourceSettings;
 
 const limit = z.coerce.number({ error: 'must be a number' }).int().min(1).max(500).default(50);
 const offset = z.coerce.number({ error: 'must be a number' }).int().min(0).default(0);

@@ -14,7 +14,7 @@ import { sniff, type MediaKind } from '../download/sniff.js';
 import { downloadHls, prepareHlsPlan } from '../hls/hls-download.js';
 import { buildMergeArgs, concatList, type MergeInput } from '../hls/merge-args.js';
 import type { FinishedFile } from '../library/transfer-service.js';
-import { PART_SUFFIX } from '../library/sanitize.js';
+import { PART_SUFFIX } from '../domain/media.js';
 import type { Job, JobKind } from './model.js';
 
 export interface EngineDeps {

@@ -1,30 +1,18 @@
 /**
  * The job as the API, the panel, MQTT and the store see it. This file is the backend contract:
- * the UI imports its types only, so it must stay free of runtime imports.
+ * the UI imports its types only, so its only runtime imports are domain/ (a leaf of constants).
  */
-export const JOB_STATUSES = [
-  'pending',
-  'downloading',
-  'merging',
-  'transferring',
-  'completed',
-  'failed',
-  'paused',
-  'cancelled',
-] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
+import type { Container, QualityPreference } from '../domain/media.js';
+import type { ContentType } from '../domain/content.js';
+import type { JobStatus, Priority } from '../domain/job-status.js';
+import type { JobTransfer } from '../library/job-transfer.js';
 
-export const PRIORITIES = ['low', 'medium', 'high'] as const;
-export type Priority = (typeof PRIORITIES)[number];
-
-export const CONTENT_TYPES = ['movie', 'series', 'novela', 'other'] as const;
-export type ContentType = (typeof CONTENT_TYPES)[number];
-
-export const CONTAINERS = ['mp4', 'mkv'] as const;
-export type Container = (typeof CONTAINERS)[number];
-
-/** "best", "worst", or a height such as "720p": the best variant not above it. */
-export type QualityPreference = string;
+// The vocabulary lives in domain/ (a leaf everyone may import); re-exported here because this is
+// the job contract the panel and older imports read it from.
+export { CONTENT_TYPES, type ContentType } from '../domain/content.js';
+export { ACTIVE_STATUSES, FINAL_STATUSES, JOB_STATUSES, PRIORITIES, type JobStatus, type Priority } from '../domain/job-status.js';
+export { CONTAINERS, type Container, type QualityPreference } from '../domain/media.js';
+export type { JobTransfer } from '../library/job-transfer.js';
 
 export type JobKind = 'hls' | 'direct';
 
@@ -100,30 +88,6 @@ export interface Job {
   location?: string | null;
 }
 
-/**
- * The transfer of a finished download to its library destination (status `transferring`).
- * While the destination is down the job stays `transferring` with `error` set to the last
- * failure (code such as `destination_unreachable`) and `next_attempt_at` set; `error` keeps the
- * last failure through later attempts and is null once the transfer succeeded (`completed`).
- */
-export interface JobTransfer {
-  destination_id: string;
-  destination_name: string;
-  destination_kind: string;
-  /** The templated path, relative to the destination's folder (the final one may get " (2)"). */
-  path: string;
-  /** Size of the finished local file. */
-  bytes_total: number;
-  /** Attempts started so far (1 on the first). */
-  attempts: number;
-  /** First failure of the current wait for a down destination; the retry limit counts from here. */
-  waiting_since: string | null;
-  /** When the next attempt starts while waiting (earlier if a health check sees the destination come back). */
-  next_attempt_at: string | null;
-  /** How the last successful transfer went: link (same filesystem, no copy), upload, already_present. */
-  method?: 'link' | 'upload' | 'already_present' | null;
-}
-
 /** Fields a caller supplies when creating a job. */
 export interface NewJob {
   url: string;
@@ -153,5 +117,3 @@ export interface Page<T> {
   total: number;
 }
 
-export const ACTIVE_STATUSES: readonly JobStatus[] = ['downloading', 'merging', 'transferring'];
-export const FINAL_STATUSES: readonly JobStatus[] = ['completed', 'cancelled'];

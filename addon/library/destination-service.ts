@@ -3,12 +3,13 @@ import { Semaphore } from '../download/semaphore.js';
 import { AppError, badRequest, conflict, notFound } from '../errors.js';
 import type { AppEvents } from '../events/app-events.js';
 import type { EventBus } from '../events/bus.js';
-import type { CheckResult } from '../ops/health.js';
+import type { CheckResult } from '../domain/health.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { Store } from '../store/db.js';
 import { assertDestination, KIND_FIELDS, type DestinationPatchInput, type NewDestinationInput } from './destination-schema.js';
 import { statusForError } from './destinations/errors.js';
+import { DESTINATION_KIND_LIST, DESTINATION_KIND_REGISTRY, describeKinds, destinationKind, type DestinationKindDescription, fieldKinds, kindFields, secretFields } from './destinations/registry.js';
 import type { ContentType, Destination, DestinationConfig, DestinationStatus, ProbeResult } from './destinations/types.js';
 import {
   DEFAULT_DESTINATION_ID,
@@ -18,6 +19,7 @@ import {
   type DestinationTestResult,
   type DestinationView,
 } from './model.js';
+import { DestinationRepository } from './destination-repository.js';
 import { DEFAULT_TEMPLATES } from './naming.js';
 
 export interface DestinationServiceDeps {
@@ -33,33 +35,21 @@ export interface DestinationServiceDeps {
   checkIntervalMs?: number;
 }
 
-const SECRETS = ['password', 'private_key', 'private_key_passphrase'] as const;
 /** Fields of the default destination that may change; the rest is MEDIA_DIR, fixed by the config. */
 const DEFAULT_EDITABLE = new Set(['name', 'naming', 'max_concurrent_transfers', 'bandwidth_limit_kbps']);
-/** Settable fields, in the order records are written. */
-const FIELDS = [
-  'name',
-  'kind',
-  'enabled',
-  'host',
-  'port',
-  'username',
-  'password',
-  'private_key',
-  'private_key_passphrase',
-  'share',
-  'base_path',
-  'transport',
-  'host_key_fingerprint',
-  'content_types',
-  'quality_min',
-  'quality_max',
-  'naming',
-  'cleanup_local',
-  'max_concurrent_transfers',
-  'bandwidth_limit_kbps',
-  'timeout_ms',
-] as const;
+/** Settable fields every kind has, in the order records are written (the kind's own fields go between). */
+const LEADING_FIELDS = ['name', 'kind', 'enabled'] as const;
+const TRAILING_FIELDS = ['content_types', 'quality_min', 'quality_max', 'naming', 'cleanup_local', 'max_concurrent_transfers', 'bandwidth_limit_kbps', 'timeout_ms'] as const;
+/** Write-only fields of any kind: kept on a PUT that leaves them out, shown as `has_<field>`. */
+const SECRETS = secretFields();
+
+/** Every kind's fields, in the order of the kinds' lists: what views show (null where a kind has none). */
+const VIEW_FIELDS = [...fieldKinds(DESTINATION_KIND_LIST).keys()];
+
+/** Every settable field of a destination of this kind, in record order. */
+function fieldsOf(kind: string): string[] {
+  return [...LEADING_FIELDS, ...kindFields(destinationKind(kind)), ...TRAILING_FIELDS];
+}
 
 const UNKNOWN_HEALTH: DestinationHealth = {
   status: 'unknown',
@@ -71,6 +61,11 @@ const UNKNOWN_HEALTH: DestinationHealth = {
   latency_ms: null,
   seen_host_key_fingerprint: null,
 };
+
+/** The same stored settings (records are copies: compared by content, not by reference). */
+function sameRecord(a: DestinationRecord | undefined, b: DestinationRecord | undefined): boolean {
+  return a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b);
+}
 
 /** A wake-up for jobs waiting on a destination: not an error. */
 const WOKEN = Symbol('destination back online');
@@ -109,12 +104,12 @@ export class DestinationService {
   private readonly probes = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: DestinationServiceDeps) {
+    this.repository = new DestinationRepository(deps.store);
     this.ensureDefault();
   }
 
-  private get records(): DestinationRecord[] {
-    return this.deps.store.data.destinations;
-  }
+  /** The stored destinations (copies); this service never touches store.data.destinations itself. */
+  private readonly repository: DestinationRepository;
 
   private nowIso(): string {
     return new Date(this.deps.clock.now()).toISOString();
@@ -123,15 +118,15 @@ export class DestinationService {
   /** The default destination follows MEDIA_DIR; it is created (or repaired) at start. */
   private ensureDefault(): void {
     const mediaDir = path.resolve(this.deps.mediaDir);
-    let record = this.records.find((r) => r.id === DEFAULT_DESTINATION_ID);
+    const record = this.repository.find(DEFAULT_DESTINATION_ID);
     if (!record) {
       const now = this.nowIso();
-      record = { id: DEFAULT_DESTINATION_ID, name: 'Media folder', kind: 'local', base_path: mediaDir, enabled: true, content_types: [], naming: {}, cleanup_local: true, max_concurrent_transfers: 2, created_at: now, updated_at: now };
-      this.records.unshift(record);
-      this.deps.store.changed();
+      void this.repository.insert(
+        { id: DEFAULT_DESTINATION_ID, name: 'Media folder', kind: 'local', base_path: mediaDir, enabled: true, content_types: [], naming: {}, cleanup_local: true, max_concurrent_transfers: 2, created_at: now, updated_at: now },
+        { first: true, persist: 'soon' },
+      );
     } else if (record.base_path !== mediaDir || record.kind !== 'local' || record.enabled === false) {
-      Object.assign(record, { kind: 'local', base_path: mediaDir, enabled: true });
-      this.deps.store.changed();
+      void this.repository.replace({ ...record, kind: 'local', base_path: mediaDir, enabled: true }, { persist: 'soon' });
     }
   }
 
@@ -140,11 +135,11 @@ export class DestinationService {
 
   /** Every destination, the default first. */
   list(): DestinationRecord[] {
-    return [...this.records].sort((a, b) => Number(b.id === DEFAULT_DESTINATION_ID) - Number(a.id === DEFAULT_DESTINATION_ID));
+    return this.repository.list().sort((a, b) => Number(b.id === DEFAULT_DESTINATION_ID) - Number(a.id === DEFAULT_DESTINATION_ID));
   }
 
   find(id: string): DestinationRecord | undefined {
-    return this.records.find((r) => r.id === id);
+    return this.repository.find(id);
   }
 
   get(id: string): DestinationRecord {
@@ -161,30 +156,43 @@ export class DestinationService {
     return this.health.get(id) ?? UNKNOWN_HEALTH;
   }
 
+  /** GET /api/destinations/kinds: every registered kind with the JSON Schema of its settings. */
+  kinds(): DestinationKindDescription[] {
+    return describeKinds();
+  }
+
   /** The API's view: no secret, only whether one is set. */
   view(record: DestinationRecord): DestinationView {
     const naming: Partial<Record<ContentType, string>> = {};
     for (const [type, template] of Object.entries(record.naming ?? {})) if (typeof template === 'string' && template.trim() !== '') naming[type as ContentType] = template;
     let active = 0;
     let waiting = 0;
+    // TODO(issue 11, arch-core): ask the job repository once it exists; the only read of another collection here.
     for (const job of this.deps.store.data.jobs) {
       if (job.status !== 'transferring' || job.transfer?.destination_id !== record.id) continue;
       if (job.error) waiting++;
       else active++;
     }
+    const def = destinationKind(record.kind);
+    const stored = record as unknown as Record<string, unknown>;
+    // Every kind's fields appear on every view (null where this kind has none), so the API's
+    // shape does not depend on the kind; secrets only as has_<field>.
+    const settings: Record<string, unknown> = {};
+    for (const field of VIEW_FIELDS) {
+      if (SECRETS.includes(field)) continue;
+      const own = kindFields(def).includes(field);
+      settings[field] = own ? (stored[field] ?? (def.defaults as Record<string, unknown>)[field] ?? null) : null;
+    }
+    const secrets: Record<string, boolean> = {};
+    for (const field of SECRETS) secrets[`has_${field}`] = Boolean(stored[field]);
     return {
       id: record.id,
       name: record.name,
       kind: record.kind,
       is_default: record.id === DEFAULT_DESTINATION_ID,
       enabled: record.enabled !== false,
-      host: record.host ?? null,
-      port: record.port ?? null,
-      username: record.username ?? null,
-      share: record.share ?? null,
+      ...settings,
       base_path: record.base_path ?? '',
-      transport: record.kind === 'rsync' ? (record.transport ?? 'daemon') : null,
-      host_key_fingerprint: record.host_key_fingerprint ?? null,
       content_types: record.content_types ?? [],
       quality_min: record.quality_min ?? null,
       quality_max: record.quality_max ?? null,
@@ -194,23 +202,19 @@ export class DestinationService {
       max_concurrent_transfers: record.max_concurrent_transfers ?? 1,
       bandwidth_limit_kbps: record.bandwidth_limit_kbps ?? null,
       timeout_ms: record.timeout_ms ?? null,
-      has_password: Boolean(record.password),
-      has_private_key: Boolean(record.private_key),
-      has_private_key_passphrase: Boolean(record.private_key_passphrase),
+      ...secrets,
       transfers_active: active,
       transfers_waiting: waiting,
       ...this.healthOf(record.id),
       created_at: record.created_at,
       updated_at: record.updated_at,
-    };
+    } as DestinationView;
   }
 
   async create(input: NewDestinationInput): Promise<DestinationRecord> {
     const now = this.nowIso();
-    const record = this.build({ ...(input as Record<string, unknown>), id: this.uniqueId(input.name), created_at: now, updated_at: now });
-    this.validate(record);
-    this.records.push(record);
-    await this.deps.store.flush();
+    const record = this.validate(this.build({ ...(input as Record<string, unknown>), id: this.uniqueId(input.name), created_at: now, updated_at: now }));
+    await this.repository.insert(record);
     this.deps.logger.info({ destination: record.id, kind: record.kind, where: this.describe(record) }, 'destination added');
     this.checkSoon(record.id);
     return record;
@@ -234,13 +238,15 @@ export class DestinationService {
     }
     if (merged.kind !== current.kind) {
       // Settings of the old kind that the new one cannot take go, unless the body sets them.
-      for (const [field, kinds] of Object.entries(KIND_FIELDS)) if (!kinds.includes(String(merged.kind)) && body[field] === undefined) delete merged[field];
+      for (const [field, kinds] of KIND_FIELDS) if (!kinds.includes(String(merged.kind)) && body[field] === undefined) delete merged[field];
     }
     if (id === DEFAULT_DESTINATION_ID) {
       const fixed = this.build({ ...merged, id, created_at: current.created_at, updated_at: current.updated_at });
-      for (const field of FIELDS) {
+      const before = current as unknown as Record<string, unknown>;
+      const after = fixed as unknown as Record<string, unknown>;
+      for (const field of new Set([...fieldsOf(current.kind), ...fieldsOf(fixed.kind)])) {
         if (DEFAULT_EDITABLE.has(field)) continue;
-        if (JSON.stringify(fixed[field] ?? null) !== JSON.stringify(current[field] ?? null)) {
+        if (JSON.stringify(after[field] ?? null) !== JSON.stringify(before[field] ?? null)) {
           throw badRequest(
             `${field}: the default destination is the media folder (MEDIA_DIR); only its name, naming templates, max_concurrent_transfers and bandwidth_limit_kbps can be changed`,
             field,
@@ -248,11 +254,8 @@ export class DestinationService {
         }
       }
     }
-    const record = this.build({ ...merged, id, created_at: current.created_at, updated_at: this.nowIso() });
-    this.validate(record);
-    const index = this.records.indexOf(current);
-    this.records.splice(index, 1, record);
-    await this.deps.store.flush();
+    const record = this.validate(this.build({ ...merged, id, created_at: current.created_at, updated_at: this.nowIso() }));
+    await this.repository.replace(record);
     this.health.delete(id);
     this.semaphores.get(id)?.setLimit(record.max_concurrent_transfers ?? 1);
     await this.dropAdapter(id);
@@ -263,10 +266,9 @@ export class DestinationService {
   }
 
   async remove(id: string): Promise<void> {
-    const record = this.get(id);
+    this.get(id); // 404 for an unknown id
     if (id === DEFAULT_DESTINATION_ID) throw conflict('the default destination (the media folder) cannot be deleted');
-    this.records.splice(this.records.indexOf(record), 1);
-    await this.deps.store.flush();
+    await this.repository.remove(id);
     this.health.delete(id);
     this.semaphores.delete(id);
     this.wake(id); // jobs waiting for it choose again
@@ -274,9 +276,14 @@ export class DestinationService {
     this.deps.logger.info({ destination: id }, 'destination deleted');
   }
 
-  /** Defaults applied, nulls and blanks dropped, fields in a fixed order, nothing unknown. */
-  private build(input: Record<string, unknown>): DestinationRecord {
-    const kind = input.kind as DestinationRecord['kind'];
+  /**
+   * Defaults applied (the common ones and the kind's), nulls and blanks dropped, fields in a fixed
+   * order, nothing unknown. A kind that is not registered keeps only the common fields (the
+   * validation then refuses it).
+   */
+  private build(input: Record<string, unknown>, only: 'any-kind' | 'own-kind' = 'any-kind'): DestinationRecord {
+    const kind = String(input.kind);
+    const def = DESTINATION_KIND_REGISTRY.get(kind);
     const out: Record<string, unknown> = { id: input.id };
     const defaults: Record<string, unknown> = {
       enabled: true,
@@ -284,10 +291,11 @@ export class DestinationService {
       naming: {},
       cleanup_local: true,
       max_concurrent_transfers: 1,
-      base_path: '',
-      ...(kind === 'rsync' ? { transport: 'daemon' } : {}),
+      ...(def?.defaults ?? {}),
     };
-    for (const field of FIELDS) {
+    // Before validation every kind's fields are kept, so "share is not used by local destinations" is said, not dropped silently.
+    const fields = def && only === 'own-kind' ? fieldsOf(kind) : [...LEADING_FIELDS, ...KIND_FIELDS.keys(), ...TRAILING_FIELDS];
+    for (const field of fields) {
       let value = input[field] ?? defaults[field];
       if (value === null || value === undefined) continue;
       if (field === 'naming') {
@@ -295,7 +303,6 @@ export class DestinationService {
         for (const [t, v] of Object.entries(value as Record<string, unknown>)) if (typeof v === 'string' && v.trim() !== '') naming[t] = v;
         value = naming;
       }
-      if (field === 'base_path' && kind === 'local' && typeof value === 'string' && value.length > 1) value = value.replace(/\/+$/, '');
       if (field === 'bandwidth_limit_kbps' && value === 0) continue;
       out[field] = value;
     }
@@ -304,20 +311,22 @@ export class DestinationService {
     return out as unknown as DestinationRecord;
   }
 
-  /** The kind's rules, then the adapter's own (it refuses unusable settings). */
-  private validate(record: DestinationRecord): void {
-    assertDestination(record as unknown as Parameters<typeof assertDestination>[0]);
+  /** The kind's rules (its schema), then the adapter's own (it refuses unusable settings); the record with the kind's settings as parsed (trimmed, defaults). */
+  private validate(record: DestinationRecord): DestinationRecord {
+    const settings = assertDestination(record as unknown as Parameters<typeof assertDestination>[0]);
+    const checked = { ...record, ...settings } as DestinationRecord;
     try {
-      this.deps.connect(record);
+      this.deps.connect(checked);
     } catch (err) {
       if (err instanceof AppError) throw new AppError('invalid_request', err.message, { httpStatus: 400 });
       throw err;
     }
+    return this.build(checked as unknown as Record<string, unknown>, 'own-kind');
   }
 
   private uniqueId(name: string): string {
     const base = slugify(name);
-    const taken = (id: string): boolean => id === DEFAULT_DESTINATION_ID || this.records.some((r) => r.id === id);
+    const taken = (id: string): boolean => id === DEFAULT_DESTINATION_ID || this.repository.has(id);
     if (!taken(base)) return base;
     for (let n = 2; ; n++) if (!taken(`${base}-${n}`)) return `${base}-${n}`;
   }
@@ -337,7 +346,7 @@ export class DestinationService {
   adapter(id: string): Destination {
     const record = this.get(id);
     const cached = this.adapters.get(id);
-    if (cached && cached.record === record) return cached.dest;
+    if (cached && sameRecord(cached.record, record)) return cached.dest;
     if (cached) void cached.dest.close().catch(() => undefined);
     const dest = this.deps.connect(record);
     this.adapters.set(id, { record, dest });
@@ -434,7 +443,7 @@ export class DestinationService {
     const record = this.get(id);
     if (record.enabled === false) return this.healthOf(id);
     const result = await this.probe(record, options.write ?? false);
-    if (this.stopController.signal.aborted || this.find(id) !== record) return this.healthOf(id);
+    if (this.stopController.signal.aborted || !sameRecord(this.find(id), record)) return this.healthOf(id);
     this.setHealth(record, this.healthFromProbe(result));
     return this.healthOf(id);
   }
@@ -443,7 +452,7 @@ export class DestinationService {
   async test(id: string): Promise<DestinationTestResult> {
     const record = this.get(id);
     const result = await this.probe(record, true);
-    if (this.find(id) === record) this.setHealth(record, this.healthFromProbe(result));
+    if (sameRecord(this.find(id), record)) this.setHealth(record, this.healthFromProbe(result));
     return {
       ok: result.ok,
       status: result.status,
@@ -460,7 +469,10 @@ export class DestinationService {
   /** Every enabled destination at once; a check already running is joined, not repeated. */
   checkAll(): Promise<void> {
     if (this.checking) return this.checking;
-    const ids = this.records.filter((r) => r.enabled !== false).map((r) => r.id);
+    const ids = this.repository
+      .list()
+      .filter((r) => r.enabled !== false)
+      .map((r) => r.id);
     this.checking = Promise.allSettled(ids.map((id) => this.check(id)))
       .then(() => undefined)
       .finally(() => {

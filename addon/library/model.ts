@@ -14,6 +14,8 @@ export const DESTINATION_CHECK_INTERVAL_MS = 5 * 60 * 1000;
 export interface DestinationRecord extends DestinationConfig {
   created_at: string;
   updated_at: string;
+  /** The settings of kinds added later sit here too, beside the common fields (each kind's file lists them). */
+  [setting: string]: unknown;
 }
 
 /** Health of a destination: memory only, refreshed by the periodic check, tests and transfers. */
@@ -59,6 +61,8 @@ export interface DestinationView extends DestinationHealth {
   has_password: boolean;
   has_private_key: boolean;
   has_private_key_passphrase: boolean;
+  /** Settings of kinds added later (GET /api/destinations/kinds describes them); secrets only as has_<field>. */
+  [setting: string]: unknown;
   /** Jobs transferring to this destination now, or waiting for it to come back. */
   transfers_active: number;
   transfers_waiting: number;
@@ -78,3 +82,5 @@ export interface DestinationTestResult {
   host_key_fingerprint: string | null;
   checked_at: string;
 }
+
+export type { JobTransfer } from './job-transfer.js';

@@ -3,7 +3,7 @@
  * uses (naming.ts pathForJob/renderPath), with sample data, and validateTemplate's problems.
  */
 import { z } from 'zod';
-import { CONTENT_TYPES, type ContentType } from '../jobs/model.js';
+import { CONTENT_TYPES, type ContentType } from '../domain/content.js';
 import { DEFAULT_TEMPLATES, pathForJob, renderPath, TemplateError, validateTemplate, type NamingData, type NamingTemplates } from './naming.js';
 
 const unknownFields = {

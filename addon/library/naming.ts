@@ -30,7 +30,7 @@
  * `(2024)`, `S01E02` and the extension survive. Folder names that come out empty are dropped;
  * an empty file name stem becomes "download".
  */
-import type { ContentType } from '../jobs/model.js';
+import type { ContentType } from '../domain/content.js';
 import {
   cleanText,
   MAX_COMPONENT_BYTES,

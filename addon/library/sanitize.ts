@@ -30,7 +30,7 @@
 /** Linux, macOS, NTFS and SMB all limit one path component to 255 (bytes or UTF-16 units). */
 export const MAX_COMPONENT_BYTES = 255;
 /** Suffix of a file still being written; final names leave room for it (see naming.ts). */
-export const PART_SUFFIX = '.part';
+export { PART_SUFFIX } from '../domain/media.js';
 
 export interface SanitizeOptions {
   /** Byte budget for the result in UTF-8, default 255. Lower it to leave room for a suffix. */

@@ -1,13 +1,35 @@
 import { AppError, errorMessage } from '../errors.js';
-import type { Job } from '../jobs/model.js';
+import type { ContentType } from '../domain/content.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { DestinationService } from './destination-service.js';
 import { isRetryable } from './destinations/errors.js';
 import { transferFile, type TransferResult } from './destinations/transfer.js';
+import type { JobTransfer } from './job-transfer.js';
 import { DEFAULT_DESTINATION_ID, type DestinationRecord } from './model.js';
 import { pathForJob, type JobNamingData } from './naming.js';
 import { titleFromUrl } from './sanitize.js';
+
+/**
+ * What a transfer needs to know about a job (jobs/model.ts's Job has all of it): the library
+ * names and routes files without depending on jobs/, which depends on it.
+ */
+export interface TransferJob {
+  id: string;
+  url: string;
+  title: string;
+  quality: string;
+  content_type: ContentType | null;
+  file_path: string | null;
+  show?: string | null | undefined;
+  year?: number | null | undefined;
+  season?: number | null | undefined;
+  episode?: number | null | undefined;
+  episode_title?: string | null | undefined;
+  tmdb_id?: number | null | undefined;
+  destination?: string | null | undefined;
+  transfer?: JobTransfer | null | undefined;
+}
 
 /** A finished download in the job's work dir, ready to go to the library. */
 export interface FinishedFile {
@@ -56,7 +78,7 @@ export const DEFAULT_TRANSFER_BACKOFF_MS: readonly number[] = [15_000, 30_000, 6
  * parentheses ("Big Buck Bunny (2008)", as people and the panel write it) gives the year and
  * loses it, so the movie template does not say "(2008) (2008)"; a different year is left alone.
  */
-export function namingDataOf(job: Job, file: Pick<FinishedFile, 'ext' | 'height'>): JobNamingData {
+export function namingDataOf(job: TransferJob, file: Pick<FinishedFile, 'ext' | 'height'>): JobNamingData {
   const quality = file.height ? `${file.height}p` : /^\d{3,4}p$/.test(job.quality) ? job.quality : null;
   let title = job.title || titleFromUrl(job.url);
   let year = job.year ?? null;
@@ -125,7 +147,7 @@ export class TransferService {
   }
 
   /** Which destination a job goes to (see the class comment). */
-  route(job: Job, height: number | null): DestinationRecord {
+  route(job: TransferJob, height: number | null): DestinationRecord {
     const all = this.deps.destinations.list();
     if (job.destination) {
       const explicit = all.find((d) => d.id === job.destination);
@@ -146,14 +168,14 @@ export class TransferService {
    * Destination and templated path for a job, reusing what an earlier attempt recorded unless
    * that destination was deleted or disabled since.
    */
-  plan(job: Job, file: FinishedFile): TransferPlan {
+  plan(job: TransferJob, file: FinishedFile): TransferPlan {
     const pinned = job.transfer ? this.deps.destinations.find(job.transfer.destination_id) : undefined;
     if (pinned && pinned.enabled !== false && job.transfer?.path) return { destination: pinned, path: job.transfer.path };
     const destination = this.route(job, file.height);
     return { destination, path: pathForJob(namingDataOf(job, file), destination.naming) };
   }
 
-  async deliver(job: Job, file: FinishedFile, signal: AbortSignal, hooks: TransferHooks, options: { keepPartialOnAbort?: () => boolean } = {}): Promise<Delivered> {
+  async deliver(job: TransferJob, file: FinishedFile, signal: AbortSignal, hooks: TransferHooks, options: { keepPartialOnAbort?: () => boolean } = {}): Promise<Delivered> {
     const logger = this.deps.logger.child({ jobId: job.id });
     let failures = 0;
     for (;;) {
@@ -208,7 +230,7 @@ export class TransferService {
   }
 
   /** cleanup_local false: the file also stays in the media dir, under the default destination's templates. */
-  private async keepLocalCopy(job: Job, file: FinishedFile, signal: AbortSignal): Promise<string | null> {
+  private async keepLocalCopy(job: TransferJob, file: FinishedFile, signal: AbortSignal): Promise<string | null> {
     const local = this.deps.destinations.defaultRecord();
     try {
       const res = await transferFile(this.deps.destinations.adapter(local.id), file.file, pathForJob(namingDataOf(job, file), local.naming), {
@@ -224,7 +246,7 @@ export class TransferService {
   }
 
   /** DELETE /api/downloads/:id?delete_file=true: the finished file, wherever it went. */
-  async removeFile(job: Job): Promise<void> {
+  async removeFile(job: TransferJob): Promise<void> {
     if (!job.file_path) return;
     const id = job.transfer?.destination_id ?? DEFAULT_DESTINATION_ID;
     if (!this.deps.destinations.find(id)) {

@@ -1,13 +1,8 @@
 import type { Logger } from '../platform/logger.js';
 
-export type HealthStatus = 'ok' | 'degraded' | 'error';
+import type { CheckResult, HealthStatus } from '../domain/health.js';
 
-export interface CheckResult {
-  status: HealthStatus;
-  /** One line for a person when the status is not ok. */
-  message?: string;
-  [detail: string]: unknown;
-}
+export type { CheckResult, HealthStatus } from '../domain/health.js';
 
 export type HealthCheck = () => CheckResult | Promise<CheckResult>;
 

@@ -11,7 +11,7 @@ import type { Config } from '../config/schema.js';
 import { QUALITY_PATTERN } from '../config/schema.js';
 import type { DownloadEngine } from '../jobs/download-engine.js';
 import type { JobService } from '../jobs/job-service.js';
-import { CONTAINERS, type Container } from '../jobs/model.js';
+import { CONTAINERS, type Container } from '../domain/media.js';
 import type { Logger } from '../platform/logger.js';
 import type { Store } from '../store/db.js';
 

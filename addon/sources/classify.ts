@@ -15,10 +15,11 @@
  * "4x4 (2019)" in Filmes, "10x10 (2018)" and "Carga Pesada 2x4" stay movies; "Lost 1x02" is S1E2.
  */
 
+import type { EntryType } from '../domain/content.js';
 import { collapseSpaces, fold, PREFIX_CODES, trimSeparators } from './normalize.js';
 import { qualityFromToken, qualityRank, type Quality } from './quality.js';
 
-export type ContentType = 'movie' | 'series' | 'novela' | 'live' | 'other';
+
 export type Language = 'dubbed' | 'subtitled' | 'dual';
 export type StreamType = 'movie' | 'series' | 'live';
 export type TypeEvidence = 'hint' | 'tvg-type' | 'url' | 'group' | 'title' | 'extension' | 'default';
@@ -32,7 +33,7 @@ export interface ClassifyInput {
   groups?: readonly string[];
   tvgName?: string | null;
   /** A type the source knows for certain (Xtream API: vod -> movie). Wins over everything. */
-  typeHint?: ContentType | null;
+  typeHint?: EntryType | null;
 }
 
 export interface ProviderIds {
@@ -44,7 +45,7 @@ export interface ProviderIds {
 }
 
 export interface Classification {
-  contentType: ContentType;
+  contentType: EntryType;
   /** Title without year, tags and episode markers; for episodes, the show's name. */
   cleanTitle: string;
   /** The show, for series and novela entries; null otherwise. */
@@ -111,7 +112,7 @@ function classifyWith(
   const u = urlSignals(input.url ?? '');
 
   const tvgType = typeFromWord(attrs['tvg-type'] ?? attrs['type']);
-  let strong: ContentType | null = null;
+  let strong: EntryType | null = null;
   let evidence: TypeEvidence = 'default';
   if (input.typeHint) {
     strong = input.typeHint;
@@ -132,7 +133,7 @@ function classifyWith(
   const bareEpisode = strong === 'series' || strong === 'novela' || (!strong && (g.type === 'series' || g.type === 'novela'));
   let t = parseTitle(input.title, { episodes: !noEpisodes, allowNxN, bareEpisode, currentYear });
 
-  let type: ContentType;
+  let type: EntryType;
   if (strong) {
     type = strong === 'series' && g.type === 'novela' ? 'novela' : strong;
   } else if (g.type === 'live') {
@@ -211,7 +212,7 @@ function classifyWith(
   };
 }
 
-function typeFromWord(v: string | undefined): ContentType | null {
+function typeFromWord(v: string | undefined): EntryType | null {
   if (!v) return null;
   switch (v.trim().toLowerCase()) {
     case 'movie': case 'movies': case 'film': case 'films': case 'vod': case 'filme': case 'filmes':
@@ -350,7 +351,7 @@ function isDigitRange(s: string, start: number, end: number): boolean {
 // Group evidence
 
 export interface GroupSignals {
-  type: ContentType | null;
+  type: EntryType | null;
   quality: Quality | null;
   qualityTag: string | null;
   language: Language | null;
@@ -367,7 +368,7 @@ const G_SERIES_WEAK = /(?<![a-z0-9])(?:animes?|doramas?|k-?dramas?|desenhos?|sho
 
 export function groupSignals(group: string): GroupSignals {
   const f = fold(group);
-  let type: ContentType | null = null;
+  let type: EntryType | null = null;
   if (G_LIVE.test(f)) type = 'live';
   else if (G_NOVELA.test(f)) type = 'novela';
   else {

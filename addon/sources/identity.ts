@@ -13,12 +13,13 @@
  * collapse spaces. Numbers are kept literally ("Rocky II" and "Rocky 2" differ).
  */
 
-import type { ContentType, Language } from './classify.js';
+import type { EntryType } from '../domain/content.js';
+import type { Language } from './classify.js';
 import { fold, PREFIX_CODES } from './normalize.js';
 import { qualityFromToken } from './quality.js';
 
 export interface IdentityInput {
-  contentType: ContentType;
+  contentType: EntryType;
   cleanTitle: string;
   show?: string | null;
   year: number | null;

@@ -1,7 +1,8 @@
 /**
  * Playlist sources as the API, the panel and the store see them. Backend contract: the UI imports
- * its types, so this file has no runtime imports (only `import type`).
+ * its types, so its only runtime import is domain/ (a leaf of constants).
  */
+import { CONTENT_TYPES, type ContentType } from '../domain/content.js';
 import type { Language } from './classify.js';
 import type { Quality } from './quality.js';
 import type { QualityStatus } from './quality-filter.js';
@@ -11,8 +12,8 @@ export const SOURCE_KINDS = ['m3u', 'file', 'xtream'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 /** What a source lists (live channels are never listed: they cannot be downloaded). */
-export const ITEM_TYPES = ['movie', 'series', 'novela', 'other'] as const;
-export type ItemType = (typeof ITEM_TYPES)[number];
+export const ITEM_TYPES = CONTENT_TYPES;
+export type ItemType = ContentType;
 
 export const RULE_KINDS = ['series', 'group', 'title'] as const;
 /** series: follow a show (queue its new episodes); group: a group-title pattern; title: a title pattern. */

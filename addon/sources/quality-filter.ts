@@ -10,7 +10,7 @@
  */
 
 import { qualityRank, type Quality } from './quality.js';
-import type { ContentType } from './classify.js';
+import type { EntryType } from '../domain/content.js';
 
 export interface QualityFilterConfig {
   /** Lowest accepted quality; anything below is rejected. Default 480p. */
@@ -124,7 +124,7 @@ export const DEFAULT_PRIORITY_RULE: Readonly<PriorityRule> = Object.freeze({ hig
  * other entries are low (they are not VOD downloads).
  */
 export function priorityFor(
-  item: { contentType: ContentType; year: number | null },
+  item: { contentType: EntryType; year: number | null },
   now: Date,
   rule: PriorityRule = DEFAULT_PRIORITY_RULE,
 ): Priority {

@@ -27,7 +27,7 @@ import type { CatalogueItem } from './catalogue.js';
 import { CatalogueFiles, type StoredCatalogue } from './catalogue-file.js';
 import { createClassifier } from './classify.js';
 import { fold } from './normalize.js';
-import { SOURCE_KIND_MODULES } from './kinds/index.js';
+import { connectSource, describeSourceKinds, type SourceKindDescription, sourceFieldKinds, sourceKind, sourceKindFields, sourceSecretFields } from './kinds/index.js';
 import { jobVariantKey, LibraryIndex } from './library-index.js';
 import type {
   ItemStatus,
@@ -184,6 +184,11 @@ export class SourceService {
 
   // CRUD -----------------------------------------------------------------------------------------
 
+  /** GET /api/sources/kinds: every registered kind with the JSON Schema of its own settings. */
+  kinds(): SourceKindDescription[] {
+    return describeSourceKinds();
+  }
+
   list(): SourceView[] {
     return this.records.map((r) => this.view(r));
   }
@@ -195,13 +200,21 @@ export class SourceService {
   }
 
   view(s: SourceRecord): SourceView {
-    const { password, catalogue_seq: _seq, url, ...rest } = s;
+    const { catalogue_seq: _seq, url, ...rest } = s;
+    const shown = rest as Record<string, unknown>;
+    // Every kind's secrets are write-only: has_<field> instead.
+    const secrets: Record<string, boolean> = {};
+    for (const field of sourceSecretFields()) {
+      secrets[`has_${field}`] = Boolean(shown[field]);
+      delete shown[field];
+    }
     const next = this.scheduler.nextRun(s.id);
     return {
-      ...rest,
+      ...(shown as Omit<SourceRecord, 'password' | 'catalogue_seq' | 'url'>),
       url: url ? redactCredentials(url) : null,
       headers: redactHeaders(s.headers),
-      has_password: !!password,
+      has_password: false,
+      ...secrets,
       error: s.error ? { code: s.error.code, message: redactUrlsInText(s.error.message) } : null,
       next_sync_at: next ? next.toISOString() : null,
     };
@@ -214,11 +227,13 @@ export class SourceService {
       name: input.name,
       kind,
       enabled: input.enabled ?? true,
-      url: kind === 'm3u' ? (input.url ?? null) : null,
+      // Every kind's fields are on the record (null where the kind has none): see kindSettings().
+      url: null,
+      server: null,
+      username: null,
+      password: null,
+      ...kindSettings(kind, input),
       headers: input.headers ?? {},
-      server: kind === 'xtream' ? (input.server ?? null) : null,
-      username: kind === 'xtream' ? (input.username ?? null) : null,
-      password: kind === 'xtream' ? (input.password ?? null) : null,
       file: null,
       schedule: input.schedule ?? null,
       quality: qualitySettings(input.quality, { min: '480p', max: '1080p', ceiling: '2160p', accept_unknown: true }),
@@ -252,10 +267,7 @@ export class SourceService {
         throw new AppError('invalid_request', `${name}: not a setting of a ${s.kind} source`, { httpStatus: 400, field: name });
       }
     };
-    field('url', ['m3u']);
-    field('server', ['xtream']);
-    field('username', ['xtream']);
-    field('password', ['xtream']);
+    for (const [name, kinds] of sourceFieldKinds()) field(name as keyof SourceSettings, kinds as SourceKind[]);
     if (patch.name !== undefined) s.name = patch.name;
     if (patch.enabled !== undefined) s.enabled = patch.enabled;
     if (patch.schedule !== undefined) s.schedule = patch.schedule;
@@ -409,7 +421,7 @@ export class SourceService {
       record.seq = seq;
       const outcome = await runSync({
         source: s,
-        kind: SOURCE_KIND_MODULES[s.kind],
+        kind: connectSource(s),
         previous,
         library: this.libraryIndex(),
         seq,
@@ -682,7 +694,7 @@ export class SourceService {
     opts: { priority?: Priority | undefined; quality?: string | undefined; container?: Container | undefined },
     signal?: AbortSignal,
   ): Promise<Job> {
-    const kind = SOURCE_KIND_MODULES[s.kind];
+    const kind = connectSource(s);
     const episodic = item.type === 'series' || item.type === 'novela';
     let meta = item.meta;
     if (!meta && this.deps.tmdb?.enabled && item.type !== 'other') {
@@ -692,9 +704,9 @@ export class SourceService {
     const providerTmdb = item.tmdb && /^\d+$/.test(item.tmdb) ? Number(item.tmdb) : null;
     const now = new Date(this.deps.clock.now());
     return this.deps.jobs.create({
-      url: kind.resolveUrl(s, item.url),
+      url: kind.resolveUrl(item.url),
       title: displayTitle(item),
-      headers: { ...kind.downloadHeaders(s), ...(item.headers ?? {}) },
+      headers: { ...kind.downloadHeaders(), ...(item.headers ?? {}) },
       priority: opts.priority ?? priorityFor({ contentType: item.type, year: item.year }, now, { highMaxAgeYears: s.priority.high_max_age_years, lowMinAgeYears: s.priority.low_min_age_years }),
       quality: opts.quality,
       container: opts.container,
@@ -757,11 +769,24 @@ function qualitySettings(input: Partial<SourceRecord['quality']> | undefined, ba
   }
 }
 
+/** The kind's own settings must hold on the whole source (after a PATCH too): its schema says what and names the field. */
 function checkKind(s: SourceRecord): void {
-  if (s.kind === 'm3u' && !s.url) throw new AppError('invalid_request', 'url: is required', { httpStatus: 400, field: 'url' });
-  if (s.kind === 'xtream' && (!s.server || !s.username || !s.password)) {
-    throw new AppError('invalid_request', 'server, username and password are required', { httpStatus: 400 });
-  }
+  const def = sourceKind(s.kind);
+  const settings: Record<string, unknown> = {};
+  for (const field of sourceKindFields(def)) settings[field] = (s as unknown as Record<string, unknown>)[field] ?? undefined;
+  const parsed = def.settings.safeParse(settings);
+  if (parsed.success) return;
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.join('.');
+  const message = issue.input === undefined ? 'is required' : issue.message;
+  throw new AppError('invalid_request', `${field}: ${message}`, { httpStatus: 400, ...(field ? { field } : {}) });
+}
+
+/** The kind's own fields of a new source (the other kinds' stay null). */
+function kindSettings(kind: SourceKind, input: SourceSettings): Partial<SourceRecord> {
+  const out: Record<string, unknown> = {};
+  for (const field of sourceKindFields(sourceKind(kind))) out[field] = (input as Record<string, unknown>)[field] ?? null;
+  return out as Partial<SourceRecord>;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -9,10 +9,11 @@ import type { Logger } from '../platform/logger.js';
 import type { Candidate, Catalogue, CatalogueItem } from './catalogue.js';
 import type { CatalogueFiles, StoredCatalogue } from './catalogue-file.js';
 import { emptyCatalogue, sameListing } from './catalogue.js';
-import { createClassifier, type ContentType } from './classify.js';
+import type { EntryType } from '../domain/content.js';
+import { createClassifier } from './classify.js';
 import { diffCatalogue, indexByKey, type DiffCounts } from './diff.js';
 import { identityKeys, keyTitle } from './identity.js';
-import type { FetchContext, SourceKindModule } from './kinds/types.js';
+import type { FetchContext, SourceConnection } from './kinds/types.js';
 import type { LibraryIndex } from './library-index.js';
 import type { M3uIssue } from './m3u-parser.js';
 import type { ItemType, SourceRecord, SyncAnomaly, SyncCounts, SyncRecord } from './model.js';
@@ -27,7 +28,8 @@ const TMDB_CONCURRENCY = 4;
 
 export interface SyncInput {
   source: SourceRecord;
-  kind: SourceKindModule;
+  /** The source's connection to its provider (kinds/index.ts connectSource). */
+  kind: SourceConnection;
   previous: StoredCatalogue | null;
   library: LibraryIndex;
   /** Generation this sync writes. */
@@ -66,7 +68,7 @@ export async function runSync(input: SyncInput): Promise<SyncOutcome> {
   const { source, signal } = input;
   const previous = input.previous?.catalogue ?? emptyCatalogue();
   const followed = new Set(source.rules.filter((r) => r.enabled && r.kind === 'series').map((r) => keyTitle(r.value)));
-  const fetched = await input.kind.fetch(source, { ...input.fetch, signal, previous, followed });
+  const fetched = await input.kind.fetch({ ...input.fetch, signal, previous, followed });
 
   const classify = createClassifier({ currentYear: input.now.getUTCFullYear() });
   const qualityCfg = resolveQualityFilter({ min: source.quality.min, max: source.quality.max, ceiling: source.quality.ceiling, acceptUnknown: source.quality.accept_unknown });
@@ -84,7 +86,7 @@ export async function runSync(input: SyncInput): Promise<SyncOutcome> {
   };
 
   /** Type, group and quality filters; the quality status, or null when the entry is left out. */
-  const verdictFor = (type: ContentType, group: string | null, quality: Quality | null): Candidate['qs'] | null => {
+  const verdictFor = (type: EntryType, group: string | null, quality: Quality | null): Candidate['qs'] | null => {
     if (type === 'live' || !types.has(type as ItemType) || (include && !include(group)) || (exclude && exclude(group))) {
       counts.filtered++;
       return null;

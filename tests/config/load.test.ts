@@ -29,16 +29,22 @@ describe('loadConfig', () => {
   });
 
   it('lists every problem at once and never prints a secret', () => {
+    const TOKEN = 'not-a-bot-token-Secret-Qz81';
+    const MQTT = 'ftp://media:mqtt-Secret-Pw44@broker.local';
     try {
-      loadConfig({ env: { PORT: 'eighty', MAX_CONCURRENT_DOWNLOADS: '0', LOG_LEVEL: 'loud', API_KEY: 'x'.repeat(3) }, optionsPath: none });
+      loadConfig({ env: { PORT: 'eighty', MAX_CONCURRENT_DOWNLOADS: '0', LOG_LEVEL: 'loud', API_KEY: 'api-Secret-Key-19', TELEGRAM_BOT_TOKEN: TOKEN, MQTT_URL: MQTT }, optionsPath: none });
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
       const problems = (err as ConfigError).problems;
-      expect(problems).toHaveLength(3);
+      const text = `${problems.join('\n')}\n${(err as Error).message}\n${String((err as Error).stack)}`;
       expect(problems.join('\n')).toMatch(/port="eighty"/);
       expect(problems.join('\n')).toMatch(/max_concurrent_downloads="0"/);
       expect(problems.join('\n')).toMatch(/log_level="loud"/);
+      // The invalid secrets are named, their values never appear.
+      expect(problems.join('\n')).toMatch(/telegram_bot_token=\[redacted\]/);
+      expect(problems.join('\n')).toMatch(/mqtt_url=\[redacted\]/);
+      for (const secret of [TOKEN, 'mqtt-Secret-Pw44', 'api-Secret-Key-19']) expect(text).not.toContain(secret);
     }
   });
 

@@ -7,6 +7,7 @@ import { freePort } from '../fakes/servers/common.js';
 import { createLogger } from '../../addon/platform/logger.js';
 import { hangingHttp } from '../helpers/hanging-http.js';
 import { makeTestApp, waitFor, type TestApp } from '../helpers/app.js';
+import { DESTINATION_KIND_LIST } from '../../addon/library/destinations/registry.js';
 
 /** /api/destinations: validation naming the field, write-only secrets, the default destination, roles. */
 describe('destinations API', () => {
@@ -196,5 +197,46 @@ describe('destinations API', () => {
     const again = await api.get('/api/health', keys.viewer);
     expect(again.body.status).toBe('degraded');
     expect(again.body.checks.destinations).toMatchObject({ status: 'degraded', message: expect.stringMatching(/^NAS is offline: /) });
+  });
+  it('GET /api/destinations/kinds lists every kind with a JSON Schema of its own fields', async () => {
+    const res = await api.get('/api/destinations/kinds', keys.viewer);
+    expect(res.status).toBe(200);
+    expect(res.body.items.map((k: { kind: string }) => k.kind)).toEqual(['local', 'smb', 'sftp', 'rsync']);
+    expect(res.body.total).toBe(4);
+    const byKind = Object.fromEntries(res.body.items.map((k: { kind: string }) => [k.kind, k])) as Record<string, { label: string; secrets: string[]; defaults: Record<string, unknown>; schema: { type: string; properties: Record<string, { writeOnly?: boolean; enum?: string[] }>; required?: string[] } }>;
+    expect(byKind.smb).toMatchObject({ label: 'SMB share', secrets: ['password'] });
+    expect(Object.keys(byKind.smb!.schema.properties)).toEqual(['host', 'port', 'username', 'password', 'share', 'base_path']);
+    expect(byKind.smb!.schema.required).toEqual(expect.arrayContaining(['host', 'share']));
+    expect(byKind.local!.schema.required).toEqual(['base_path']);
+    expect(byKind.rsync!.defaults).toEqual({ base_path: '', transport: 'daemon' });
+    expect(byKind.rsync!.schema.properties.transport!.enum).toEqual(['daemon', 'ssh']);
+    expect(byKind.sftp!.schema.properties).toHaveProperty('host_key_fingerprint');
+    expect(byKind.rsync!.schema.properties).not.toHaveProperty('host_key_fingerprint');
+    for (const kind of Object.values(byKind)) for (const secret of kind.secrets) expect(kind.schema.properties[secret]!.writeOnly).toBe(true);
+  });
+
+  /** A valid destination of each kind, pointing nowhere that answers; a new kind needs its line here. */
+  const MINIMAL: Record<string, Record<string, unknown>> = {
+    local: { base_path: '/tmp' },
+    smb: { host: '127.0.0.1', port: 9, share: 'media' },
+    sftp: { host: '127.0.0.1', port: 9, username: 'me' },
+    rsync: { host: '127.0.0.1', port: 9, base_path: 'module', transport: 'ssh' },
+  };
+  it.each(DESTINATION_KIND_LIST.map((def) => [def.kind, def] as const))('every secret of a %s destination is write-only: stored, never returned', async (kind, def) => {
+    expect(MINIMAL[kind], `add a minimal ${kind} destination to MINIMAL`).toBeDefined();
+    const values: Record<string, string> = {};
+    for (const secret of def.secrets as readonly string[]) values[secret] = secret === 'private_key' ? KEY.replace('secretkeymaterial', `secret-${kind}-`) : `${kind}-${secret}-Zq81x`;
+    const created = await api.post('/api/destinations', { name: `Secret ${kind}`, kind, ...MINIMAL[kind], ...values });
+    expect(created.status).toBe(201);
+    const listed = await api.get('/api/destinations', keys.viewer);
+    for (const [secret, value] of Object.entries(values)) {
+      expect(created.body[`has_${secret}`]).toBe(true);
+      expect(created.body).not.toHaveProperty(secret);
+      expect(JSON.stringify(listed.body)).not.toContain(value);
+      expect(logLines.join('\n')).not.toContain(value);
+    }
+    const db = JSON.parse(await readFile(path.join(app.config.data_dir, 'db.json'), 'utf8')) as { destinations: Array<Record<string, unknown>> };
+    expect(db.destinations.find((d) => d.id === created.body.id)).toMatchObject(values);
+    expect((await api.del(`/api/destinations/${created.body.id}`)).status).toBe(204);
   });
 });

@@ -5,9 +5,9 @@ import {
   groupSignals,
   urlSignals,
   type ClassifyInput,
-  type ContentType,
   type Language,
 } from '../../addon/sources/classify.js';
+import type { EntryType as ContentType } from '../../addon/domain/content.js';
 import type { Quality } from '../../addon/sources/quality.js';
 
 const YEAR = 2026;

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createClassifier, type ContentType } from '../../addon/sources/classify.js';
+import type { EntryType as ContentType } from '../../addon/domain/content.js';
+import { createClassifier } from '../../addon/sources/classify.js';
 import { parseM3u } from '../../addon/sources/m3u-parser.js';
 import { generateM3uString, writeM3uFile } from '../fixtures/gen-m3u.js';
 

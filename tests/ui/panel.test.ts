@@ -308,6 +308,50 @@ describe('the panel', () => {
     }
   });
 
+  it('adds and edits destinations with forms rendered from GET /api/destinations/kinds', async () => {
+    const { ctx, page, problems } = await openPage(DESKTOP);
+    try {
+      await page.goto(`${baseUrl}/#/library`);
+      await page.getByRole('article', { name: 'Media folder' }).waitFor();
+      await page.getByRole('button', { name: 'Add destination' }).click();
+      const form = page.getByRole('form', { name: 'Add a destination' });
+      // Every served kind is offered, with its label and help.
+      for (const label of ['Local folder', 'SMB share', 'SFTP', 'rsync']) await form.getByText(label, { exact: true }).waitFor();
+      await form.getByText('SMB share', { exact: true }).click();
+      await form.getByLabel('Name', { exact: true }).fill('Panel NAS');
+      await form.getByLabel('Host', { exact: true }).fill('127.0.0.1');
+      await form.getByLabel('Share', { exact: true }).fill('media');
+      await form.getByLabel('Password', { exact: true }).fill('panel-Secret-77');
+      expect(await form.getByLabel('Transport', { exact: true }).count()).toBe(0); // an rsync field
+      await form.getByRole('button', { name: 'Save' }).click();
+      await page.getByRole('article', { name: 'Panel NAS' }).waitFor();
+      expect(app.destinations.get('panel-nas')).toMatchObject({ kind: 'smb', host: '127.0.0.1', share: 'media', password: 'panel-Secret-77', base_path: '' });
+
+      // Edit: the secret is not shown back, an empty field keeps it; the kind's fields are filled in.
+      await page.getByRole('button', { name: 'Edit Panel NAS' }).click();
+      const edit = page.getByRole('form', { name: 'Edit Panel NAS' });
+      expect(await edit.getByLabel('Share', { exact: true }).inputValue()).toBe('media');
+      expect(await edit.getByLabel('Password', { exact: true }).inputValue()).toBe('');
+      expect(await edit.getByLabel('Password', { exact: true }).getAttribute('placeholder')).toBe('Stored — type to replace');
+      // rsync: the key fields appear only for the ssh transport (visibleWhen in the served schema).
+      await edit.getByText('rsync', { exact: true }).click();
+      expect(await edit.getByLabel('Transport', { exact: true }).inputValue()).toBe('daemon');
+      expect(await edit.getByLabel('Private key', { exact: true }).count()).toBe(0);
+      await edit.getByLabel('Transport', { exact: true }).selectOption('ssh');
+      await edit.getByLabel('Private key', { exact: true }).waitFor();
+      await edit.getByLabel('Transport', { exact: true }).selectOption('daemon');
+      await edit.getByLabel(/^Module and folder/).fill('media/library');
+      await edit.getByRole('button', { name: 'Save' }).click();
+      await expect.poll(() => app.destinations.get('panel-nas').kind).toBe('rsync');
+      expect(app.destinations.get('panel-nas')).toMatchObject({ host: '127.0.0.1', transport: 'daemon', base_path: 'media/library', password: 'panel-Secret-77' });
+      expect(app.destinations.get('panel-nas')).not.toHaveProperty('share');
+      expect(problems).toEqual([]);
+    } finally {
+      await ctx.close();
+      await app.destinations.remove('panel-nas').catch(() => undefined);
+    }
+  });
+
   it('shows clear states for what is not available yet, and takes screenshots', async () => {
     // A queue with every kind of row: running, queued, paused, failed, completed.
     const broken = await api<Job>('POST', '/api/downloads', { url: origin.url('nothing-here/gone.m3u8'), title: 'Old link that moved', priority: 'high' });

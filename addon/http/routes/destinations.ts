@@ -26,6 +26,12 @@ export function destinationRoutes(destinations: DestinationService): Router {
     ctx.body = destinations.view(created);
   });
 
+  /** The kinds a destination can be, each with a JSON Schema of its own fields: the panel renders its form from it. */
+  router.get('/kinds', allow('viewer'), (ctx) => {
+    const items = destinations.kinds();
+    ctx.body = { items, total: items.length };
+  });
+
   /** Checks every enabled destination now (what the 5-minute check does), then lists them. */
   router.post('/check', allow('operator'), async (ctx) => {
     await destinations.checkAll();

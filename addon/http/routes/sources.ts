@@ -9,6 +9,7 @@ import { receiveUpload } from '../multipart.js';
 import {
   itemsQuerySchema,
   newSourceSchema,
+  type NewSourceInput,
   pageQuerySchema,
   rulePreviewSchema,
   selectionSchema,
@@ -26,6 +27,12 @@ export function sourceRoutes(sources: SourceService, options: { uploadMaxBytes: 
 
   router.get('/', allow('viewer'), (ctx) => {
     const items = sources.list();
+    ctx.body = { items, total: items.length };
+  });
+
+  /** The kinds a source can be, each with a JSON Schema of its own fields (sources/kinds/). */
+  router.get('/kinds', allow('viewer'), (ctx) => {
+    const items = sources.kinds();
     ctx.body = { items, total: items.length };
   });
 
@@ -57,7 +64,7 @@ export function sourceRoutes(sources: SourceService, options: { uploadMaxBytes: 
       }
       return;
     }
-    const input = newSourceSchema.parse(ctx.request.body ?? {});
+    const input = newSourceSchema.parse(ctx.request.body ?? {}) as NewSourceInput;
     const { kind, ...settings } = input;
     const created = await sources.create(kind, settings);
     noteActivity(ctx, { action: 'source.created', target: created.id, details: { name: created.name, kind } });

@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { oneLine, text } from './fields.js';
+import { defineDestinationKind } from './kind.js';
 import { createReadStream, createWriteStream } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
@@ -212,6 +215,18 @@ export class LocalDestination implements Destination {
   }
 }
 
-export function createLocalDestination(config: DestinationConfig, deps: DestinationDeps): Destination {
-  return new LocalDestination(config, deps);
-}
+/** A folder the add-on sees; its whole configuration is the folder. */
+export const localKind = defineDestinationKind({
+  kind: 'local',
+  label: 'Local folder',
+  help: 'A folder the add-on can see, such as /media or /share, or a network share Home Assistant mounts there.',
+  settings: z.object({
+    base_path: oneLine(text(1024, { kind: 'local' }).trim())
+      .refine((p) => p.startsWith('/'), 'must be an absolute folder such as /media/library or /share/Movies')
+      .transform((p) => (p.length > 1 ? p.replace(/\/+$/, '') : p))
+      .meta({ title: 'Folder', description: 'An absolute folder, such as /media/library or /share/Movies' }),
+  }),
+  secrets: [],
+  defaults: { base_path: '' },
+  create: (settings, ctx) => new LocalDestination({ ...ctx.destination, ...settings, kind: 'local' }, ctx),
+});

@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { host, port, privateKey, remoteFolder, secret, username } from './fields.js';
+import { defineDestinationKind } from './kind.js';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -367,6 +370,32 @@ export function parseListing(out: string): RemoteStat | null {
   return null;
 }
 
-export function createRsyncDestination(config: DestinationConfig, deps: DestinationDeps): Destination {
-  return new RsyncDestination(config, deps);
-}
+/**
+ * rsync to a daemon module or over SSH. Everything rsync-specific about its settings is here: the
+ * transport (daemon unless set), and that a daemon needs a module in base_path. Host keys are not
+ * pinned over ssh (no host_key_fingerprint field).
+ */
+export const rsyncKind = defineDestinationKind({
+  kind: 'rsync',
+  label: 'rsync',
+  help: 'An rsync daemon module or rsync over SSH.',
+  settings: z
+    .object({
+      host: host('rsync'),
+      port: port('873 (daemon) or 22 (ssh)'),
+      username: username().optional(),
+      password: secret(1024, 'Password').optional(),
+      private_key: privateKey().optional().meta({ visibleWhen: { transport: 'ssh' } }),
+      private_key_passphrase: secret(1024, 'Key passphrase').optional().meta({ visibleWhen: { transport: 'ssh' } }),
+      transport: z.enum(['daemon', 'ssh'], { error: 'must be daemon or ssh' }).default('daemon').meta({ title: 'Transport', description: 'daemon: rsync://host/module; ssh: rsync over OpenSSH' }),
+      base_path: remoteFolder('Module and folder', 'Daemon: module/optional/sub/dir; ssh: a folder on the remote host'),
+    })
+    .superRefine((s, ctx) => {
+      if (s.transport === 'daemon' && s.base_path.replace(/^\/+/, '') === '') {
+        ctx.addIssue({ code: 'custom', path: ['base_path'], message: 'is required for an rsync daemon: the module, optionally with a folder (module/sub/dir)' });
+      }
+    }),
+  secrets: ['password', 'private_key', 'private_key_passphrase'],
+  defaults: { base_path: '', transport: 'daemon' },
+  create: (settings, ctx) => new RsyncDestination({ ...ctx.destination, ...settings, kind: 'rsync' }, ctx),
+});

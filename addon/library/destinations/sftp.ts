@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { host, hostKeyFingerprint, port, privateKey, remoteFolder, secret, username } from './fields.js';
+import { defineDestinationKind } from './kind.js';
 import { createHash } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import type { Client, ConnectConfig, SFTPWrapper, Stats } from 'ssh2';
@@ -563,6 +566,26 @@ async function waitFor(cond: () => boolean, ms: number, arm: (wake: () => void) 
   return true;
 }
 
-export function createSftpDestination(config: DestinationConfig, deps: DestinationDeps): Destination {
-  return new SftpDestination(config, deps);
-}
+/** A server reachable over SSH, through the ssh2 SFTP client (in process). */
+export const sftpKind = defineDestinationKind({
+  kind: 'sftp',
+  label: 'SFTP',
+  help: 'A server reachable over SSH.',
+  settings: z
+    .object({
+      host: host('sftp'),
+      port: port('22'),
+      username: username('sftp'),
+      password: secret(1024, 'Password').optional(),
+      private_key: privateKey().optional(),
+      private_key_passphrase: secret(1024, 'Key passphrase').optional(),
+      host_key_fingerprint: hostKeyFingerprint(),
+      base_path: remoteFolder('Folder', 'Absolute, or relative to the login folder'),
+    })
+    .superRefine((s, ctx) => {
+      if (!s.password && !s.private_key) ctx.addIssue({ code: 'custom', path: ['password'], message: 'sftp destinations need a password or a private_key' });
+    }),
+  secrets: ['password', 'private_key', 'private_key_passphrase'],
+  defaults: { base_path: '' },
+  create: (settings, ctx) => new SftpDestination({ ...ctx.destination, ...settings, kind: 'sftp' }, ctx),
+});

@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { host, port, remoteFolder, secret, text, username } from './fields.js';
+import { defineDestinationKind } from './kind.js';
 import { constants as fsc, createReadStream, openSync } from 'node:fs';
 import * as net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -445,6 +448,24 @@ export function parseDu(out: string): { free: number; total: number } | null {
   return { total: Number(m[1]) * size, free: Number(m[3]) * size };
 }
 
-export function createSmbDestination(config: DestinationConfig, deps: DestinationDeps): Destination {
-  return new SmbDestination(config, deps);
-}
+/** An SMB share (Windows, Synology, QNAP, Samba) through smbclient. */
+export const smbKind = defineDestinationKind({
+  kind: 'smb',
+  label: 'SMB share',
+  help: 'A Windows or NAS share (Synology, QNAP, Samba).',
+  settings: z.object({
+    host: host('smb'),
+    port: port('445'),
+    username: username().optional(),
+    password: secret(1024, 'Password').optional(),
+    share: text(80, { kind: 'smb', hint: 'the share name, e.g. media' })
+      .trim()
+      .min(1, 'is required for smb destinations (the share name, e.g. media)')
+      .regex(/^[^\\/"[\]:|<>+=;,*?\0]+$/, 'must be the share name alone, without slashes (e.g. media)')
+      .meta({ title: 'Share', description: 'The share name alone, e.g. media' }),
+    base_path: remoteFolder('Folder in the share', 'Empty for the share itself'),
+  }),
+  secrets: ['password'],
+  defaults: { base_path: '' },
+  create: (settings, ctx) => new SmbDestination({ ...ctx.destination, ...settings, kind: 'smb' }, ctx),
+});

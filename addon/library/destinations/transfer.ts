@@ -1,4 +1,5 @@
 import * as fsp from 'node:fs/promises';
+import { PART_SUFFIX } from '../../domain/media.js';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../platform/logger.js';
 import { destinationError, throwIfAborted } from './errors.js';
@@ -44,7 +45,6 @@ export interface TransferResult {
   resumedFrom: number;
 }
 
-export const PART_SUFFIX = '.part';
 const MAX_UNIQUE = 100;
 
 /**

@@ -8,10 +8,11 @@
  */
 import type { Logger } from '../../platform/logger.js';
 
-export const DESTINATION_KINDS = ['local', 'smb', 'sftp', 'rsync'] as const;
-export type DestinationKind = (typeof DESTINATION_KINDS)[number];
+/** A registered kind's key (local, smb, sftp, rsync, ...): registry.ts lists them and checks it. */
+export type DestinationKind = string;
 
-export type ContentType = 'movie' | 'series' | 'novela' | 'other';
+export type { ContentType } from '../../domain/content.js';
+import type { ContentType } from '../../domain/content.js';
 
 /** Health as shown in the UI; `offline` means "retry later", `error` means "a person must act". */
 export type DestinationStatus = 'online' | 'offline' | 'error' | 'unknown';
@@ -51,7 +52,7 @@ export interface DestinationConfig {
    */
   host_key_fingerprint?: string;
   /** Upload bandwidth limit in KiB/s; 0/undefined/null = unlimited. */
-  bandwidth_limit_kbps?: number | null;
+  bandwidth_limit_kbps?: number | null | undefined;
   /** Connect and per-operation inactivity timeout in ms (default 20000). */
   timeout_ms?: number;
   content_types?: ContentType[];
@@ -174,4 +175,3 @@ export interface DestinationDeps {
   programs?: { smbclient?: string; rsync?: string; ssh?: string };
 }
 
-export type DestinationFactory = (config: DestinationConfig, deps: DestinationDeps) => Destination;

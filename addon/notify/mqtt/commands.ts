@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AppError, badRequest } from '../../errors.js';
-import { newDownloadSchema } from '../../http/validation.js';
+import { newDownloadSchema } from '../../jobs/new-download-schema.js';
 import type { JobService } from '../../jobs/job-service.js';
 import type { NewJob } from '../../jobs/model.js';
 import { jobView } from '../../jobs/view.js';

@@ -1,7 +1,7 @@
 import { errorMessage } from '../../errors.js';
 import type { AppEvents, SyncSummary } from '../../events/app-events.js';
 import type { EventBus } from '../../events/bus.js';
-import { newDownloadSchema } from '../../http/validation.js';
+import { newDownloadSchema } from '../../jobs/new-download-schema.js';
 import type { JobService } from '../../jobs/job-service.js';
 import type { Job } from '../../jobs/model.js';
 import type { Clock } from '../../platform/clock.js';

@@ -3,6 +3,8 @@
  * index.ts): fetch the provider's entries as a stream of batches, say which headers downloads
  * need, and turn a stored URL into the one to request.
  */
+import type { z } from 'zod';
+import type { ProviderKind } from '../../domain/provider.js';
 import type { HttpClient } from '../../platform/http.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Catalogue, CatalogueItem } from '../catalogue.js';
@@ -54,11 +56,27 @@ export interface SourceFetch {
   summary(): FetchSummary;
 }
 
-export interface SourceKindModule {
-  kind: SourceKind;
-  fetch(source: SourceRecord, ctx: FetchContext): Promise<SourceFetch>;
+/** One source's connection to its provider, made by its kind's create(). */
+export interface SourceConnection {
+  fetch(ctx: FetchContext): Promise<SourceFetch>;
   /** Headers every download of the source sends (the entries' own headers win). */
-  downloadHeaders(source: SourceRecord): Record<string, string>;
+  downloadHeaders(): Record<string, string>;
   /** The URL to request for a stored item URL (Xtream fills in the account). */
-  resolveUrl(source: SourceRecord, url: string): string;
+  resolveUrl(url: string): string;
+}
+
+/**
+ * A kind of source (domain/provider.ts's ProviderKind): one file per kind exports one, index.ts
+ * lists them. Its settings are the kind's own fields of the source record (url; server, username,
+ * password; none for an uploaded file); request validation, "not a setting of this kind",
+ * redaction of secrets (has_<field>) and GET /api/sources/kinds derive from it.
+ */
+export interface SourceKindDef<K extends SourceKind = SourceKind, S extends Record<string, unknown> = Record<string, unknown>>
+  extends ProviderKind<K, S, SourceConnection, { source: SourceRecord }> {
+  readonly settings: z.ZodObject<z.ZodRawShape> & z.ZodType<S, Record<string, unknown>>;
+  readonly help: string;
+}
+
+export function defineSourceKind<K extends SourceKind, S extends Record<string, unknown>>(def: SourceKindDef<K, S>): SourceKindDef<K, S> {
+  return Object.freeze(def);
 }

@@ -18,7 +18,9 @@ import type { HttpClient } from '../../platform/http.js';
 import { keyTitle } from '../identity.js';
 import type { M3uIssue } from '../m3u-parser.js';
 import type { SourceRecord, SyncRecord } from '../model.js';
-import type { FetchContext, SourceEntry, SourceKindModule } from './types.js';
+import { z } from 'zod';
+import { isHttpUrl } from '../../domain/validators.js';
+import { defineSourceKind, type FetchContext, type SourceEntry, type SourceFetch } from './types.js';
 
 export const SERIES_INFO_PER_SYNC = 200;
 const SERIES_INFO_CONCURRENCY = 4;
@@ -105,10 +107,9 @@ function account(data: unknown): SyncRecord['account'] {
   return { status: str(u.status), max_connections: int(u.max_connections), expires_at: exp ? new Date(exp * 1000).toISOString() : null };
 }
 
-export const xtreamKind: SourceKindModule = {
-  kind: 'xtream',
-
-  async fetch(source, ctx) {
+/** The Xtream calls, on the stored source (server, account, headers). */
+const xtream = {
+  async fetch(source: SourceRecord, ctx: FetchContext): Promise<SourceFetch> {
     if (!source.server || !source.username || !source.password) throw new AppError('invalid_source', 'the Xtream source needs server, username and password', { httpStatus: 400 });
     const base = xtreamBase(source.server);
     const { http, signal } = ctx;
@@ -290,14 +291,39 @@ export const xtreamKind: SourceKindModule = {
     };
   },
 
-  downloadHeaders: (source) => source.headers,
+  downloadHeaders: (source: SourceRecord): Record<string, string> => source.headers,
 
-  resolveUrl(source, url) {
+  resolveUrl(source: SourceRecord, url: string): string {
     if (!url.includes(`/${USER}/${PASS}/`)) return url;
     const m = /\/(movie|series|live)\/\{username\}\/\{password\}\/([^/]+)$/.exec(url);
     if (!m || !source.server) return url;
     return `${xtreamBase(source.server)}/${m[1]}/${encodeURIComponent(source.username ?? '')}/${encodeURIComponent(source.password ?? '')}/${m[2]}`;
   },
 };
+
+/** http(s)://host[:port][/path]; a bare host:port gets http://. */
+const server = z
+  .string({ error: 'must be a string' })
+  .trim()
+  .min(1, 'is required')
+  .max(2000, 'is too long')
+  .transform((s) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(s) ? s : `http://${s}`))
+  .refine(isHttpUrl, 'must be the panel address, e.g. http://provider.example:8080')
+  .meta({ title: 'Server', description: 'The panel address, e.g. http://provider.example:8080' });
+const accountField = (title: string) => z.string({ error: 'must be a string' }).trim().min(1, 'is required').max(200, 'is too long').meta({ title });
+
+export const xtreamKind = defineSourceKind({
+  kind: 'xtream',
+  label: 'Xtream Codes account',
+  help: 'A provider panel with a server address, user name and password (player_api.php).',
+  settings: z.object({ server, username: accountField('User name'), password: accountField('Password').meta({ title: 'Password', writeOnly: true }) }),
+  secrets: ['password'],
+  defaults: {},
+  create: (_settings, { source }) => ({
+    fetch: (ctx) => xtream.fetch(source, ctx),
+    downloadHeaders: () => xtream.downloadHeaders(source),
+    resolveUrl: (url) => xtream.resolveUrl(source, url),
+  }),
+});
 
 export type { FetchContext };

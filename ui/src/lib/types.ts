@@ -17,6 +17,7 @@ export interface DestinationOption {
 
 export type { ItemView, SourceView, SyncRecord, SyncCounts, ItemStatusFilter, SourceKind } from '../../../addon/sources/model.js';
 export type { DestinationKind, DestinationStatus } from '../../../addon/library/destinations/types.js';
+export type { DestinationKindDescription } from '../../../addon/library/destinations/kind.js';
 
 /** A destination as the panel reads it; the destinations API is still being written, so every field but id/name/kind is optional. */
 export interface DestinationView {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { jobView } from '../../addon/jobs/view.js';
-import type { Job } from '../../addon/jobs/model.js';
-import { redactUrl } from '../../addon/platform/http.js';
-import { redactCredentials, redactUrlsInText } from '../../addon/redact.js';
+import { jobView } from '../addon/jobs/view.js';
+import type { Job } from '../addon/jobs/model.js';
+import { redactUrl } from '../addon/platform/http.js';
+import { redactCredentials, redactUrlsInText } from '../addon/redact.js';
 
 describe('redactCredentials', () => {
   it.each([
