@@ -156,7 +156,7 @@ export class JobService {
     }
     if (resumed > 0) {
       this.deps.logger.info({ count: resumed }, 'resuming interrupted downloads');
-      await this.deps.store.flush();
+      this.deps.store.changed();
     }
     this.kick();
   }
@@ -169,7 +169,7 @@ export class JobService {
     const running = [...this.active.values()];
     for (const a of running) a.controller.abort(new StopRequest('shutdown'));
     await Promise.race([Promise.allSettled(running.map((a) => a.done)), this.deps.clock.sleep(SHUTDOWN_GRACE_MS)]);
-    await this.deps.store.flush();
+    this.deps.store.changed();
   }
 
   /** Queues a download; 400 for a destination id that does not exist (REST, MQTT and Telegram alike). */
@@ -207,7 +207,7 @@ export class JobService {
       ...namingFields(input),
     };
     this.jobs.push(job);
-    this.deps.store.flush().catch((err: unknown) => this.deps.logger.error({ err }, 'could not save the new download'));
+    this.deps.store.changed();
     this.deps.logger.info({ jobId: job.id, priority: job.priority }, 'download queued');
     this.deps.bus.emit('job.added', { job });
     this.kick();
@@ -268,7 +268,7 @@ export class JobService {
   async pauseQueue(): Promise<void> {
     if (this.isQueuePaused()) return;
     this.deps.store.data.queue.paused = true;
-    await this.deps.store.flush();
+    this.deps.store.changed();
     this.deps.logger.info('queue paused');
     this.deps.bus.emit('queue.state', { paused: true });
     const held = [...this.active.entries()].filter(([id]) => this.jobs.find((j) => j.id === id)?.status === 'downloading');
@@ -279,7 +279,7 @@ export class JobService {
   async resumeQueue(): Promise<void> {
     if (!this.isQueuePaused()) return;
     this.deps.store.data.queue.paused = false;
-    await this.deps.store.flush();
+    this.deps.store.changed();
     this.deps.logger.info('queue resumed');
     this.deps.bus.emit('queue.state', { paused: false });
     this.kick();
@@ -327,7 +327,7 @@ export class JobService {
     const kept = this.jobs.filter((j) => !doomed.has(j));
     this.jobs.splice(0, this.jobs.length, ...kept);
     for (const j of doomed) if (j.status === 'failed') await this.deps.engine.removeWorkDir(j.id);
-    await this.deps.store.flush();
+    this.deps.store.changed();
     for (const j of doomed) this.deps.bus.emit('job.removed', { id: j.id });
     return doomed.size;
   }
@@ -396,7 +396,7 @@ export class JobService {
     if (index >= 0) this.jobs.splice(index, 1);
     await this.deps.engine.removeWorkDir(id);
     if (options.deleteFile && job.file_path && job.status === 'completed') await this.deps.transfers.removeFile(job);
-    await this.deps.store.flush();
+    this.deps.store.changed();
     this.deps.bus.emit('job.removed', { id });
   }
 
@@ -567,7 +567,7 @@ export class JobService {
           };
           last = -1;
           job.updated_at = this.nowIso();
-          await this.deps.store.flush();
+          this.deps.store.changed();
           logger.info({ destination: plan.destination.id, path: plan.path, attempt: job.transfer.attempts }, 'transfer started');
         },
         progress: (bytes, total) => {
@@ -588,7 +588,7 @@ export class JobService {
           job.speed = 0;
           job.eta_s = null;
           job.updated_at = this.nowIso();
-          await this.deps.store.flush();
+          this.deps.store.changed();
           // Same status, new error: subscribers that show the job (SSE, MQTT) refresh it.
           this.deps.bus.emit('job.status', { job, previous: job.status });
         },
@@ -638,7 +638,7 @@ export class JobService {
     job.status = status;
     job.updated_at = this.nowIso();
     if (status !== 'downloading' && status !== 'merging') this.flushProgress(job.id);
-    await this.deps.store.flush();
+    this.deps.store.changed();
     if (previous !== status) this.deps.bus.emit('job.status', { job, previous });
   }
 

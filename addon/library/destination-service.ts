@@ -210,7 +210,7 @@ export class DestinationService {
     const record = this.build({ ...(input as Record<string, unknown>), id: this.uniqueId(input.name), created_at: now, updated_at: now });
     this.validate(record);
     this.records.push(record);
-    await this.deps.store.flush();
+    this.deps.store.changed();
     this.deps.logger.info({ destination: record.id, kind: record.kind, where: this.describe(record) }, 'destination added');
     this.checkSoon(record.id);
     return record;
@@ -252,7 +252,7 @@ export class DestinationService {
     this.validate(record);
     const index = this.records.indexOf(current);
     this.records.splice(index, 1, record);
-    await this.deps.store.flush();
+    this.deps.store.changed();
     this.health.delete(id);
     this.semaphores.get(id)?.setLimit(record.max_concurrent_transfers ?? 1);
     await this.dropAdapter(id);
@@ -266,7 +266,7 @@ export class DestinationService {
     const record = this.get(id);
     if (id === DEFAULT_DESTINATION_ID) throw conflict('the default destination (the media folder) cannot be deleted');
     this.records.splice(this.records.indexOf(record), 1);
-    await this.deps.store.flush();
+    this.deps.store.changed();
     this.health.delete(id);
     this.semaphores.delete(id);
     this.wake(id); // jobs waiting for it choose again

@@ -15,19 +15,9 @@ import { CONTAINERS, type Container } from '../jobs/model.js';
 import type { Logger } from '../platform/logger.js';
 import type { Store } from '../store/db.js';
 
-/** The settings the panel may change; their ranges are the config schema's. */
-export const EDITABLE_SETTINGS = ['max_concurrent_downloads', 'segment_concurrency', 'default_quality', 'default_container'] as const;
-export type EditableSetting = (typeof EDITABLE_SETTINGS)[number];
+import { EDITABLE_SETTINGS, type EditableSetting, type EditableValues, type SettingsOverrides } from './settings-model.js';
 
-export interface EditableValues {
-  max_concurrent_downloads: number;
-  segment_concurrency: number;
-  default_quality: string;
-  default_container: Container;
-}
-
-/** What db.json keeps: only the keys changed in the panel. */
-export type SettingsOverrides = Partial<EditableValues>;
+export { EDITABLE_SETTINGS, type EditableSetting, type EditableValues, type SettingsOverrides };
 
 const unknownFields = {
   error: (issue: { code: string; keys?: string[] }) => (issue.code === 'unrecognized_keys' ? `unknown or read-only setting(s): ${(issue.keys ?? []).join(', ')}` : undefined),
@@ -151,7 +141,7 @@ export class RuntimeSettings {
       if (v === null) delete overrides[key];
       else (overrides as Record<string, unknown>)[key] = v;
     }
-    await this.deps.store.flush();
+    this.deps.store.changed();
     this.apply();
     const after = this.effective();
     const changes: Record<string, { from: unknown; to: unknown }> = {};

@@ -166,7 +166,7 @@ export class SourceService {
         fixed = true;
       }
     }
-    if (fixed) await this.deps.store.flush();
+    if (fixed) this.deps.store.changed();
     this.scheduler.start();
     this.evictTimer = setInterval(() => this.evictIdle(), 60_000);
     this.evictTimer.unref();
@@ -239,7 +239,7 @@ export class SourceService {
     };
     checkKind(record);
     this.records.push(record);
-    await this.deps.store.flush();
+    this.deps.store.changed();
     this.scheduler.set(record.id, record.enabled ? record.schedule : null);
     this.deps.logger.info({ sourceId: record.id, kind }, 'source added');
     return record;
@@ -282,7 +282,7 @@ export class SourceService {
     }
     checkKind(s);
     s.updated_at = this.nowIso();
-    await this.deps.store.flush();
+    this.deps.store.changed();
     this.scheduler.set(s.id, s.enabled ? s.schedule : null);
     return s;
   }
@@ -296,7 +296,7 @@ export class SourceService {
     const data = this.deps.store.data;
     data.sources = data.sources.filter((r) => r !== s);
     data.syncs = data.syncs.filter((r) => r.source_id !== id);
-    await this.deps.store.flush();
+    this.deps.store.changed();
     this.cache.delete(id);
     await this.files.remove(id);
     await rm(this.uploadPath(id), { force: true });
@@ -315,7 +315,7 @@ export class SourceService {
     await rename(tmpPath, this.uploadPath(id));
     s.file = { name: info.name, size: info.size, uploaded_at: this.nowIso() };
     s.updated_at = s.file.uploaded_at;
-    await this.deps.store.flush();
+    this.deps.store.changed();
     return s;
   }
 
@@ -469,7 +469,7 @@ export class SourceService {
     s.last_sync_at = record.finished_at;
     s.last_sync_id = record.id;
     this.pushRecord(record);
-    await this.deps.store.flush();
+    this.deps.store.changed();
     this.deps.bus.emit('sync.completed', {
       source: { id: s.id, name: s.name },
       new_items: record.counts.new,
