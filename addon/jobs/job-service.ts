@@ -10,6 +10,7 @@ import type { Store } from '../store/db.js';
 import type { ConnectionLimits } from '../download/context.js';
 import type { FinishedFile, TransferService } from '../library/transfer-service.js';
 import type { DownloadEngine, RunHooks } from './download-engine.js';
+import { assertTransition } from './lifecycle.js';
 import { ACTIVE_STATUSES, type Container, type Job, type JobStatus, type NewJob, type Page, type Priority } from './model.js';
 
 /**
@@ -148,7 +149,8 @@ export class JobService {
     let resumed = 0;
     for (const job of this.jobs) {
       if (ACTIVE_STATUSES.includes(job.status)) {
-        job.status = 'pending';
+        // Nobody listens yet (notifiers start after the queue): a status change without an event.
+        this.setStatus(job, 'pending');
         job.speed = 0;
         job.eta_s = null;
         resumed++;
@@ -245,9 +247,9 @@ export class JobService {
    * Changes queue settings at run time (PATCH /api/settings): a higher limit starts queued jobs at
    * once; a lower one lets running downloads finish and starts nothing until they are under it.
    */
-  configure(changes: Partial<Pick<JobServiceOptions, 'maxConcurrent' | 'defaultContainer' | 'defaultQuality'>>, kick = true): void {
+  configure(changes: Partial<Pick<JobServiceOptions, 'maxConcurrent' | 'defaultContainer' | 'defaultQuality'>>): void {
     Object.assign(this.deps.options, changes);
-    if (kick) this.kick();
+    this.kick();
   }
 
   /** The queue settings in effect. */
@@ -482,10 +484,13 @@ export class JobService {
       if (entry.phase === 'transfer') {
         output = await this.deps.engine.finishedOutput(job.id);
         if (!output) {
-          // The downloaded file is gone (its work dir was removed): download it again.
+          // The downloaded file is gone (its work dir was removed): download it again. The job is
+          // still pending (it never left the queue); without a transfer it waits for a download slot.
           logger.warn('the downloaded file is gone: downloading again');
           job.transfer = null;
-          await this.transition(job, 'pending');
+          job.updated_at = this.nowIso();
+          this.deps.store.changed();
+          this.deps.bus.emit('job.updated', { job });
           return;
         }
       } else {
@@ -590,7 +595,7 @@ export class JobService {
           job.updated_at = this.nowIso();
           this.deps.store.changed();
           // Same status, new error: subscribers that show the job (SSE, MQTT) refresh it.
-          this.deps.bus.emit('job.status', { job, previous: job.status });
+          this.deps.bus.emit('job.updated', { job });
         },
       },
       // Pause and shutdown keep a partial upload to resume; cancel and delete remove it.
@@ -625,21 +630,28 @@ export class JobService {
         break;
       case 'shutdown':
       case 'held':
-        // Resumable: the next start (or resumeQueue) picks it up again from its journal.
-        await this.transition(job, 'pending');
+        // Resumable: the next start (or resumeQueue) picks it up again from its journal. A job
+        // stopped before its transfer phase changed its status is pending already.
+        if (job.status !== 'pending') await this.transition(job, 'pending');
         break;
       case 'deleted':
         break;
     }
   }
 
+  /** The only place a job's status changes: the lifecycle table decides whether it may. */
   private async transition(job: Job, status: JobStatus): Promise<void> {
     const previous = job.status;
-    job.status = status;
-    job.updated_at = this.nowIso();
+    this.setStatus(job, status);
     if (status !== 'downloading' && status !== 'merging') this.flushProgress(job.id);
     this.deps.store.changed();
-    if (previous !== status) this.deps.bus.emit('job.status', { job, previous });
+    this.deps.bus.emit('job.status', { job, previous });
+  }
+
+  private setStatus(job: Job, status: JobStatus): void {
+    assertTransition(job.id, job.status, status);
+    job.status = status;
+    job.updated_at = this.nowIso();
   }
 
   private hooks(job: Job, entry: Active): RunHooks {

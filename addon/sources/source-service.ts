@@ -48,6 +48,10 @@ import { compilePattern, evaluateRules } from './rules.js';
 import { SyncScheduler } from './scheduler.js';
 import { displayTitle, runSync } from './sync.js';
 import type { TmdbClient } from './tmdb.js';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+
+/** Jobs a sync queues between two turns of the event loop. */
+const QUEUE_YIELD_EVERY = 50;
 
 const SYNCS_KEPT_PER_SOURCE = 50;
 const CACHE_IDLE_MS = 5 * 60 * 1000;
@@ -420,7 +424,10 @@ export class SourceService {
         tmdb: this.deps.tmdb,
         logger,
       });
+      let created = 0;
       for (const m of outcome.matches) {
+        // Thousands of jobs may be queued at once: let requests (the panel's lists) in between.
+        if (++created % QUEUE_YIELD_EVERY === 0) await yieldToEventLoop();
         const q: QueuedItem = { item_id: m.item.id, title: displayTitle(m.item), rule: m.rule.name || m.rule.value, job_id: null };
         if (dryRun || m.rule.dry_run) {
           record.would_queue.push(q);
