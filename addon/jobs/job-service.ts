@@ -11,7 +11,8 @@ import type { ConnectionLimits } from '../download/context.js';
 import type { FinishedFile, TransferService } from '../library/transfer-service.js';
 import type { DownloadEngine, RunHooks } from './download-engine.js';
 import { assertTransition } from './lifecycle.js';
-import { ACTIVE_STATUSES, type Container, type Job, type JobStatus, type NewJob, type Page, type Priority } from './model.js';
+import { nextToRun, type RunPhase } from './scheduler.js';
+import { ACTIVE_STATUSES, type Container, type Job, type JobStatus, type NewJob, type Page } from './model.js';
 
 /**
  * Connection limits shared by groups of jobs (every download of one playlist source), wired in
@@ -50,7 +51,6 @@ export class StopRequest extends Error {
   }
 }
 
-const PRIORITY_RANK: Record<Priority, number> = { high: 0, medium: 1, low: 2 };
 const PROGRESS_INTERVAL_MS = 500;
 const UPDATE_INTERVAL_MS = 100;
 const SHUTDOWN_GRACE_MS = 8000;
@@ -72,7 +72,7 @@ interface Active {
    * file is downloaded; only the destination's own transfer slots limit it, so a NAS that is down
    * never blocks the download queue.
    */
-  phase: 'download' | 'transfer';
+  phase: RunPhase;
 }
 
 export interface JobStats {
@@ -402,65 +402,24 @@ export class JobService {
     this.deps.bus.emit('job.removed', { id });
   }
 
-  /**
-   * Starts queued jobs while there is room: highest priority first, then oldest. Jobs whose
-   * download is done and only wait for their transfer (after a restart, a pause or a retry)
-   * start at once: they take no download slot, and a disk hold does not stop them.
-   */
+  /** One scheduling pass: starts what jobs/scheduler.ts says may run now. */
   kick(): void {
-    if (this.stopping || this.isQueuePaused()) return;
-    for (const job of this.jobs) {
-      if (job.status === 'pending' && job.transfer && !this.active.has(job.id)) this.launch(job, 'transfer');
+    const running = new Map<string, RunPhase>();
+    for (const [id, a] of this.active) running.set(id, a.phase);
+    const launches = nextToRun({
+      jobs: this.jobs,
+      running,
+      maxConcurrent: this.deps.options.maxConcurrent,
+      paused: this.isQueuePaused(),
+      held: this.holds.size > 0,
+      stopping: this.stopping,
+      limits: this.deps.limits,
+    });
+    for (const { job, phase } of launches) {
+      // A launch can lead to a nested pass (through the bus): never start a job twice.
+      if (this.active.has(job.id) || job.status !== 'pending') continue;
+      this.launch(job, phase);
     }
-    if (this.holds.size > 0) return;
-    while (this.downloadsRunning() < this.deps.options.maxConcurrent) {
-      const next = this.nextPending();
-      if (!next) return;
-      this.launch(next, 'download');
-    }
-  }
-
-  private downloadsRunning(): number {
-    let n = 0;
-    for (const a of this.active.values()) if (a.phase === 'download') n++;
-    return n;
-  }
-
-  /** Running downloads per limit group (a source), counted once per scheduling pass. */
-  private activeByGroup(): Map<string, number> | null {
-    const limits = this.deps.limits;
-    if (!limits) return null;
-    const counts = new Map<string, number>();
-    for (const [id, a] of this.active) {
-      if (a.phase !== 'download') continue;
-      const other = this.jobs.find((j) => j.id === id);
-      const group = other ? limits.groupOf(other) : null;
-      if (group !== null) counts.set(group, (counts.get(group) ?? 0) + 1);
-    }
-    return counts;
-  }
-
-  /**
-   * A job under a shared limit (its source allows N connections) waits in the queue while N jobs
-   * of that source run, rather than taking a global slot only to wait for a connection.
-   */
-  private hasRoom(job: Job, running: Map<string, number> | null): boolean {
-    const limits = this.deps.limits;
-    if (!limits || !running) return true;
-    const group = limits.groupOf(job);
-    if (group === null) return true;
-    return (running.get(group) ?? 0) < limits.maxActive(group);
-  }
-
-  private nextPending(): Job | null {
-    let best: Job | null = null;
-    const running = this.activeByGroup();
-    for (const job of this.jobs) {
-      if (job.status !== 'pending' || this.active.has(job.id)) continue;
-      if (!this.hasRoom(job, running)) continue;
-      if (!best || PRIORITY_RANK[job.priority] < PRIORITY_RANK[best.priority]) best = job;
-    }
-    return best;
   }
 
   private launch(job: Job, phase: Active['phase']): void {
