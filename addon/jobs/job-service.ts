@@ -223,9 +223,16 @@ export class JobService {
   }
 
   list(filter: { status?: JobStatus | undefined; limit: number; offset: number }): Page<Job> {
-    const matching = this.jobs.filter((j) => !filter.status || j.status === filter.status);
-    matching.reverse(); // newest first: the array is in creation order
-    return { items: matching.slice(filter.offset, filter.offset + filter.limit), total: matching.length };
+    // Newest first (the array is in creation order); only the page is copied, not the whole list.
+    const items: Job[] = [];
+    let total = 0;
+    for (let i = this.jobs.length - 1; i >= 0; i--) {
+      const j = this.jobs[i]!;
+      if (filter.status && j.status !== filter.status) continue;
+      if (total >= filter.offset && items.length < filter.limit) items.push(j);
+      total++;
+    }
+    return { items, total };
   }
 
   stats(): JobStats {
