@@ -74,8 +74,9 @@ export const backupNames = (file: string, count: number): string[] => Array.from
 
 /**
  * The single writer of db.json. Every change only marks the store dirty (`changed()`); one
- * write at most per interval (a second in production) then persists everything changed so far,
- * counted from the end of the previous write so that no two writes ever land in the same second.
+ * interval later (a second in production) one write persists everything changed so far, and the
+ * next write is at least an interval after the end of this one, so no two writes ever land in
+ * the same second.
  * `flush()` waits for the next such write; `close()` (shutdown) writes at once. Writes are
  * compact JSON and atomic (temp file + rename, by lowdb's steno): a crash leaves the previous
  * whole file, at most one interval old. Running downloads do not depend on it: their journals
@@ -145,7 +146,8 @@ export class Store {
     db.data = { ...emptyDb(), ...db.data };
     const store = new Store(db, logger, intervalMs, file, opts, recovery);
     if (read.state === 'ok') await store.backup();
-    if (read.state === 'corrupt') await store.flush();
+    // The restored copy goes to disk at once, before anything else can change it.
+    if (read.state === 'corrupt') await store.write();
     return store;
   }
 
@@ -209,7 +211,9 @@ export class Store {
 
   private schedule(): void {
     if (this.timer || this.writing) return; // a write in progress reschedules when it ends
-    const wait = Math.max(0, this.lastWriteEnd + this.intervalMs - this.options.now());
+    // A change waits one interval (so a burst is one write), and never less than an interval
+    // after the previous write ended (so two writes never share a second).
+    const wait = Math.max(this.intervalMs, this.lastWriteEnd + this.intervalMs - this.options.now());
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.write().catch((err: unknown) => this.logger.error({ err }, 'store write failed'));
