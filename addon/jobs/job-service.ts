@@ -689,6 +689,9 @@ export class JobService {
     const now = this.deps.clock.now();
     const last = this.lastEmit.get(job.id) ?? 0;
     if (now - last >= PROGRESS_INTERVAL_MS) {
+      // A trailing emit that is overdue (a busy event loop runs timers late) is superseded by
+      // this one: left alone it would fire right after, two events in the same millisecond.
+      this.flushProgress(job.id);
       this.lastEmit.set(job.id, now);
       this.deps.bus.emit('job.progress', progressOf(job));
     } else if (!this.pendingEmit.has(job.id)) {

@@ -6,7 +6,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AppEvents } from '../../addon/events/app-events.js';
 import { EventBus } from '../../addon/events/bus.js';
 import type { DownloadEngine, RunHooks } from '../../addon/jobs/download-engine.js';
@@ -239,5 +239,28 @@ describe('JobService: after a crash', () => {
     await tick();
     expect(s.deliveries).toHaveLength(0);
     expect(s.jobs.get('lost')).toMatchObject({ status: 'downloading', transfer: null });
+  });
+});
+
+describe('JobService: progress events', () => {
+  it('a trailing progress event that is overdue (timers ran late) is dropped when a newer one goes out', async () => {
+    const s = await setup();
+    const at: number[] = [];
+    s.bus.on('job.progress', () => void at.push(Date.now()));
+    s.jobs.create({ url: 'http://o/x', title: 'x' });
+    await tick();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: 1_000_000 });
+    try {
+      const hooks = s.runs[0]!.hooks;
+      hooks.totals({ segmentsTotal: 10, bytesTotal: 1000 }); // leading edge: out at once
+      vi.setSystemTime(1_000_200);
+      hooks.bytes(10); // within 500 ms: a trailing event is due at 1_000_500
+      vi.setSystemTime(1_000_700); // the event loop was busy: that timer has not run yet
+      hooks.bytes(10); // a new leading edge
+      await vi.advanceTimersByTimeAsync(1000); // the late timer runs now
+      expect(at).toEqual([1_000_000, 1_000_700]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
