@@ -26,10 +26,6 @@ module.exports = {
       from: {},
       to: {
         circular: true,
-        // TEMPORARY: store/db.ts -> ops/settings.ts -> jobs/job-service.ts -> ... -> store/db.ts goes away
-        // with the repositories and the JobService split of issue 11 (branch arch-core); until then
-        // only cycles through that edge are allowed. Remove this line when it is gone.
-        viaNot: '^addon/store/db[.]ts$',
       },
     },
     {

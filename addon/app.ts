@@ -111,6 +111,9 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
   await Promise.all([config.data_dir, config.media_dir, config.tmp_dir].map((d) => mkdir(d, { recursive: true })));
   const ffmpeg = resolveFfmpeg(config.ffmpeg_path, overrides.envPath ?? process.env.PATH);
   const store = await Store.open(path.join(config.data_dir, 'db.json'), logger);
+  // Settings changed in the panel (db.json) override env/options.json from the start.
+  const settings = new RuntimeSettings({ config, store, logger });
+  const initial = settings.effective();
   const bus = new EventBus<AppEvents>(logger);
   const activity = await ActivityLog.open({ file: path.join(config.data_dir, 'activity.jsonl'), clock, logger, retentionDays: config.activity_retention_days });
   const auth = new AuthService({ store, clock, logger, bootstrapKey: config.api_key, ...(overrides.scrypt ? { scrypt: overrides.scrypt } : {}) });
@@ -126,7 +129,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     ffmpeg: createFfmpegRunner(ffmpeg.path),
     logger,
     tmpDir: config.tmp_dir,
-    segmentConcurrency: config.segment_concurrency,
+    segmentConcurrency: initial.segment_concurrency,
     ...(overrides.chunkBytes ? { chunkBytes: overrides.chunkBytes } : {}),
   });
   // Library destinations: the only place their adapters (local, smb, sftp, rsync) are built.
@@ -153,7 +156,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     transfers,
     clock,
     logger,
-    options: { maxConcurrent: config.max_concurrent_downloads, defaultContainer: config.default_container, mediaDir: config.media_dir, defaultQuality: config.default_quality },
+    options: { maxConcurrent: initial.max_concurrent_downloads, defaultContainer: initial.default_container, mediaDir: config.media_dir, defaultQuality: initial.default_quality },
     onDiskFull: async (detail) => {
       if (!disk.enabled) return false;
       await disk.reportFull(detail);
@@ -166,9 +169,10 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
       connectionsFor: (job) => (job.source_id ? connections.with([sources.connectionSemaphore(job.source_id)]) : null),
     },
   });
-  // Settings changed in the panel (db.json) override env/options.json from the start.
-  const settings = new RuntimeSettings({ config, store, jobs, engine, logger });
-  settings.apply(false);
+  settings.onChange((e) => {
+    engine.setSegmentConcurrency(e.segment_concurrency);
+    jobs.configure({ maxConcurrent: e.max_concurrent_downloads, defaultQuality: e.default_quality, defaultContainer: e.default_container });
+  });
   const tmdb = new TmdbClient({ http, apiKey: config.tmdb_api_key, baseUrl: config.tmdb_base_url, language: config.tmdb_language, clock, logger });
   const sources: SourceService = new SourceService({ store, bus, jobs, http, clock, logger, dataDir: config.data_dir, tmdb });
   const disk = new DiskGuard({

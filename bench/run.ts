@@ -11,6 +11,9 @@
  *      same file (target >= 0.9x), the SFTP destination against OpenSSH's `sftp` put; same
  *      servers, alternating rounds, medians (BENCH_SKIP_TRANSFER=1 skips it, BENCH_TRANSFER_MB
  *      sets the size, 200 by default).
+ *   5. The store: a sync queueing 2,500 jobs over 10,000 stored ones, GET /api/downloads latency
+ *      meanwhile, db.json writes per second (bench/store.ts; BENCH_SKIP_STORE=1 skips it).
+ * `npm run bench -- store` runs only section 5.
  * Only 127.0.0.1 is contacted.
  */
 import { spawn } from 'node:child_process';
@@ -25,6 +28,7 @@ import { ffmpeg as runFfmpeg, runTool } from '../tests/helpers/media-check.js';
 import { startServer } from '../tests/helpers/server-process.js';
 import { rssSampler, treeRssBytes } from './proc-tree.js';
 import { benchSources } from './sources.js';
+import { benchStore } from './store.js';
 
 const N = 10;
 const RATE = 2_000_000;
@@ -149,6 +153,11 @@ async function main(): Promise<void> {
   const cpus = os.cpus();
   console.log('# m3u-downloader benchmark');
   console.log(`machine: ${cpus[0]?.model ?? 'unknown cpu'} x${cpus.length}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.type()} ${os.release()}, node ${process.version}`);
+  if (process.argv[2] === 'store') {
+    await benchStore(path.join(work, 'store'));
+    await rm(work, { recursive: true, force: true });
+    return;
+  }
   console.log(`peers: ${await version('ffmpeg', ['-version'])}; yt-dlp ${await version('yt-dlp', ['--version'])}`);
 
   const large = await buildLargeHls(path.join(cacheRoot, 'throttled'), { seconds: 101, segmentSeconds: 1, bitrate: 4_800_000 });
@@ -205,6 +214,7 @@ async function main(): Promise<void> {
   }
   if (process.env.BENCH_SKIP_SOURCES !== '1') await benchSources(cacheRoot, path.join(work, 'sources'));
   if (process.env.BENCH_SKIP_TRANSFER !== '1') await benchLibraryTransfers();
+  if (process.env.BENCH_SKIP_STORE !== '1') await benchStore(path.join(work, 'store'));
   await rm(work, { recursive: true, force: true });
 }
 

@@ -105,7 +105,7 @@ export class AuthService {
     // Again after the slow hash: two setups racing must not both win.
     check();
     this.data.users.push(user);
-    await this.deps.store.flush();
+    this.deps.store.changed();
     return user;
   }
 
@@ -127,7 +127,7 @@ export class AuthService {
     user.updated_at = this.nowIso();
     // A new password, a lost role or a disabled account ends the user's sessions.
     if (hash || disabled || patch.role !== undefined) this.dropSessions((s) => s.user_id === id);
-    await this.deps.store.flush();
+    this.deps.store.changed();
     return user;
   }
 
@@ -141,7 +141,7 @@ export class AuthService {
     }
     this.data.users.splice(this.data.users.indexOf(user), 1);
     this.dropSessions((s) => s.user_id === id);
-    await this.deps.store.flush();
+    this.deps.store.changed();
     return user;
   }
 
@@ -166,7 +166,7 @@ export class AuthService {
     }
     user.password_hash = await hashPassword(next, this.scrypt);
     user.updated_at = this.nowIso();
-    await this.deps.store.flush();
+    this.deps.store.changed();
   }
 
   private enabledAdmins(): number {
@@ -198,7 +198,7 @@ export class AuthService {
       last_used_at: null,
     };
     this.data.api_keys.push(record);
-    await this.deps.store.flush();
+    this.deps.store.changed();
     return { ...keyView(record), key };
   }
 
@@ -206,14 +206,14 @@ export class AuthService {
     const key = this.getKey(id);
     if (patch.name !== undefined) key.name = patch.name;
     if (patch.role !== undefined) key.role = patch.role;
-    await this.deps.store.flush();
+    this.deps.store.changed();
     return key;
   }
 
   async revokeKey(id: string): Promise<ApiKeyRecord> {
     const key = this.getKey(id);
     this.data.api_keys.splice(this.data.api_keys.indexOf(key), 1);
-    await this.deps.store.flush();
+    this.deps.store.changed();
     return key;
   }
 
@@ -255,7 +255,7 @@ export class AuthService {
       this.dropSessions((s) => oldest.has(s));
     }
     this.data.sessions.push(session);
-    await this.deps.store.flush();
+    this.deps.store.changed();
     return { token, session };
   }
 
@@ -277,13 +277,13 @@ export class AuthService {
 
   async revokeSession(token: string): Promise<void> {
     const id = sha256Hex(token);
-    if (this.dropSessions((s) => s.id === id) > 0) await this.deps.store.flush();
+    if (this.dropSessions((s) => s.id === id) > 0) this.deps.store.changed();
   }
 
   /** Signs a user out everywhere but the session `keepToken` belongs to. */
   async revokeOtherSessions(userId: string, keepToken: string): Promise<void> {
     const keep = sha256Hex(keepToken);
-    if (this.dropSessions((s) => s.user_id === userId && s.id !== keep) > 0) await this.deps.store.flush();
+    if (this.dropSessions((s) => s.user_id === userId && s.id !== keep) > 0) this.deps.store.changed();
   }
 
   /** Removes expired sessions; returns how many. */

@@ -17,7 +17,10 @@ export interface JobProgress {
 /** Every event the application publishes. Subscribers: SSE, MQTT, Telegram, HA events. */
 export interface AppEvents {
   'job.added': { job: Job };
+  /** The status changed (never to the same status: jobs/lifecycle.ts has no self-transitions). */
   'job.status': { job: Job; previous: JobStatus };
+  /** Same status, new durable details a viewer shows (a transfer waiting for its destination: error, next attempt). */
+  'job.updated': { job: Job };
   'job.progress': JobProgress;
   'job.removed': { id: string };
   /** The queue-level pause (JobService.pauseQueue/resumeQueue) changed. */

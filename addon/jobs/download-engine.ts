@@ -80,7 +80,8 @@ export class DownloadEngine {
     return this.deps.segmentConcurrency;
   }
 
-  set segmentConcurrency(n: number) {
+  /** A runtime settings change (PATCH /api/settings); running downloads keep theirs. */
+  setSegmentConcurrency(n: number): void {
     this.deps.segmentConcurrency = n;
   }
 

@@ -10,7 +10,9 @@ import type { Store } from '../store/db.js';
 import type { ConnectionLimits } from '../download/context.js';
 import type { FinishedFile, TransferService } from '../library/transfer-service.js';
 import type { DownloadEngine, RunHooks } from './download-engine.js';
-import { ACTIVE_STATUSES, type Container, type Job, type JobStatus, type NewJob, type Page, type Priority } from './model.js';
+import { assertTransition } from './lifecycle.js';
+import { nextToRun, type RunPhase } from './scheduler.js';
+import { ACTIVE_STATUSES, type Container, type Job, type JobStatus, type NewJob, type Page } from './model.js';
 
 /**
  * Connection limits shared by groups of jobs (every download of one playlist source), wired in
@@ -49,7 +51,6 @@ export class StopRequest extends Error {
   }
 }
 
-const PRIORITY_RANK: Record<Priority, number> = { high: 0, medium: 1, low: 2 };
 const PROGRESS_INTERVAL_MS = 500;
 const UPDATE_INTERVAL_MS = 100;
 const SHUTDOWN_GRACE_MS = 8000;
@@ -71,7 +72,7 @@ interface Active {
    * file is downloaded; only the destination's own transfer slots limit it, so a NAS that is down
    * never blocks the download queue.
    */
-  phase: 'download' | 'transfer';
+  phase: RunPhase;
 }
 
 export interface JobStats {
@@ -148,7 +149,8 @@ export class JobService {
     let resumed = 0;
     for (const job of this.jobs) {
       if (ACTIVE_STATUSES.includes(job.status)) {
-        job.status = 'pending';
+        // Nobody listens yet (notifiers start after the queue): a status change without an event.
+        this.setStatus(job, 'pending');
         job.speed = 0;
         job.eta_s = null;
         resumed++;
@@ -156,7 +158,7 @@ export class JobService {
     }
     if (resumed > 0) {
       this.deps.logger.info({ count: resumed }, 'resuming interrupted downloads');
-      await this.deps.store.flush();
+      this.deps.store.changed();
     }
     this.kick();
   }
@@ -169,7 +171,7 @@ export class JobService {
     const running = [...this.active.values()];
     for (const a of running) a.controller.abort(new StopRequest('shutdown'));
     await Promise.race([Promise.allSettled(running.map((a) => a.done)), this.deps.clock.sleep(SHUTDOWN_GRACE_MS)]);
-    await this.deps.store.flush();
+    this.deps.store.changed();
   }
 
   /** Queues a download; 400 for a destination id that does not exist (REST, MQTT and Telegram alike). */
@@ -207,7 +209,7 @@ export class JobService {
       ...namingFields(input),
     };
     this.jobs.push(job);
-    this.deps.store.flush().catch((err: unknown) => this.deps.logger.error({ err }, 'could not save the new download'));
+    this.deps.store.changed();
     this.deps.logger.info({ jobId: job.id, priority: job.priority }, 'download queued');
     this.deps.bus.emit('job.added', { job });
     this.kick();
@@ -221,9 +223,16 @@ export class JobService {
   }
 
   list(filter: { status?: JobStatus | undefined; limit: number; offset: number }): Page<Job> {
-    const matching = this.jobs.filter((j) => !filter.status || j.status === filter.status);
-    matching.reverse(); // newest first: the array is in creation order
-    return { items: matching.slice(filter.offset, filter.offset + filter.limit), total: matching.length };
+    // Newest first (the array is in creation order); only the page is copied, not the whole list.
+    const items: Job[] = [];
+    let total = 0;
+    for (let i = this.jobs.length - 1; i >= 0; i--) {
+      const j = this.jobs[i]!;
+      if (filter.status && j.status !== filter.status) continue;
+      if (total >= filter.offset && items.length < filter.limit) items.push(j);
+      total++;
+    }
+    return { items, total };
   }
 
   stats(): JobStats {
@@ -245,9 +254,9 @@ export class JobService {
    * Changes queue settings at run time (PATCH /api/settings): a higher limit starts queued jobs at
    * once; a lower one lets running downloads finish and starts nothing until they are under it.
    */
-  configure(changes: Partial<Pick<JobServiceOptions, 'maxConcurrent' | 'defaultContainer' | 'defaultQuality'>>, kick = true): void {
+  configure(changes: Partial<Pick<JobServiceOptions, 'maxConcurrent' | 'defaultContainer' | 'defaultQuality'>>): void {
     Object.assign(this.deps.options, changes);
-    if (kick) this.kick();
+    this.kick();
   }
 
   /** The queue settings in effect. */
@@ -268,7 +277,7 @@ export class JobService {
   async pauseQueue(): Promise<void> {
     if (this.isQueuePaused()) return;
     this.deps.store.data.queue.paused = true;
-    await this.deps.store.flush();
+    this.deps.store.changed();
     this.deps.logger.info('queue paused');
     this.deps.bus.emit('queue.state', { paused: true });
     const held = [...this.active.entries()].filter(([id]) => this.jobs.find((j) => j.id === id)?.status === 'downloading');
@@ -279,7 +288,7 @@ export class JobService {
   async resumeQueue(): Promise<void> {
     if (!this.isQueuePaused()) return;
     this.deps.store.data.queue.paused = false;
-    await this.deps.store.flush();
+    this.deps.store.changed();
     this.deps.logger.info('queue resumed');
     this.deps.bus.emit('queue.state', { paused: false });
     this.kick();
@@ -327,7 +336,7 @@ export class JobService {
     const kept = this.jobs.filter((j) => !doomed.has(j));
     this.jobs.splice(0, this.jobs.length, ...kept);
     for (const j of doomed) if (j.status === 'failed') await this.deps.engine.removeWorkDir(j.id);
-    await this.deps.store.flush();
+    this.deps.store.changed();
     for (const j of doomed) this.deps.bus.emit('job.removed', { id: j.id });
     return doomed.size;
   }
@@ -396,69 +405,28 @@ export class JobService {
     if (index >= 0) this.jobs.splice(index, 1);
     await this.deps.engine.removeWorkDir(id);
     if (options.deleteFile && job.file_path && job.status === 'completed') await this.deps.transfers.removeFile(job);
-    await this.deps.store.flush();
+    this.deps.store.changed();
     this.deps.bus.emit('job.removed', { id });
   }
 
-  /**
-   * Starts queued jobs while there is room: highest priority first, then oldest. Jobs whose
-   * download is done and only wait for their transfer (after a restart, a pause or a retry)
-   * start at once: they take no download slot, and a disk hold does not stop them.
-   */
+  /** One scheduling pass: starts what jobs/scheduler.ts says may run now. */
   kick(): void {
-    if (this.stopping || this.isQueuePaused()) return;
-    for (const job of this.jobs) {
-      if (job.status === 'pending' && job.transfer && !this.active.has(job.id)) this.launch(job, 'transfer');
+    const running = new Map<string, RunPhase>();
+    for (const [id, a] of this.active) running.set(id, a.phase);
+    const launches = nextToRun({
+      jobs: this.jobs,
+      running,
+      maxConcurrent: this.deps.options.maxConcurrent,
+      paused: this.isQueuePaused(),
+      held: this.holds.size > 0,
+      stopping: this.stopping,
+      limits: this.deps.limits,
+    });
+    for (const { job, phase } of launches) {
+      // A launch can lead to a nested pass (through the bus): never start a job twice.
+      if (this.active.has(job.id) || job.status !== 'pending') continue;
+      this.launch(job, phase);
     }
-    if (this.holds.size > 0) return;
-    while (this.downloadsRunning() < this.deps.options.maxConcurrent) {
-      const next = this.nextPending();
-      if (!next) return;
-      this.launch(next, 'download');
-    }
-  }
-
-  private downloadsRunning(): number {
-    let n = 0;
-    for (const a of this.active.values()) if (a.phase === 'download') n++;
-    return n;
-  }
-
-  /** Running downloads per limit group (a source), counted once per scheduling pass. */
-  private activeByGroup(): Map<string, number> | null {
-    const limits = this.deps.limits;
-    if (!limits) return null;
-    const counts = new Map<string, number>();
-    for (const [id, a] of this.active) {
-      if (a.phase !== 'download') continue;
-      const other = this.jobs.find((j) => j.id === id);
-      const group = other ? limits.groupOf(other) : null;
-      if (group !== null) counts.set(group, (counts.get(group) ?? 0) + 1);
-    }
-    return counts;
-  }
-
-  /**
-   * A job under a shared limit (its source allows N connections) waits in the queue while N jobs
-   * of that source run, rather than taking a global slot only to wait for a connection.
-   */
-  private hasRoom(job: Job, running: Map<string, number> | null): boolean {
-    const limits = this.deps.limits;
-    if (!limits || !running) return true;
-    const group = limits.groupOf(job);
-    if (group === null) return true;
-    return (running.get(group) ?? 0) < limits.maxActive(group);
-  }
-
-  private nextPending(): Job | null {
-    let best: Job | null = null;
-    const running = this.activeByGroup();
-    for (const job of this.jobs) {
-      if (job.status !== 'pending' || this.active.has(job.id)) continue;
-      if (!this.hasRoom(job, running)) continue;
-      if (!best || PRIORITY_RANK[job.priority] < PRIORITY_RANK[best.priority]) best = job;
-    }
-    return best;
   }
 
   private launch(job: Job, phase: Active['phase']): void {
@@ -482,10 +450,13 @@ export class JobService {
       if (entry.phase === 'transfer') {
         output = await this.deps.engine.finishedOutput(job.id);
         if (!output) {
-          // The downloaded file is gone (its work dir was removed): download it again.
+          // The downloaded file is gone (its work dir was removed): download it again. The job is
+          // still pending (it never left the queue); without a transfer it waits for a download slot.
           logger.warn('the downloaded file is gone: downloading again');
           job.transfer = null;
-          await this.transition(job, 'pending');
+          job.updated_at = this.nowIso();
+          this.deps.store.changed();
+          this.deps.bus.emit('job.updated', { job });
           return;
         }
       } else {
@@ -567,7 +538,7 @@ export class JobService {
           };
           last = -1;
           job.updated_at = this.nowIso();
-          await this.deps.store.flush();
+          this.deps.store.changed();
           logger.info({ destination: plan.destination.id, path: plan.path, attempt: job.transfer.attempts }, 'transfer started');
         },
         progress: (bytes, total) => {
@@ -588,9 +559,9 @@ export class JobService {
           job.speed = 0;
           job.eta_s = null;
           job.updated_at = this.nowIso();
-          await this.deps.store.flush();
+          this.deps.store.changed();
           // Same status, new error: subscribers that show the job (SSE, MQTT) refresh it.
-          this.deps.bus.emit('job.status', { job, previous: job.status });
+          this.deps.bus.emit('job.updated', { job });
         },
       },
       // Pause and shutdown keep a partial upload to resume; cancel and delete remove it.
@@ -625,21 +596,28 @@ export class JobService {
         break;
       case 'shutdown':
       case 'held':
-        // Resumable: the next start (or resumeQueue) picks it up again from its journal.
-        await this.transition(job, 'pending');
+        // Resumable: the next start (or resumeQueue) picks it up again from its journal. A job
+        // stopped before its transfer phase changed its status is pending already.
+        if (job.status !== 'pending') await this.transition(job, 'pending');
         break;
       case 'deleted':
         break;
     }
   }
 
+  /** The only place a job's status changes: the lifecycle table decides whether it may. */
   private async transition(job: Job, status: JobStatus): Promise<void> {
     const previous = job.status;
+    this.setStatus(job, status);
+    if (status !== 'downloading' && status !== 'merging') this.flushProgress(job.id);
+    this.deps.store.changed();
+    this.deps.bus.emit('job.status', { job, previous });
+  }
+
+  private setStatus(job: Job, status: JobStatus): void {
+    assertTransition(job.id, job.status, status);
     job.status = status;
     job.updated_at = this.nowIso();
-    if (status !== 'downloading' && status !== 'merging') this.flushProgress(job.id);
-    await this.deps.store.flush();
-    if (previous !== status) this.deps.bus.emit('job.status', { job, previous });
   }
 
   private hooks(job: Job, entry: Active): RunHooks {
@@ -711,6 +689,9 @@ export class JobService {
     const now = this.deps.clock.now();
     const last = this.lastEmit.get(job.id) ?? 0;
     if (now - last >= PROGRESS_INTERVAL_MS) {
+      // A trailing emit that is overdue (a busy event loop runs timers late) is superseded by
+      // this one: left alone it would fire right after, two events in the same millisecond.
+      this.flushProgress(job.id);
       this.lastEmit.set(job.id, now);
       this.deps.bus.emit('job.progress', progressOf(job));
     } else if (!this.pendingEmit.has(job.id)) {

@@ -48,11 +48,11 @@ export class DestinationRepository {
     const index = this.rows.findIndex((r) => r.id === id);
     if (index < 0) return;
     this.rows.splice(index, 1);
-    await this.persist('now');
+    await this.persist();
   }
 
-  /** `now` writes before resolving; `soon` lets the store coalesce the write (start-up repairs). */
-  private async persist(when: 'now' | 'soon' = 'now'): Promise<void> {
+  /** `soon` (the default) lets the one writer coalesce it within a second, as every change is; `now` waits for the write. */
+  private async persist(when: 'now' | 'soon' = 'soon'): Promise<void> {
     if (when === 'soon') this.store.changed();
     else await this.store.flush();
   }

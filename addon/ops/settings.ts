@@ -9,25 +9,13 @@
 import { z } from 'zod';
 import type { Config } from '../config/schema.js';
 import { QUALITY_PATTERN } from '../config/schema.js';
-import type { DownloadEngine } from '../jobs/download-engine.js';
-import type { JobService } from '../jobs/job-service.js';
 import { CONTAINERS, type Container } from '../domain/media.js';
 import type { Logger } from '../platform/logger.js';
 import type { Store } from '../store/db.js';
 
-/** The settings the panel may change; their ranges are the config schema's. */
-export const EDITABLE_SETTINGS = ['max_concurrent_downloads', 'segment_concurrency', 'default_quality', 'default_container'] as const;
-export type EditableSetting = (typeof EDITABLE_SETTINGS)[number];
+import { EDITABLE_SETTINGS, type EditableSetting, type EditableValues, type SettingsOverrides } from './settings-model.js';
 
-export interface EditableValues {
-  max_concurrent_downloads: number;
-  segment_concurrency: number;
-  default_quality: string;
-  default_container: Container;
-}
-
-/** What db.json keeps: only the keys changed in the panel. */
-export type SettingsOverrides = Partial<EditableValues>;
+export { EDITABLE_SETTINGS, type EditableSetting, type EditableValues, type SettingsOverrides };
 
 const unknownFields = {
   error: (issue: { code: string; keys?: string[] }) => (issue.code === 'unrecognized_keys' ? `unknown or read-only setting(s): ${(issue.keys ?? []).join(', ')}` : undefined),
@@ -75,8 +63,20 @@ export interface SettingsView extends EditableValues {
   };
 }
 
+/**
+ * Knows the effective values; does not apply them. app.ts builds the queue and the engine from
+ * `effective()` and subscribes with `onChange` to push later changes into them, so this module
+ * depends on neither.
+ */
 export class RuntimeSettings {
-  constructor(private readonly deps: { config: Config; store: Store; jobs: JobService; engine: DownloadEngine; logger: Logger }) {}
+  private readonly listeners: Array<(values: EditableValues) => void> = [];
+
+  constructor(private readonly deps: { config: Config; store: Store; logger: Logger }) {}
+
+  /** Called with the effective values after every change (PATCH /api/settings). */
+  onChange(listener: (values: EditableValues) => void): void {
+    this.listeners.push(listener);
+  }
 
   private get overrides(): SettingsOverrides {
     const data = this.deps.store.data;
@@ -104,13 +104,6 @@ export class RuntimeSettings {
       if (v !== undefined && v !== null) (out as Record<string, unknown>)[key] = v;
     }
     return out;
-  }
-
-  /** Pushes the effective values into the queue and the engine (at start, before the queue runs: `kick` false; and after a change). */
-  apply(kick = true): void {
-    const e = this.effective();
-    this.deps.engine.segmentConcurrency = e.segment_concurrency;
-    this.deps.jobs.configure({ maxConcurrent: e.max_concurrent_downloads, defaultQuality: e.default_quality, defaultContainer: e.default_container }, kick);
   }
 
   view(): SettingsView {
@@ -151,9 +144,9 @@ export class RuntimeSettings {
       if (v === null) delete overrides[key];
       else (overrides as Record<string, unknown>)[key] = v;
     }
-    await this.deps.store.flush();
-    this.apply();
+    this.deps.store.changed();
     const after = this.effective();
+    for (const listener of this.listeners) listener(after);
     const changes: Record<string, { from: unknown; to: unknown }> = {};
     for (const key of EDITABLE_SETTINGS) if (before[key] !== after[key]) changes[key] = { from: before[key], to: after[key] };
     if (Object.keys(changes).length) this.deps.logger.info({ changes }, 'settings changed in the panel');

@@ -48,6 +48,10 @@ import { compilePattern, evaluateRules } from './rules.js';
 import { SyncScheduler } from './scheduler.js';
 import { displayTitle, runSync } from './sync.js';
 import type { TmdbClient } from './tmdb.js';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+
+/** Jobs a sync queues between two turns of the event loop. */
+const QUEUE_YIELD_EVERY = 50;
 
 const SYNCS_KEPT_PER_SOURCE = 50;
 const CACHE_IDLE_MS = 5 * 60 * 1000;
@@ -166,7 +170,7 @@ export class SourceService {
         fixed = true;
       }
     }
-    if (fixed) await this.deps.store.flush();
+    if (fixed) this.deps.store.changed();
     this.scheduler.start();
     this.evictTimer = setInterval(() => this.evictIdle(), 60_000);
     this.evictTimer.unref();
@@ -254,7 +258,7 @@ export class SourceService {
     };
     checkKind(record);
     this.records.push(record);
-    await this.deps.store.flush();
+    this.deps.store.changed();
     this.scheduler.set(record.id, record.enabled ? record.schedule : null);
     this.deps.logger.info({ sourceId: record.id, kind }, 'source added');
     return record;
@@ -294,7 +298,7 @@ export class SourceService {
     }
     checkKind(s);
     s.updated_at = this.nowIso();
-    await this.deps.store.flush();
+    this.deps.store.changed();
     this.scheduler.set(s.id, s.enabled ? s.schedule : null);
     return s;
   }
@@ -308,7 +312,7 @@ export class SourceService {
     const data = this.deps.store.data;
     data.sources = data.sources.filter((r) => r !== s);
     data.syncs = data.syncs.filter((r) => r.source_id !== id);
-    await this.deps.store.flush();
+    this.deps.store.changed();
     this.cache.delete(id);
     await this.files.remove(id);
     await rm(this.uploadPath(id), { force: true });
@@ -327,7 +331,7 @@ export class SourceService {
     await rename(tmpPath, this.uploadPath(id));
     s.file = { name: info.name, size: info.size, uploaded_at: this.nowIso() };
     s.updated_at = s.file.uploaded_at;
-    await this.deps.store.flush();
+    this.deps.store.changed();
     return s;
   }
 
@@ -432,7 +436,10 @@ export class SourceService {
         tmdb: this.deps.tmdb,
         logger,
       });
+      let created = 0;
       for (const m of outcome.matches) {
+        // Thousands of jobs may be queued at once: let requests (the panel's lists) in between.
+        if (++created % QUEUE_YIELD_EVERY === 0) await yieldToEventLoop();
         const q: QueuedItem = { item_id: m.item.id, title: displayTitle(m.item), rule: m.rule.name || m.rule.value, job_id: null };
         if (dryRun || m.rule.dry_run) {
           record.would_queue.push(q);
@@ -481,7 +488,7 @@ export class SourceService {
     s.last_sync_at = record.finished_at;
     s.last_sync_id = record.id;
     this.pushRecord(record);
-    await this.deps.store.flush();
+    this.deps.store.changed();
     this.deps.bus.emit('sync.completed', {
       source: { id: s.id, name: s.name },
       new_items: record.counts.new,

@@ -1,13 +1,13 @@
 import { copyFile, mkdir, readFile, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
-import { JSONFile } from 'lowdb/node';
+import { DataFile } from 'lowdb/node';
 import type { ApiKeyRecord, SessionRecord, User } from '../auth/model.js';
 import type { Job } from '../jobs/model.js';
 import type { DestinationRecord } from '../library/model.js';
 import type { SourceRecord, SyncRecord } from '../sources/model.js';
 import type { Logger } from '../platform/logger.js';
-import type { SettingsOverrides } from '../ops/settings.js';
+import type { SettingsOverrides } from '../ops/settings-model.js';
 
 export interface DbSchema {
   version: 1;
@@ -73,9 +73,14 @@ async function readDb(file: string): Promise<ReadResult> {
 export const backupNames = (file: string, count: number): string[] => Array.from({ length: count }, (_, i) => (i === 0 ? `${file}.bak` : `${file}.bak.${i}`));
 
 /**
- * The single writer of db.json. Writes are atomic (temp file + rename, by lowdb's steno) and
- * coalesced: `changed()` schedules at most one write per interval, `flush()` writes now for
- * state transitions that must survive a crash.
+ * The single writer of db.json. Every change only marks the store dirty (`changed()`); one
+ * interval later (a second in production) one write persists everything changed so far, and the
+ * next write is at least an interval after the end of this one, so no two writes ever land in
+ * the same second.
+ * `flush()` waits for the next such write; `close()` (shutdown) writes at once. Writes are
+ * compact JSON and atomic (temp file + rename, by lowdb's steno): a crash leaves the previous
+ * whole file, at most one interval old. Running downloads do not depend on it: their journals
+ * are what a resume trusts.
  *
  * The last good copy is kept: when db.json is read successfully at start, and after a write at
  * most once an hour, it is copied to db.json.bak, the older copies shifting to .bak.1 and .bak.2.
@@ -85,7 +90,13 @@ export const backupNames = (file: string, count: number): string[] => Array.from
 export class Store {
   private timer: NodeJS.Timeout | null = null;
   private dirty = false;
-  private writing: Promise<void> = Promise.resolve();
+  /** The write in progress, if any. */
+  private writing: Promise<void> | null = null;
+  /** flush() callers waiting for the next write. */
+  private waiters: Array<{ resolve: () => void; reject: (err: unknown) => void }> = [];
+  /** When the last write ended (its rename): the next one starts an interval later. */
+  private lastWriteEnd = Number.NEGATIVE_INFINITY;
+  private writes = 0;
   private lastWriteAt: number | null = null;
   private lastError: string | null = null;
   private lastBackupAt = 0;
@@ -101,9 +112,10 @@ export class Store {
   ) {}
 
   static async open(file: string, logger: Logger, intervalMs = 1000, options: StoreOptions = {}): Promise<Store> {
-    const opts: Required<StoreOptions> = { backups: options.backups ?? 3, backupIntervalMs: options.backupIntervalMs ?? 3600_000, now: options.now ?? Date.now };
+    const opts: Required<StoreOptions> = { backups: options.backups ?? 3, backupIntervalMs: options.backupIntervalMs ?? 3600_000, now: options.now ?? (() => Date.now()) };
     await mkdir(path.dirname(file), { recursive: true });
-    const db = new Low<DbSchema>(new JSONFile<DbSchema>(file), emptyDb());
+    // Compact: a pretty-printed store is a third larger and slower to write, and nobody reads it.
+    const db = new Low<DbSchema>(new DataFile<DbSchema>(file, { parse: JSON.parse, stringify: (data) => JSON.stringify(data) }), emptyDb());
     const read = await readDb(file);
     const recovery = { movedAside: null as string | null, restoredFrom: null as string | null };
     if (read.state === 'ok') {
@@ -134,7 +146,8 @@ export class Store {
     db.data = { ...emptyDb(), ...db.data };
     const store = new Store(db, logger, intervalMs, file, opts, recovery);
     if (read.state === 'ok') await store.backup();
-    if (read.state === 'corrupt') await store.flush();
+    // The restored copy goes to disk at once, before anything else can change it.
+    if (read.state === 'corrupt') await store.write();
     return store;
   }
 
@@ -174,41 +187,79 @@ export class Store {
     return this.db.data;
   }
 
-  /** Something changed that may wait for the next coalesced write. */
+  /** Something changed: it is persisted by the next write (at most one per interval). */
   changed(): void {
     this.dirty = true;
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.flush().catch((err: unknown) => this.logger.error({ err }, 'store write failed'));
-    }, this.intervalMs);
+    this.schedule();
   }
 
-  /** Write now (and wait for it). Concurrent calls are serialised. */
+  /** How many times db.json has been written since open (health and tests). */
+  get writeCount(): number {
+    return this.writes;
+  }
+
+  /**
+   * Waits until everything changed so far is on disk: the next write, which keeps the interval
+   * (it does not write early). Rejects when that write fails.
+   */
   flush(): Promise<void> {
-    if (this.timer) {
-      clearTimeout(this.timer);
+    this.dirty = true;
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    this.schedule();
+    return done;
+  }
+
+  private schedule(): void {
+    if (this.timer || this.writing) return; // a write in progress reschedules when it ends
+    // A change waits one interval (so a burst is one write), and never less than an interval
+    // after the previous write ended (so two writes never share a second).
+    const wait = Math.max(this.intervalMs, this.lastWriteEnd + this.intervalMs - this.options.now());
+    this.timer = setTimeout(() => {
       this.timer = null;
-    }
+      void this.write().catch((err: unknown) => this.logger.error({ err }, 'store write failed'));
+    }, wait);
+  }
+
+  /** One write of the whole store; it settles the waiters that were there when it began. */
+  private write(): Promise<void> {
     this.dirty = false;
-    const write = async (): Promise<void> => {
+    const waiters = this.waiters;
+    this.waiters = [];
+    const run = async (): Promise<void> => {
       try {
         await this.db.write();
       } catch (err) {
         this.lastError = (err as Error).message;
+        for (const w of waiters) w.reject(err);
         throw err;
+      } finally {
+        this.lastWriteEnd = this.options.now();
       }
+      this.writes++;
       this.lastError = null;
-      this.lastWriteAt = this.options.now();
+      this.lastWriteAt = this.lastWriteEnd;
+      for (const w of waiters) w.resolve();
       if (this.lastWriteAt - this.lastBackupAt >= this.options.backupIntervalMs) void this.backup();
     };
-    this.writing = this.writing.then(write, write);
+    this.writing = run().finally(() => {
+      this.writing = null;
+      if (this.dirty || this.waiters.length) this.schedule();
+    });
     return this.writing;
   }
 
+  /** Shutdown: waits for a write in progress, then writes what is still unsaved at once. */
   async close(): Promise<void> {
-    if (this.dirty || this.timer) await this.flush();
-    else await this.writing.catch(() => undefined);
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    await this.writing?.catch(() => undefined);
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.dirty || this.waiters.length) await this.write();
     await this.backingUp;
   }
 }

@@ -122,6 +122,7 @@ describe('destinations API', () => {
     const replaced = await api.put('/api/destinations/living-room-nas', { name: 'NAS', kind: 'smb', host: '127.0.0.1', share: 'media', content_types: ['movie', 'series'] });
     expect(replaced.status).toBe(200);
     expect(replaced.body).toMatchObject({ has_password: true, username: null, base_path: '', content_types: ['movie', 'series'] });
+    await app.store.flush();
     const db = JSON.parse(await readFile(path.join(app.config.data_dir, 'db.json'), 'utf8')) as { destinations: Array<Record<string, unknown>> };
     expect(db.destinations.find((d) => d.id === 'living-room-nas')).toMatchObject({ password: SMB_PASSWORD }); // needed to connect
 

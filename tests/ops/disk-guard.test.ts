@@ -91,9 +91,10 @@ describe('disk nearly full: the queue holds instead of failing downloads', () =>
       const health = await call(base, '/api/health');
       expect(health.status).toBe(200);
       expect(health.body).toMatchObject({ status: 'degraded', checks: { disk: { status: 'degraded' }, queue: { holds: [expect.objectContaining({ reason: 'disk_full' })] } } });
-      // Held means held: nothing starts, nothing fails.
-      await new Promise((r) => setTimeout(r, 300));
+      // Held means held: a scheduling pass (it runs synchronously) starts nothing, fails nothing.
+      app.jobs.kick();
       expect(app.jobs.get(job.id).status).toBe('pending');
+      expect(app.jobs.stats().active).toBe(0);
       free = 50_000 * MB;
       await waitFor(() => (['completed', 'failed'].includes(app.jobs.get(job.id).status) ? true : undefined), 60_000, 'download to finish');
       expect(app.jobs.get(job.id)).toMatchObject({ status: 'completed', error: null });
@@ -110,9 +111,11 @@ describe('disk nearly full: the queue holds instead of failing downloads', () =>
     const app = await makeTestApp({ MIN_FREE_SPACE_MB: '10000000' });
     try {
       expect(app.disk.state().status).toBe('low');
+      // create() runs the scheduling pass synchronously: had it started the job, it would be
+      // active and downloading by now.
       const job = app.jobs.create({ url: origin.url('plain/index.m3u8'), title: 'waits' });
-      await new Promise((r) => setTimeout(r, 200));
       expect(app.jobs.get(job.id).status).toBe('pending');
+      expect(app.jobs.stats().active).toBe(0);
       expect(app.jobs.stats().queue_holds.map((h) => h.reason)).toEqual(['disk_full']);
       expect(origin.requests.count(/index\.m3u8$/)).toBe(0);
     } finally {

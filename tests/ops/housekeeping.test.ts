@@ -61,6 +61,7 @@ describe('pruning finished downloads', () => {
     expect(store.data.jobs.map((j) => j.id)).toEqual(['recent-2', 'recent-3', 'queued']);
     expect(removed.sort()).toEqual(['old-completed', 'old-failed', 'recent-1']);
     expect(await jobs.prune({ olderThanMs: null, keep: 2 })).toBe(0);
+    await store.flush();
     const saved = JSON.parse(await readFile(path.join(path.dirname(store.health().file), 'db.json'), 'utf8')) as { jobs: Job[] };
     expect(saved.jobs.map((j) => j.id)).toEqual(['recent-2', 'recent-3', 'queued']);
   });

@@ -174,6 +174,7 @@ describe('M3U sources: sync, diff, items, rules, selection', () => {
     expect(await readFile(file(a))).toEqual(bytesBefore);
     expect(JSON.stringify(app.store.data.jobs)).toBe(jobsBefore);
     // The catalogue is not in db.json.
+    await app.store.flush();
     const db = await readFile(path.join(app.config.data_dir, 'db.json'), 'utf8');
     expect(db).not.toContain('/movie/u/p/1003.mp4');
     // "New" means since the last sync: nothing now.

@@ -21,24 +21,78 @@ function capture(lines: Record<string, unknown>[]) {
   );
 }
 
+/** Under fake timers: advances them (and lets real file I/O run) until `p` settles. */
+async function until<T>(p: Promise<T>): Promise<T> {
+  let settled = false;
+  const watched = p.finally(() => (settled = true));
+  while (!settled) {
+    await vi.advanceTimersByTimeAsync(50);
+    await new Promise((r) => setImmediate(r));
+  }
+  return watched;
+}
+
 describe('Store', () => {
-  it('coalesces a storm of changes into about one write per interval', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'store-'));
-    const store = await Store.open(path.join(dir, 'db.json'), silentLogger(), 200);
-    const writes = vi.spyOn(Low.prototype, 'write');
-    const started = Date.now();
-    while (Date.now() - started < 1000) {
-      store.data.traffic.bytes++;
-      store.changed();
-      await new Promise((r) => setTimeout(r, 1));
+  it('coalesces a storm of changes into one write per interval, counted from the end of the last write', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'store-'));
+      const store = await Store.open(path.join(dir, 'db.json'), silentLogger(), 1000);
+      const writeTimes: number[] = [];
+      const write = Low.prototype.write;
+      const spy = vi.spyOn(Low.prototype, 'write').mockImplementation(async function (this: Low<unknown>) {
+        await write.call(this);
+        writeTimes.push(Date.now());
+      });
+      // 3,000 changes over 3 simulated seconds.
+      for (let i = 0; i < 3000; i++) {
+        store.data.traffic.bytes++;
+        store.changed();
+        if (i % 10 === 0) await vi.advanceTimersByTimeAsync(10);
+      }
+      await until(store.flush());
+      // One write a second at most: never two within an interval.
+      expect(writeTimes.length).toBeGreaterThanOrEqual(2);
+      expect(writeTimes.length).toBeLessThanOrEqual(5);
+      for (let i = 1; i < writeTimes.length; i++) expect(writeTimes[i]! - writeTimes[i - 1]!).toBeGreaterThanOrEqual(1000);
+      expect(store.writeCount).toBe(writeTimes.length);
+      const saved = JSON.parse(await readFile(path.join(dir, 'db.json'), 'utf8'));
+      expect(saved.traffic.bytes).toBe(3000);
+      await store.close();
+    } finally {
+      vi.restoreAllMocks();
+      vi.useRealTimers();
     }
-    await store.close();
-    // ~1000 ms / 200 ms = 5 coalesced writes (+1 for close), never one per change.
-    expect(writes.mock.calls.length).toBeGreaterThanOrEqual(3);
-    expect(writes.mock.calls.length).toBeLessThanOrEqual(7);
-    const saved = JSON.parse(await readFile(path.join(dir, 'db.json'), 'utf8'));
-    expect(saved.traffic.bytes).toBe(store.data.traffic.bytes);
-    writes.mockRestore();
+  });
+
+  it('flush() waits for the next write instead of writing early; close() writes what is left at once, compactly', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'store-'));
+      const file = path.join(dir, 'db.json');
+      const store = await Store.open(file, silentLogger(), 1000);
+      store.data.jobs.push({ id: 'a' } as Job);
+      await until(store.flush());
+      expect(store.writeCount).toBe(1);
+      store.data.jobs.push({ id: 'b' } as Job);
+      let flushed = false;
+      const pending = store.flush().then(() => (flushed = true));
+      await vi.advanceTimersByTimeAsync(900);
+      await new Promise((r) => setImmediate(r));
+      expect([flushed, store.writeCount]).toEqual([false, 1]);
+      await until(pending);
+      expect(store.writeCount).toBe(2);
+      // On shutdown the last change does not wait for the interval.
+      store.data.jobs.push({ id: 'c' } as Job);
+      store.changed();
+      await store.close();
+      expect(store.writeCount).toBe(3);
+      const text = await readFile(file, 'utf8');
+      expect(JSON.parse(text).jobs.map((j: Job) => j.id)).toEqual(['a', 'b', 'c']);
+      expect(text).not.toContain('\n');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('moves a corrupt db.json aside instead of silently emptying it', async () => {

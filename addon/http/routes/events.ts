@@ -22,6 +22,8 @@ export function eventRoutes(bus: EventBus<AppEvents>): Router {
     const unsubscribe = [
       bus.on('job.added', ({ job }) => send('job.added', jobView(job))),
       bus.on('job.status', ({ job, previous }) => send('job.status', { ...jobView(job), previous })),
+      // Same wire format as before job.updated existed: a job.status whose previous is the status.
+      bus.on('job.updated', ({ job }) => send('job.status', { ...jobView(job), previous: job.status })),
       bus.on('job.progress', (progress) => send('job.progress', progress)),
       bus.on('job.removed', ({ id }) => send('job.removed', { id })),
       bus.on('queue.held', (hold) => send('queue.held', hold)),

@@ -76,6 +76,7 @@ export class MqttPublisher {
     this.offs.push(
       bus.on('job.added', () => this.pushState()),
       bus.on('job.status', ({ job }) => this.onStatus(job)),
+      bus.on('job.updated', ({ job }) => this.onStatus(job)),
       bus.on('job.progress', ({ id }) => this.onProgress(id)),
       bus.on('job.removed', ({ id }) => {
         this.jobThrottle.drop(id);

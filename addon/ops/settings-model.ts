@@ -1,0 +1,19 @@
+/**
+ * The runtime settings' vocabulary (README "Settings"), apart from RuntimeSettings so that the
+ * store can name what it keeps without depending on the services that apply it.
+ */
+import type { Container } from '../jobs/model.js';
+
+/** The settings the panel may change; their ranges are the config schema's. */
+export const EDITABLE_SETTINGS = ['max_concurrent_downloads', 'segment_concurrency', 'default_quality', 'default_container'] as const;
+export type EditableSetting = (typeof EDITABLE_SETTINGS)[number];
+
+export interface EditableValues {
+  max_concurrent_downloads: number;
+  segment_concurrency: number;
+  default_quality: string;
+  default_container: Container;
+}
+
+/** What db.json keeps: only the keys changed in the panel. */
+export type SettingsOverrides = Partial<EditableValues>;
