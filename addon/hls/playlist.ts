@@ -64,11 +64,23 @@ export interface AudioRendition {
   uri: string | null;
 }
 
+/** An EXT-X-MEDIA TYPE=SUBTITLES rendition (WebVTT playlists, usually). */
+export interface SubtitleRendition {
+  groupId: string;
+  name: string;
+  language: string | null;
+  isDefault: boolean;
+  forced: boolean;
+  uri: string | null;
+}
+
 export interface MasterPlaylist {
   kind: 'master';
   url: string;
   variants: Variant[];
   audio: AudioRendition[];
+  /** Optional so hand-built masters (tests) need not list them. */
+  subtitles?: SubtitleRendition[];
 }
 
 export type Playlist = MasterPlaylist | MediaPlaylist;
@@ -162,7 +174,21 @@ function toMaster(manifest: Manifest, url: string): MasterPlaylist {
       });
     }
   }
-  return { kind: 'master', url, variants, audio };
+  const subtitles: SubtitleRendition[] = [];
+  const subtitleGroups = (manifest.mediaGroups?.SUBTITLES ?? {}) as Record<string, Record<string, Record<string, unknown>>>;
+  for (const [groupId, renditions] of Object.entries(subtitleGroups)) {
+    for (const [name, r] of Object.entries(renditions)) {
+      subtitles.push({
+        groupId,
+        name,
+        language: typeof r.language === 'string' ? r.language : null,
+        isDefault: r.default === true,
+        forced: r.forced === true,
+        uri: typeof r.uri === 'string' && r.uri !== '' ? resolve(r.uri, url) : null,
+      });
+    }
+  }
+  return { kind: 'master', url, variants, audio, subtitles };
 }
 
 function toMedia(manifest: Manifest, url: string): MediaPlaylist {

@@ -40,6 +40,8 @@ function namingFields(input: NewJob): Partial<Job> {
   if (input.poster) out.poster = input.poster;
   if (input.variant_key) out.variant_key = input.variant_key;
   if (input.destination) out.destination = input.destination;
+  if (input.page_url) out.page_url = input.page_url;
+  if (input.page_title?.trim()) out.page_title = input.page_title.trim();
   return out;
 }
 
@@ -183,7 +185,7 @@ export class JobService {
     const job: Job = {
       id: randomUUID(),
       url: input.url,
-      title: input.title?.trim() ?? '',
+      title: input.title?.trim() || input.page_title?.trim() || '',
       kind: null,
       status: 'pending',
       priority: input.priority ?? 'medium',
