@@ -100,7 +100,7 @@ function renderEntry(entry: Entry, tabId: number, settings: Settings): HTMLEleme
     row.append(select('destination', [['', 'Library: default'], ...destinations.map((d): [string, string] => [d.id, d.name])], draft.destination ?? settings.defaultDestination, (v) => (draft.destination = v)));
   }
   card.append(row);
-  const error = el('div', { className: 'status bad' });
+  const error = el('div', { className: 'send-error bad' });
   const sendButton = el('button', { className: 'primary', textContent: 'Send', type: 'button', disabled: !sendable });
   sendButton.addEventListener('click', async () => {
     sendButton.disabled = true;
