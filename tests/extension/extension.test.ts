@@ -12,8 +12,10 @@ import { MESSAGES } from '../../extension/src/messages.js';
 import { PAGE_TITLE, PLAYER_TOKEN, startProtectedPlayer, type ProtectedPlayer } from '../fakes/protected-player.js';
 import { makeTestApp, waitFor, type TestApp } from '../helpers/app.js';
 import { probe } from '../helpers/media-check.js';
-import { artifactPath } from '../ui/harness.js';
+import { artifactPath, ensurePanelBuilt } from '../ui/harness.js';
 import { ensureExtensionBuilt, launchWithExtension, type LoadedExtension } from './harness.js';
+
+const ADMIN_KEY = 'admin-key-for-the-panel-0123456789';
 
 describe('browser extension in Chromium', () => {
   let player: ProtectedPlayer;
@@ -25,10 +27,10 @@ describe('browser extension in Chromium', () => {
 
   beforeAll(async () => {
     ensureExtensionBuilt();
-    [player, app] = await Promise.all([startProtectedPlayer(), makeTestApp()]);
+    ensurePanelBuilt();
+    [player, app] = await Promise.all([startProtectedPlayer(), makeTestApp({ API_KEY: ADMIN_KEY })]);
     server = await app.listen(0, '127.0.0.1');
     serverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    apiKey = (await app.auth.createKey({ name: 'Chromium test', role: 'operator' }, 'test')).key;
     ext = await launchWithExtension();
   });
   afterAll(async () => {
@@ -55,6 +57,23 @@ describe('browser extension in Chromium', () => {
     expect(await page.locator('body').getAttribute('data-played')).toBe('yes');
     return { page, tabId: await tabIdOf(player.url(path)) };
   }
+
+  it('pairs through the panel\'s "Connect a browser" dialog: an operator key and the address to paste', async () => {
+    const panel = await ext.context.newPage();
+    // The admin, signed in to the panel with a key (kept in the panel's local storage).
+    await panel.addInitScript((key) => (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem('m3udl.apiKey', key), ADMIN_KEY);
+    await panel.goto(`${serverUrl}/#/settings`);
+    await panel.getByRole('button', { name: 'Connect a browser' }).click();
+    await panel.fill('input[name=browser-name]', 'Chromium test');
+    await panel.locator('dialog.connect').getByRole('button', { name: 'Create key' }).click();
+    const keyField = panel.getByTestId('connect-key');
+    await keyField.waitFor();
+    expect(await panel.getByTestId('connect-url').inputValue()).toBe(serverUrl);
+    apiKey = await keyField.inputValue();
+    expect(app.auth.listKeys().filter((k) => k.name === 'Chromium test')).toEqual([expect.objectContaining({ role: 'operator' })]);
+    expect(apiKey).not.toBe(ADMIN_KEY);
+    await panel.close();
+  });
 
   it('options page: says exactly what is wrong with a key or an address, then connects and saves', async () => {
     const options = await ext.context.newPage();
