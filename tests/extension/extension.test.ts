@@ -130,10 +130,13 @@ describe('browser extension in Chromium', () => {
     const status = popup.locator('.status[data-status]');
     await expect.poll(() => status.getAttribute('data-status'), { timeout: 60_000, interval: 250 }).toBe('completed');
     expect(await status.textContent()).toMatch(/^Completed: \/.+\.mp4$/);
-    await popup.screenshot({ path: await artifactPath('extension-popup-completed-360.png'), fullPage: true });
+    await popup.emulateMedia({ colorScheme: 'dark' });
+    await popup.screenshot({ path: await artifactPath('extension-popup-completed-dark-360.png'), fullPage: true });
 
     const job = app.jobs.list({ limit: 10, offset: 0 }).items.find((j) => j.url === player.url('/media/master.m3u8'))!;
     expect(job).toMatchObject({ status: 'completed', title: PAGE_TITLE, page_title: PAGE_TITLE, page_url: player.url('/watch'), quality: '720p', referer: player.url('/watch') });
+    // The system notification for the end of a job sent from this browser.
+    await expect.poll(() => ext.worker.evaluate(() => chrome.notifications.getAll()), { timeout: 10_000 }).toHaveProperty(`job:${job.id}`);
     const media = await probe(job.location!);
     expect(media.streams.find((s) => s.codec_type === 'video')?.height).toBe(720);
     // Every request the downloader made carried the page's Referer and the player's token.
