@@ -95,7 +95,9 @@ async function pageInfo(tabId: number): Promise<{ pageUrl: string | null; pageTi
 }
 
 async function noteMedia(tabId: number, seen: Pick<Entry, 'url' | 'kind' | 'size' | 'referer' | 'headers'>): Promise<void> {
-  const page = await pageInfo(tabId);
+  // A live playlist is fetched every few seconds: read the page's title only for a new entry.
+  const known = (await loadEntries(tabId)).find((e) => e.url === entryKey(seen.url));
+  const page = known ? { pageUrl: known.pageUrl, pageTitle: known.pageTitle } : await pageInfo(tabId);
   const added = await withTab(tabId, (entries) => {
     const r = upsertEntry(entries, { ...seen, pageUrl: page.pageUrl, pageTitle: page.pageTitle }, Date.now());
     return { entries: r.entries, result: r.added };
