@@ -41,8 +41,9 @@ function facts(entry: Entry): string {
   return parts.join(' · ');
 }
 
-function select(name: string, options: Array<[string, string]>, value: string, onChange: (v: string) => void): HTMLSelectElement {
+function select(name: string, label: string, options: Array<[string, string]>, value: string, onChange: (v: string) => void): HTMLSelectElement {
   const s = el('select', { name });
+  s.setAttribute('aria-label', label);
   for (const [v, label] of options) s.append(el('option', { value: v, textContent: label, selected: v === value }));
   s.addEventListener('change', () => onChange(s.value));
   return s;
@@ -71,6 +72,7 @@ function renderEntry(entry: Entry, tabId: number, settings: Settings): HTMLEleme
     }
   }
   if (drm) card.append(el('div', { className: 'status bad', textContent: MESSAGES.drm }));
+  else if (probe?.state === 'done' && probe.result.note) card.append(el('div', { className: 'note muted', textContent: probe.result.note }));
 
   if (entry.job) {
     const job = entry.job;
@@ -87,17 +89,18 @@ function renderEntry(entry: Entry, tabId: number, settings: Settings): HTMLEleme
 
   const sendable = probe?.state === 'done' && !drm;
   const title = el('input', { type: 'text', name: 'title', value: draft.title ?? entry.pageTitle ?? '', placeholder: 'Title' });
+  title.setAttribute('aria-label', 'Title');
   title.addEventListener('input', () => (draft.title = title.value));
   card.append(title);
   const qualities = qualityChoices(probe?.state === 'done' ? probe.result : null);
   const row = el('div', { className: 'row' });
   if (qualities.length > 0) {
     const wanted = draft.quality ?? (qualities.some((q) => q.value === settings.defaultQuality) ? settings.defaultQuality : 'best');
-    row.append(select('quality', [['best', 'Best quality'], ...qualities.map((q): [string, string] => [q.value, q.label])], wanted, (v) => (draft.quality = v)));
+    row.append(select('quality', 'Quality', [['best', 'Best quality'], ...qualities.map((q): [string, string] => [q.value, q.label])], wanted, (v) => (draft.quality = v)));
   }
-  row.append(select('content_type', CONTENT_TYPES, draft.contentType ?? settings.defaultContentType, (v) => (draft.contentType = v)));
+  row.append(select('content_type', 'Content type', CONTENT_TYPES, draft.contentType ?? settings.defaultContentType, (v) => (draft.contentType = v)));
   if (destinations.length > 0) {
-    row.append(select('destination', [['', 'Library: default'], ...destinations.map((d): [string, string] => [d.id, d.name])], draft.destination ?? settings.defaultDestination, (v) => (draft.destination = v)));
+    row.append(select('destination', 'Library destination', [['', 'Library: default'], ...destinations.map((d): [string, string] => [d.id, d.name])], draft.destination ?? settings.defaultDestination, (v) => (draft.destination = v)));
   }
   card.append(row);
   const error = el('div', { className: 'send-error bad' });
