@@ -156,6 +156,15 @@ describe('browser extension in Chromium', () => {
     await popup.close();
   });
 
+  it('says a DRM-protected stream cannot be downloaded', async () => {
+    const { tabId } = await play('/watch-drm');
+    const popup = await openPopupFor(tabId);
+    const entry = popup.locator('article.entry[data-kind=hls]');
+    await expect.poll(() => entry.locator('.status').textContent(), { timeout: 15_000 }).toBe(MESSAGES.drm);
+    expect(await entry.locator('button.primary').isDisabled()).toBe(true);
+    await popup.close();
+  });
+
   it('sends a plain .mp4 link through the context-menu path with the page as Referer', async () => {
     const page = await ext.context.newPage();
     await page.goto(player.url('/links'));

@@ -5,6 +5,7 @@
  *
  *   /watch         plays /media/master.m3u8 (three qualities: 720p, 480p, 360p; 2 s; audio)
  *   /watch-dash    fetches /media/manifest.mpd (DASH)
+ *   /watch-drm     plays /media/drm.m3u8 (FairPlay SAMPLE-AES)
  *   /links         links to /files/clip.mp4 (403 unless Referer is this page)
  *   /media/...     403 unless Referer = <base>/watch or /watch-dash and X-Player-Token = TOKEN
  *
@@ -54,6 +55,11 @@ async function generate(dir: string): Promise<void> {
   // Lowest first, as many sites list them: the extension must not depend on the order.
   for (const q of [...QUALITIES].reverse()) master.push(`#EXT-X-STREAM-INF:BANDWIDTH=${q.bandwidth},RESOLUTION=${q.width}x${q.height},CODECS="avc1.640028,mp4a.40.2"`, `v${q.height}/index.m3u8`);
   await writeFile(path.join(dir, 'master.m3u8'), `${master.join('\n')}\n`);
+  // FairPlay-protected: the segments are the plain ones (the player never gets that far in real life).
+  await writeFile(
+    path.join(dir, 'drm.m3u8'),
+    ['#EXTM3U', '#EXT-X-VERSION:5', '#EXT-X-TARGETDURATION:1', '#EXT-X-PLAYLIST-TYPE:VOD', '#EXT-X-KEY:METHOD=SAMPLE-AES,URI="skd://key-1",KEYFORMAT="com.apple.streamingkeydelivery",KEYFORMATVERSIONS="1"', '#EXTINF:1.0,', 'v360/seg000.ts', '#EXT-X-ENDLIST', ''].join('\n'),
+  );
   await writeFile(path.join(dir, 'manifest.mpd'), '<?xml version="1.0"?>\n<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT2S"></MPD>\n');
   await ffmpeg([...common, '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-t', '1', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', path.join(dir, 'clip.mp4')]);
 }
@@ -64,10 +70,14 @@ const PLAYER_SCRIPT = (source: string) => `
     const get = async (u) => { const r = await fetch(u, { headers }); if (!r.ok) throw new Error(r.status + ' ' + u); return r; };
     const source = new URL('${source}', location.href);
     if (source.pathname.endsWith('.m3u8')) {
-      const master = await (await get(source)).text();
-      const variant = new URL(master.split('\\n').filter((l) => l && !l.startsWith('#'))[0], source);
-      const media = await (await get(variant)).text();
-      for (const line of media.split('\\n').filter((l) => l && !l.startsWith('#'))) await (await get(new URL(line, variant))).arrayBuffer();
+      const uris = (text) => text.split('\\n').filter((l) => l && !l.startsWith('#'));
+      let mediaUrl = source;
+      let media = await (await get(source)).text();
+      if (media.includes('#EXT-X-STREAM-INF')) {
+        mediaUrl = new URL(uris(media)[0], source);
+        media = await (await get(mediaUrl)).text();
+      }
+      for (const line of uris(media)) await (await get(new URL(line, mediaUrl))).arrayBuffer();
     } else {
       await (await get(source)).text();
     }
@@ -95,12 +105,13 @@ export async function startProtectedPlayer(): Promise<ProtectedPlayer> {
         res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' }).end(body);
       };
       if (p === '/watch') return send(200, 'text/html; charset=utf-8', page(PAGE_TITLE, `<h1>${PAGE_TITLE}</h1><script>${PLAYER_SCRIPT('/media/master.m3u8')}</script>`));
+      if (p === '/watch-drm') return send(200, 'text/html; charset=utf-8', page('A Locked Film', `<script>${PLAYER_SCRIPT('/media/drm.m3u8')}</script>`));
       if (p === '/watch-dash') return send(200, 'text/html; charset=utf-8', page('A DASH Show', `<script>${PLAYER_SCRIPT('/media/manifest.mpd')}</script>`));
       if (p === '/links') return send(200, 'text/html; charset=utf-8', page('Clips', '<a id="clip" href="/files/clip.mp4">The clip</a>'));
       const media = /^\/media\/([\w/.-]+)$/.exec(p)?.[1];
       const file = /^\/files\/([\w.-]+)$/.exec(p)?.[1];
       if (media) {
-        const refererOk = req.headers.referer === `${base}/watch` || req.headers.referer === `${base}/watch-dash`;
+        const refererOk = ['/watch', '/watch-dash', '/watch-drm'].some((page) => req.headers.referer === `${base}${page}`);
         if (!refererOk || req.headers['x-player-token'] !== PLAYER_TOKEN) return send(403, 'text/plain', 'forbidden\n');
       } else if (file) {
         if (req.headers.referer !== `${base}/links`) return send(403, 'text/plain', 'forbidden\n');
