@@ -162,7 +162,7 @@ function startPolling(): void {
       try {
         const job = await getJob(settings, w.jobId);
         await setEntryJob(w.tabId, w.url, jobState(job));
-        if (FINAL.has(job.status)) await notifyEnd(w, job, settings);
+        if (FINAL.has(job.status)) await notifyEnd(w, job);
         else still.push(w);
       } catch (err) {
         // A server that is briefly away keeps the job watched; a deleted job ends the watch.
@@ -175,7 +175,7 @@ function startPolling(): void {
   void round().catch(() => (polling = false));
 }
 
-async function notifyEnd(w: WatchedJob, job: ServerJob, settings: Settings): Promise<void> {
+async function notifyEnd(w: WatchedJob, job: ServerJob): Promise<void> {
   if (job.status === 'cancelled') return;
   const ok = job.status === 'completed';
   await chrome.notifications
@@ -183,8 +183,8 @@ async function notifyEnd(w: WatchedJob, job: ServerJob, settings: Settings): Pro
       type: 'basic',
       iconUrl: chrome.runtime.getURL('icon-128.png'),
       title: ok ? `Downloaded: ${w.title}` : `Download failed: ${w.title}`,
+      // Title, message and icon only: Firefox rejects the options it does not support (contextMessage, buttons).
       message: ok ? `In the library: ${job.location ?? job.file_path ?? ''}` : (job.error?.message ?? 'the download failed'),
-      contextMessage: settings.serverUrl,
     })
     .catch(() => undefined);
 }
