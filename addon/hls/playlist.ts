@@ -64,14 +64,15 @@ export interface AudioRendition {
   uri: string | null;
 }
 
-/** An EXT-X-MEDIA TYPE=SUBTITLES rendition (WebVTT playlists, usually). */
 export interface SubtitleRendition {
   groupId: string;
   name: string;
   language: string | null;
   isDefault: boolean;
+  autoselect: boolean;
   forced: boolean;
-  uri: string | null;
+  /** WebVTT media playlist. */
+  uri: string;
 }
 
 export interface MasterPlaylist {
@@ -79,8 +80,7 @@ export interface MasterPlaylist {
   url: string;
   variants: Variant[];
   audio: AudioRendition[];
-  /** Optional so hand-built masters (tests) need not list them. */
-  subtitles?: SubtitleRendition[];
+  subtitles: SubtitleRendition[];
 }
 
 export type Playlist = MasterPlaylist | MediaPlaylist;
@@ -175,16 +175,18 @@ function toMaster(manifest: Manifest, url: string): MasterPlaylist {
     }
   }
   const subtitles: SubtitleRendition[] = [];
-  const subtitleGroups = (manifest.mediaGroups?.SUBTITLES ?? {}) as Record<string, Record<string, Record<string, unknown>>>;
-  for (const [groupId, renditions] of Object.entries(subtitleGroups)) {
+  const subGroups = (manifest.mediaGroups?.SUBTITLES ?? {}) as Record<string, Record<string, Record<string, unknown>>>;
+  for (const [groupId, renditions] of Object.entries(subGroups)) {
     for (const [name, r] of Object.entries(renditions)) {
+      if (typeof r.uri !== 'string' || r.uri === '') continue;
       subtitles.push({
         groupId,
         name,
         language: typeof r.language === 'string' ? r.language : null,
         isDefault: r.default === true,
+        autoselect: r.autoselect === true,
         forced: r.forced === true,
-        uri: typeof r.uri === 'string' && r.uri !== '' ? resolve(r.uri, url) : null,
+        uri: resolve(r.uri, url),
       });
     }
   }

@@ -83,7 +83,7 @@ export const hlsProber: Prober = {
       ...described,
       variants,
       audio: master.audio.map((a) => ({ language: a.language, name: a.name, url: a.uri })),
-      subtitles: (master.subtitles ?? []).map((s) => ({ language: s.language, name: s.name, url: s.uri })),
+      subtitles: master.subtitles.map((s) => ({ language: s.language, name: s.name, url: s.uri })),
       estimated_bytes: variants.find((v) => v.url === best.uri)?.estimated_bytes ?? null,
     };
   },
