@@ -38,10 +38,10 @@ function namingFields(input: NewJob): Partial<Job> {
   if (input.episode_title) out.episode_title = input.episode_title;
   if (input.tmdb_id != null) out.tmdb_id = input.tmdb_id;
   if (input.poster) out.poster = input.poster;
-  if (input.variant_key) out.variant_key = input.variant_key;
-  if (input.destination) out.destination = input.destination;
   if (input.page_url) out.page_url = input.page_url;
   if (input.page_title?.trim()) out.page_title = input.page_title.trim();
+  if (input.variant_key) out.variant_key = input.variant_key;
+  if (input.destination) out.destination = input.destination;
   return out;
 }
 
