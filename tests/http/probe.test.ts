@@ -4,7 +4,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureFixtures, type Fixtures } from '../fixtures/media.js';
 import { expectedReferer, startHlsOrigin, type HlsOrigin } from '../fakes/hls-origin.js';
-import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { makeTestApp, waitFor, type TestApp } from '../helpers/app.js';
 
 /** Pages and manifests the fixture origin does not have: an .mpd, a web page, a master with subtitles. */
 async function startPageServer(origin: HlsOrigin): Promise<{ url: (p: string) => string; close(): Promise<void> }> {
@@ -145,6 +145,25 @@ describe('POST /api/probe', () => {
     const down = await probe({ url: `http://127.0.0.1:${port}/a.m3u8` });
     expect([down.status, down.body.error.code]).toEqual([422, 'origin_unreachable']);
     expect(down.body.error.message).toMatch(new RegExp(`^cannot reach 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
+  });
+
+  it('stops fetching when the caller goes away', async () => {
+    const hang = origin.inject({ match: '/hang/', kind: 'hang' });
+    const listening = await app.listen(0, '127.0.0.1');
+    try {
+      const port = (listening.address() as AddressInfo).port;
+      const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/api/probe', headers: { 'content-type': 'application/json' } });
+      req.on('error', () => undefined);
+      req.end(JSON.stringify({ url: origin.url('hang/master.m3u8') }));
+      const [seen] = await origin.requests.waitFor('/hang/', 1, 10_000);
+      req.destroy();
+      // The origin never answers; only the probe giving up closes its connection.
+      await waitFor(() => seen!.endedAt, 10_000, 'the probe to close its request to the origin');
+      expect(seen!.outcome).toBe('hung');
+    } finally {
+      hang.remove();
+      await new Promise((r) => listening.close(r));
+    }
   });
 
   it('validates its input and needs the operator role', async () => {

@@ -13,7 +13,8 @@ export function probeRoutes(probe: ProbeService): Router {
     const input = probeSchema.parse(ctx.request.body ?? {});
     // A client that goes away stops the probe's requests.
     const controller = new AbortController();
-    ctx.req.once('close', () => {
+    // (The response's close, not the request's: that one fires as soon as the body is read.)
+    ctx.res.once('close', () => {
       if (!ctx.res.writableEnded) controller.abort();
     });
     ctx.set('Cache-Control', 'no-store');
