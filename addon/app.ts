@@ -9,6 +9,7 @@ import type { AppEvents } from './events/app-events.js';
 import { EventBus } from './events/bus.js';
 import { createHttpApp, type HttpApp } from './http/app.js';
 import { isHttpUrl } from './domain/validators.js';
+import { ProbeService } from './probe/probe-service.js';
 import { DownloadEngine } from './jobs/download-engine.js';
 import { JobService } from './jobs/job-service.js';
 import { DestinationService } from './library/destination-service.js';
@@ -266,6 +267,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     destinations,
     settings,
     uploadMaxBytes: config.upload_max_mb * 1024 * 1024,
+    probe: new ProbeService({ http, clock, connections, logger: logger.child({ module: 'probe' }) }),
   });
 
   let server: Server | null = null;

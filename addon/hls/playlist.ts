@@ -64,11 +64,23 @@ export interface AudioRendition {
   uri: string | null;
 }
 
+export interface SubtitleRendition {
+  groupId: string;
+  name: string;
+  language: string | null;
+  isDefault: boolean;
+  autoselect: boolean;
+  forced: boolean;
+  /** WebVTT media playlist. */
+  uri: string;
+}
+
 export interface MasterPlaylist {
   kind: 'master';
   url: string;
   variants: Variant[];
   audio: AudioRendition[];
+  subtitles: SubtitleRendition[];
 }
 
 export type Playlist = MasterPlaylist | MediaPlaylist;
@@ -162,7 +174,23 @@ function toMaster(manifest: Manifest, url: string): MasterPlaylist {
       });
     }
   }
-  return { kind: 'master', url, variants, audio };
+  const subtitles: SubtitleRendition[] = [];
+  const subGroups = (manifest.mediaGroups?.SUBTITLES ?? {}) as Record<string, Record<string, Record<string, unknown>>>;
+  for (const [groupId, renditions] of Object.entries(subGroups)) {
+    for (const [name, r] of Object.entries(renditions)) {
+      if (typeof r.uri !== 'string' || r.uri === '') continue;
+      subtitles.push({
+        groupId,
+        name,
+        language: typeof r.language === 'string' ? r.language : null,
+        isDefault: r.default === true,
+        autoselect: r.autoselect === true,
+        forced: r.forced === true,
+        uri: resolve(r.uri, url),
+      });
+    }
+  }
+  return { kind: 'master', url, variants, audio, subtitles };
 }
 
 function toMedia(manifest: Manifest, url: string): MediaPlaylist {

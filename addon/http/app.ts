@@ -25,7 +25,9 @@ import { authRoutes } from './routes/auth.js';
 import { eventRoutes } from './routes/events.js';
 import { keyRoutes } from './routes/keys.js';
 import { notificationRoutes, type NotificationsApi } from './routes/notifications.js';
+import { probeRoutes } from './routes/probe.js';
 import { queueRoutes } from './routes/queue.js';
+import type { ProbeService } from '../probe/probe-service.js';
 import { settingsRoutes } from './routes/settings.js';
 import { sourceRoutes } from './routes/sources.js';
 import { userRoutes } from './routes/users.js';
@@ -57,6 +59,8 @@ export interface HttpDeps {
   destinations?: DestinationService;
   /** Runtime settings: GET/PATCH /api/settings (README "Settings"). */
   settings?: RuntimeSettings;
+  /** POST /api/probe (README "Browser extension"). */
+  probe?: ProbeService;
 }
 
 /** The Koa app and its routes with their declared access (tests check every route declares one). */
@@ -77,6 +81,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
     ...(deps.sources ? [sourceRoutes(deps.sources, { uploadMaxBytes: deps.uploadMaxBytes ?? 100 * 1024 * 1024 })] : []),
     ...(deps.destinations ? [destinationRoutes(deps.destinations)] : []),
     ...(deps.settings ? [settingsRoutes(deps.settings)] : []),
+    ...(deps.probe ? [probeRoutes(deps.probe)] : []),
   ];
   const table = routeTable(routers);
   const app = new Koa();

@@ -38,6 +38,8 @@ function namingFields(input: NewJob): Partial<Job> {
   if (input.episode_title) out.episode_title = input.episode_title;
   if (input.tmdb_id != null) out.tmdb_id = input.tmdb_id;
   if (input.poster) out.poster = input.poster;
+  if (input.page_url) out.page_url = input.page_url;
+  if (input.page_title?.trim()) out.page_title = input.page_title.trim();
   if (input.variant_key) out.variant_key = input.variant_key;
   if (input.destination) out.destination = input.destination;
   return out;
@@ -183,7 +185,7 @@ export class JobService {
     const job: Job = {
       id: randomUUID(),
       url: input.url,
-      title: input.title?.trim() ?? '',
+      title: input.title?.trim() || input.page_title?.trim() || '',
       kind: null,
       status: 'pending',
       priority: input.priority ?? 'medium',

@@ -71,6 +71,10 @@ export interface Job {
    * item, or POST /api/downloads `poster`. Not a secret; Telegram fetches it itself (sendPhoto).
    */
   poster?: string | null;
+  /** The web page the stream was found on (POST /api/downloads `page_url`, the browser extension). */
+  page_url?: string | null;
+  /** That page's title as the browser saw it (og:title, else document.title). */
+  page_title?: string | null;
   /** What the job downloads, as sources identify it (identity.ts variantKey): the library diff. */
   variant_key?: string | null;
   /**
@@ -107,6 +111,9 @@ export interface NewJob {
   tmdb_id?: number | null | undefined;
   /** An absolute http(s) URL (checked by the caller). */
   poster?: string | null | undefined;
+  page_url?: string | null | undefined;
+  /** Used as the title when `title` is empty. */
+  page_title?: string | null | undefined;
   variant_key?: string | null | undefined;
   /** A destination id (checked by the caller: POST /api/downloads answers 400 for an unknown one). */
   destination?: string | null | undefined;

@@ -14,6 +14,10 @@ export const newDownloadSchema = z.strictObject(
     title: z.string().trim().max(500, 'is too long').optional(),
     referer: httpUrl.optional(),
     headers: headers.optional(),
+    /** The web page the stream was found on (the browser extension sends it); kept on the job. */
+    page_url: httpUrl.optional(),
+    /** That page's title; the job's title when `title` is absent. */
+    page_title: z.string({ error: 'must be a string' }).trim().max(500, 'is too long').optional(),
     quality: z
       .string()
       .trim()

@@ -37,6 +37,7 @@ export function jobView(job: Job): Job {
     headers: redactHeaders(job.headers),
     // Not a secret (a TMDB image, usually), but a URL given by hand is masked like any other.
     ...(job.poster ? { poster: redactCredentials(job.poster) } : {}),
+    ...(job.page_url ? { page_url: redactCredentials(job.page_url) } : {}),
     error: job.error ? { code: job.error.code, message: redactUrlsInText(job.error.message) } : null,
   };
 }

@@ -49,3 +49,4 @@ export type { ActivityEntry } from '../../../addon/ops/activity.js';
 export type { Role } from '../../../addon/auth/model.js';
 export type { SettingsView, SettingsPatch, EditableSetting } from '../../../addon/ops/settings.js';
 export type { NamingPreviewItem } from '../../../addon/library/naming-preview.js';
+export type { ProbeResult, ProbeVariant, ProbeTrack } from '../../../addon/probe/model.js';
