@@ -92,6 +92,8 @@ export class Statistics {
       return;
     }
     if (previous === 'downloading') {
+      // Short downloads may end before their first progress event: count from the final figure.
+      this.onProgress(job.id, job.bytes_done);
       this.lastProgress.delete(job.id);
       if (job.status === 'merging' || job.status === 'transferring') this.downloadEnded.set(job.id, now);
     }
