@@ -49,3 +49,6 @@ export type { ActivityEntry } from '../../../addon/ops/activity.js';
 export type { Role } from '../../../addon/auth/model.js';
 export type { SettingsView, SettingsPatch, EditableSetting } from '../../../addon/ops/settings.js';
 export type { NamingPreviewItem } from '../../../addon/library/naming-preview.js';
+export type { HistoryView, HistoryPoint, HistoryRange } from '../../../addon/metrics/history.js';
+export type { DownloadStats } from '../../../addon/metrics/stats-queries.js';
+export type { AlertEvent } from '../../../addon/events/app-events.js';
