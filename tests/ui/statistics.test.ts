@@ -78,7 +78,7 @@ describe('Statistics view', () => {
         await page.getByText('src-a').waitFor();
         await page.getByText('Not found (404)').waitFor();
         // Nothing wider than the screen at 390 px.
-        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
         expect(overflow).toBeLessThanOrEqual(0);
         await page.screenshot({ path: await artifactPath(`statistics-${name}.png`), fullPage: true });
         // Another range redraws from the server.
