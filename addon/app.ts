@@ -261,14 +261,18 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
       metricsEnabled: config.metrics_enabled,
       metricsToken: config.metrics_token,
       alertsEnabled: config.alerts_enabled,
-      thresholds: () => ({
-        disk_free_percent: config.alert_disk_free_percent,
-        failure_rate_percent: config.alert_failure_rate_percent,
-        failure_min_jobs: config.alert_failure_min_jobs,
-        queue_length: config.alert_queue_length,
-        destination_down_minutes: config.alert_destination_down_minutes,
-        stalled_minutes: config.alert_stalled_minutes,
-      }),
+      // The panel's values over the options, read at every evaluation.
+      thresholds: () => {
+        const s = settings.effective();
+        return {
+          disk_free_percent: s.alert_disk_free_percent,
+          failure_rate_percent: s.alert_failure_rate_percent,
+          failure_min_jobs: s.alert_failure_min_jobs,
+          queue_length: s.alert_queue_length,
+          destination_down_minutes: s.alert_destination_down_minutes,
+          stalled_minutes: s.alert_stalled_minutes,
+        };
+      },
       ...(overrides.alertIntervalMs ? { alertIntervalMs: overrides.alertIntervalMs } : {}),
     },
     {

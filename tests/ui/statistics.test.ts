@@ -91,3 +91,22 @@ describe('Statistics view', () => {
     });
   }
 });
+
+describe('Settings → Alerts', () => {
+  it('an admin changes a threshold in the panel and the server uses it', async () => {
+    const ctx = await chrome.browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, reducedMotion: 'reduce' });
+    const page = await ctx.newPage();
+    try {
+      await page.goto(`${baseUrl}/#/settings`);
+      const form = page.getByRole('form', { name: 'Alert thresholds' });
+      const queue = form.getByLabel('More downloads waiting than');
+      await expect.poll(() => queue.inputValue()).toBe('1');
+      await queue.fill('25');
+      await form.getByRole('button', { name: 'Save thresholds' }).click();
+      await expect.poll(() => app.settings.effective().alert_queue_length).toBe(25);
+      await form.getByText('the add-on option is 1').waitFor();
+    } finally {
+      await ctx.close();
+    }
+  });
+});
