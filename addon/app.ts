@@ -44,6 +44,7 @@ import { SourceService } from './sources/source-service.js';
 import { TmdbClient } from './sources/tmdb.js';
 import { Store } from './store/db.js';
 import { readVersion } from './version.js';
+import { createObservability, type Observability } from './metrics/observability.js';
 
 export interface AppOverrides {
   clock?: Clock;
@@ -69,6 +70,8 @@ export interface AppOverrides {
   destinationCheckIntervalMs?: number;
   /** Waits between transfer attempts to a destination that is down (15 s ... 5 min in production). */
   transferBackoffMs?: number[];
+  /** How often the alert rules run (one minute in production). */
+  alertIntervalMs?: number;
 }
 
 export interface NotifyTimings {
@@ -101,6 +104,8 @@ export interface App {
   transfers: TransferService;
   /** Runtime settings (GET/PATCH /api/settings): panel changes over env/options.json. */
   settings: RuntimeSettings;
+  /** Statistics history, /metrics and alert rules. */
+  observability: Observability;
   start(): Promise<void>;
   listen(port?: number, host?: string): Promise<Server>;
   stop(): Promise<void>;
@@ -132,6 +137,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     tmpDir: config.tmp_dir,
     segmentConcurrency: initial.segment_concurrency,
     ...(overrides.chunkBytes ? { chunkBytes: overrides.chunkBytes } : {}),
+    onRetry: (errorClass) => observability.prometheus?.retry(errorClass),
   });
   // Library destinations: the only place their adapters (local, smb, sftp, rsync) are built.
   const destinationDeps: DestinationDeps = { logger, tmpDir: config.tmp_dir };
@@ -250,6 +256,55 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     ],
     logger,
   );
+  const observability: Observability = await createObservability(
+    {
+      dataDir: config.data_dir,
+      metricsEnabled: config.metrics_enabled,
+      metricsToken: config.metrics_token,
+      alertsEnabled: config.alerts_enabled,
+      // The panel's values over the options, read at every evaluation.
+      thresholds: () => {
+        const s = settings.effective();
+        return {
+          disk_free_percent: s.alert_disk_free_percent,
+          failure_rate_percent: s.alert_failure_rate_percent,
+          failure_min_jobs: s.alert_failure_min_jobs,
+          queue_length: s.alert_queue_length,
+          destination_down_minutes: s.alert_destination_down_minutes,
+          stalled_minutes: s.alert_stalled_minutes,
+        };
+      },
+      ...(overrides.alertIntervalMs ? { alertIntervalMs: overrides.alertIntervalMs } : {}),
+    },
+    {
+      bus,
+      clock,
+      logger,
+      system: {
+        jobStats: () => jobs.stats(),
+        job: (id) => {
+          try {
+            return jobs.get(id);
+          } catch {
+            return undefined; // forgotten (pruned or deleted) since it was created
+          }
+        },
+        destinations: () =>
+          destinations.list().map((d) => {
+            const h = destinations.healthOf(d.id);
+            return { id: d.id, name: d.name, kind: d.kind, status: h.status, free_bytes: h.free_bytes, total_bytes: h.total_bytes };
+          }),
+        notifiers: () => {
+          const n = notifications.status();
+          return [
+            { id: 'homeassistant', sent: n.homeassistant.sent, failed: n.homeassistant.failed },
+            { id: 'telegram', sent: n.telegram.sent, failed: n.telegram.failed },
+          ];
+        },
+        createdSince: (since) => activity.list({ action: 'download.created', since, limit: 1_000_000, offset: 0 }).items,
+      },
+    },
+  );
   const startedAt = clock.now();
   const koa = createHttpApp({
     jobs,
@@ -268,6 +323,14 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     settings,
     uploadMaxBytes: config.upload_max_mb * 1024 * 1024,
     probe: new ProbeService({ http, clock, connections, logger: logger.child({ module: 'probe' }) }),
+    stats: observability.stats,
+    metrics: {
+      enabled: config.metrics_enabled,
+      token: config.metrics_token,
+      contentType: () => observability.prometheus?.contentType() ?? 'text/plain',
+      text: async () => (await observability.prometheus?.text()) ?? '',
+    },
+    observeRequest: (method, route, status, seconds) => observability.prometheus?.request(method, route, status, seconds),
   });
 
   let server: Server | null = null;
@@ -287,6 +350,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     destinations,
     transfers,
     settings,
+    observability,
     async start() {
       // The guard first: with the disk already full, interrupted downloads must not restart.
       await disk.start();
@@ -295,6 +359,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
       await sources.start();
       await maintenance.start();
       notifications.start();
+      observability.start();
     },
     listen(port = config.port, host = '0.0.0.0') {
       return new Promise<Server>((resolve, reject) => {
@@ -308,6 +373,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
       const closing = server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve();
       server?.closeAllConnections();
       await maintenance.stop();
+      await observability.stop();
       await notifications.stop();
       disk.stop();
       await sources.stop();

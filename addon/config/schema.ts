@@ -157,6 +157,20 @@ export const configSchema = z.object({
   // Library destinations (README "Library destinations"); the destinations themselves are in db.json.
   /** How long a finished download waits (retrying with backoff) for a destination that is down before it fails; 0 fails at once. */
   transfer_retry_limit_minutes: int(0, 43200).default(1440),
+
+  // Metrics and alerts (README "Metrics, statistics and alerts").
+  /** Serve GET /metrics (Prometheus text format). */
+  metrics_enabled: bool.default(false),
+  /** A bearer token that may read /metrics only (besides any API key); for a Prometheus scrape job. */
+  metrics_token: optionalText.refine((s) => s === undefined || s.length >= 16, 'must be at least 16 characters'),
+  /** Evaluate the alert rules every minute and send alerts through the notifiers. */
+  alerts_enabled: bool.default(true),
+  alert_disk_free_percent: int(1, 99).default(10),
+  alert_failure_rate_percent: int(1, 100).default(20),
+  alert_failure_min_jobs: int(1, 1000).default(5),
+  alert_queue_length: int(1, 1_000_000).default(50),
+  alert_destination_down_minutes: int(1, 10080).default(15),
+  alert_stalled_minutes: int(1, 1440).default(10),
 }).superRefine((c, ctx) => {
   if (c.mqtt_base_topic === c.mqtt_discovery_prefix || c.mqtt_base_topic.startsWith(`${c.mqtt_discovery_prefix}/`)) {
     ctx.addIssue({ code: 'custom', path: ['mqtt_base_topic'], message: `must differ from mqtt_discovery_prefix (${c.mqtt_discovery_prefix})` });
@@ -204,4 +218,4 @@ export const ENV_ONLY_KEYS: ReadonlySet<string> = new Set([
 export const SUPERVISOR_ADDRESS = '172.30.32.2';
 
 /** Settings whose values never appear in error messages or logs. */
-export const SECRET_KEYS: ReadonlySet<string> = new Set(['api_key', 'mqtt_url', 'mqtt_password', 'supervisor_token', 'telegram_bot_token', 'tmdb_api_key']);
+export const SECRET_KEYS: ReadonlySet<string> = new Set(['api_key', 'mqtt_url', 'mqtt_password', 'supervisor_token', 'telegram_bot_token', 'tmdb_api_key', 'metrics_token']);

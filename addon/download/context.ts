@@ -1,7 +1,7 @@
 import type { Logger } from '../platform/logger.js';
 import type { Clock } from '../platform/clock.js';
 import type { HttpClient } from '../platform/http.js';
-import { withRetry, type RetryPolicy } from './retry.js';
+import { withRetry, type ErrorClass, type RetryPolicy } from './retry.js';
 import type { KeyedSemaphores, Semaphore } from './semaphore.js';
 
 /** Live figures a download reports; the job runner turns them into job progress. */
@@ -58,6 +58,8 @@ export interface DownloadContext {
   headers: Record<string, string>;
   workDir: string;
   progress: ProgressSink;
+  /** Told of every retry (the segment_retries_total metric); optional. */
+  onRetry?: ((errorClass: ErrorClass) => void) | undefined;
 }
 
 /** One request under the connection caps, retried by error class; the slot is free while backing off. */
@@ -75,8 +77,10 @@ export function limitedRequest<T>(ctx: DownloadContext, url: string, what: strin
       policy: ctx.retry,
       clock: ctx.clock,
       signal,
-      onRetry: ({ attempt, delayMs, error, errorClass }) =>
-        ctx.logger.warn({ attempt, delayMs, errorClass, err: String((error as Error)?.message ?? error) }, `retrying ${what}`),
+      onRetry: ({ attempt, delayMs, error, errorClass }) => {
+        ctx.onRetry?.(errorClass);
+        ctx.logger.warn({ attempt, delayMs, errorClass, err: String((error as Error)?.message ?? error) }, `retrying ${what}`);
+      },
     },
   );
 }

@@ -31,6 +31,8 @@ import type { ProbeService } from '../probe/probe-service.js';
 import { settingsRoutes } from './routes/settings.js';
 import { sourceRoutes } from './routes/sources.js';
 import { userRoutes } from './routes/users.js';
+import { metricsRoutes, statsRoutes, type MetricsEndpoint } from './routes/stats.js';
+import type { StatsApi } from '../metrics/stats-queries.js';
 import { systemRoutes, type SystemInfo } from './routes/system.js';
 
 export interface HttpDeps {
@@ -61,6 +63,12 @@ export interface HttpDeps {
   settings?: RuntimeSettings;
   /** POST /api/probe (README "Browser extension"). */
   probe?: ProbeService;
+  /** Statistics views and active alerts (README "Metrics, statistics and alerts"). */
+  stats?: StatsApi;
+  /** GET /metrics (Prometheus). */
+  metrics?: MetricsEndpoint;
+  /** Told of every request: method, route pattern, status, seconds (the HTTP metrics). */
+  observeRequest?: (method: string, route: string, status: number, seconds: number) => void;
 }
 
 /** The Koa app and its routes with their declared access (tests check every route declares one). */
@@ -82,6 +90,8 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
     ...(deps.destinations ? [destinationRoutes(deps.destinations)] : []),
     ...(deps.settings ? [settingsRoutes(deps.settings)] : []),
     ...(deps.probe ? [probeRoutes(deps.probe)] : []),
+    ...(deps.stats ? [statsRoutes(deps.stats)] : []),
+    ...(deps.metrics ? [metricsRoutes(deps.metrics)] : []),
   ];
   const table = routeTable(routers);
   const app = new Koa();
@@ -93,10 +103,18 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
     deps.logger.error({ err }, 'http server error');
   });
   app.use(async (ctx, next) => {
-    const start = Date.now();
-    await next();
-    if (ctx.path !== '/api/events') {
-      deps.logger.debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Date.now() - start }, 'request');
+    const start = performance.now();
+    try {
+      await next();
+    } finally {
+      const ms = performance.now() - start;
+      if (ctx.path !== '/api/events') {
+        deps.logger.debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms) }, 'request');
+        // Route patterns only (never the path itself): bounded label values for the metrics.
+        const route = (ctx as { _matchedRoute?: unknown })._matchedRoute;
+        const pattern = typeof route === 'string' ? route : ctx.path.startsWith('/api') ? 'unmatched' : 'panel';
+        deps.observeRequest?.(ctx.method, pattern, ctx.status, ms / 1000);
+      }
     }
   });
   app.use(cors(deps.corsOrigins));

@@ -9,7 +9,7 @@ import type { HttpClient } from '../platform/http.js';
 import type { Logger } from '../platform/logger.js';
 import { ConnectionLimits, type DownloadContext, type ProgressSink } from '../download/context.js';
 import { downloadDirect, moveFile, probeUrl } from '../download/direct-download.js';
-import type { RetryPolicy } from '../download/retry.js';
+import type { ErrorClass, RetryPolicy } from '../download/retry.js';
 import { sniff, type MediaKind } from '../download/sniff.js';
 import { downloadHls, prepareHlsPlan } from '../hls/hls-download.js';
 import { buildMergeArgs, concatList, type MergeInput } from '../hls/merge-args.js';
@@ -28,6 +28,8 @@ export interface EngineDeps {
   segmentConcurrency: number;
   /** Size of the ranges a direct file is split into (tests use small ones). */
   chunkBytes?: number;
+  /** Told of every request retry, by error class (metrics). */
+  onRetry?: (errorClass: ErrorClass) => void;
 }
 
 /** How a running job tells its owner what happens; progress is hot, phase and kind are durable. */
@@ -119,6 +121,7 @@ export class DownloadEngine {
       headers: requestHeaders(job),
       workDir,
       progress: hooks,
+      onRetry: this.deps.onRetry,
     };
 
     let kind = job.kind;

@@ -32,6 +32,13 @@ export const settingsPatchSchema = z.strictObject(
       .union([z.string({ error: 'must be "best", "worst" or a height such as "720p"' }).trim().toLowerCase().regex(QUALITY_PATTERN, 'must be "best", "worst" or a height such as "720p"'), z.null()])
       .optional(),
     default_container: z.union([z.enum(CONTAINERS, { error: `must be one of ${CONTAINERS.join(', ')}` }), z.null()]).optional(),
+    // The ranges are the config schema's.
+    alert_disk_free_percent: z.union([intIn(1, 99), z.null()]).optional(),
+    alert_failure_rate_percent: z.union([intIn(1, 100), z.null()]).optional(),
+    alert_failure_min_jobs: z.union([intIn(1, 1000), z.null()]).optional(),
+    alert_queue_length: z.union([intIn(1, 1_000_000), z.null()]).optional(),
+    alert_destination_down_minutes: z.union([intIn(1, 10080), z.null()]).optional(),
+    alert_stalled_minutes: z.union([intIn(1, 1440), z.null()]).optional(),
   },
   unknownFields,
 );
@@ -86,7 +93,18 @@ export class RuntimeSettings {
 
   base(): EditableValues {
     const c = this.deps.config;
-    return { max_concurrent_downloads: c.max_concurrent_downloads, segment_concurrency: c.segment_concurrency, default_quality: c.default_quality, default_container: c.default_container };
+    return {
+      max_concurrent_downloads: c.max_concurrent_downloads,
+      segment_concurrency: c.segment_concurrency,
+      default_quality: c.default_quality,
+      default_container: c.default_container,
+      alert_disk_free_percent: c.alert_disk_free_percent,
+      alert_failure_rate_percent: c.alert_failure_rate_percent,
+      alert_failure_min_jobs: c.alert_failure_min_jobs,
+      alert_queue_length: c.alert_queue_length,
+      alert_destination_down_minutes: c.alert_destination_down_minutes,
+      alert_stalled_minutes: c.alert_stalled_minutes,
+    };
   }
 
   /** The values in effect: the panel's overrides over the base. */

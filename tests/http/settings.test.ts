@@ -47,8 +47,19 @@ describe('settings API', () => {
       max_connections_per_host: 16,
       min_free_space_mb: 0,
       job_retention_days: 30,
-      editable: ['max_concurrent_downloads', 'segment_concurrency', 'default_quality', 'default_container'],
-      base: { max_concurrent_downloads: 2, segment_concurrency: 6, default_quality: '720p', default_container: 'mp4' },
+      editable: [
+        'max_concurrent_downloads',
+        'segment_concurrency',
+        'default_quality',
+        'default_container',
+        'alert_disk_free_percent',
+        'alert_failure_rate_percent',
+        'alert_failure_min_jobs',
+        'alert_queue_length',
+        'alert_destination_down_minutes',
+        'alert_stalled_minutes',
+      ],
+      base: { max_concurrent_downloads: 2, segment_concurrency: 6, default_quality: '720p', default_container: 'mp4', alert_disk_free_percent: 10, alert_queue_length: 50 },
       overrides: {},
       integrations: {
         mqtt: { enabled: false, configured: false },
@@ -170,5 +181,25 @@ describe('settings API', () => {
     expect(ok.body.templates.movie).toBe('Films/{title}.{ext}');
     const preview = await request(server).post('/api/naming/preview').set(as('viewer')).send({ templates: ok.body.naming, content_type: 'movie' });
     expect(preview.body.items[0].path).toBe('Films/Dune Part Two.mkv');
+  });
+});
+
+describe('alert thresholds in the settings', () => {
+  it('a threshold changed in the panel is what the next alert evaluation uses; null goes back to the option', async () => {
+    const app = await makeTestApp({ ALERT_QUEUE_LENGTH: '50' });
+    try {
+      const server = app.koa.callback();
+      app.jobs.pauseQueue();
+      for (let i = 0; i < 3; i++) app.jobs.create({ url: `https://cdn.example/${i}.m3u8`, title: `q${i}` });
+      expect((await app.observability.alerts.evaluate()).raised).toEqual([]);
+      const bad = await request(server).patch('/api/settings').send({ alert_queue_length: 0 }).expect(400);
+      expect(bad.body.error.field).toBe('alert_queue_length');
+      await request(server).patch('/api/settings').send({ alert_queue_length: 2 }).expect(200);
+      expect((await app.observability.alerts.evaluate()).raised.map((a) => a.id)).toEqual(['queue_long']);
+      await request(server).patch('/api/settings').send({ alert_queue_length: null }).expect(200);
+      expect((await app.observability.alerts.evaluate()).resolved.map((a) => a.id)).toEqual(['queue_long']);
+    } finally {
+      await app.dispose();
+    }
   });
 });

@@ -5,6 +5,7 @@ export type Route =
   | { name: 'review'; id: string }
   | { name: 'library' }
   | { name: 'settings' }
+  | { name: 'statistics' }
   | { name: 'logs' };
 
 function parse(hash: string): Route {
@@ -18,6 +19,8 @@ function parse(hash: string): Route {
       return { name: 'settings' };
     case 'logs':
       return { name: 'logs' };
+    case 'statistics':
+      return { name: 'statistics' };
     default:
       return { name: 'downloads' };
   }

@@ -50,3 +50,6 @@ export type { Role } from '../../../addon/auth/model.js';
 export type { SettingsView, SettingsPatch, EditableSetting } from '../../../addon/ops/settings.js';
 export type { NamingPreviewItem } from '../../../addon/library/naming-preview.js';
 export type { ProbeResult, ProbeVariant, ProbeTrack } from '../../../addon/probe/model.js';
+export type { HistoryView, HistoryPoint, HistoryRange } from '../../../addon/metrics/history.js';
+export type { DownloadStats } from '../../../addon/metrics/stats-queries.js';
+export type { AlertEvent } from '../../../addon/events/app-events.js';
