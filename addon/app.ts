@@ -43,6 +43,9 @@ import { SourceService } from './sources/source-service.js';
 import { TmdbClient } from './sources/tmdb.js';
 import { Store } from './store/db.js';
 import { readVersion } from './version.js';
+import { SpeedService } from './speed/speed-service.js';
+import { throttledHttp } from './speed/throttled-http.js';
+import { TokenBucket } from './speed/token-bucket.js';
 
 export interface AppOverrides {
   clock?: Clock;
@@ -100,6 +103,8 @@ export interface App {
   transfers: TransferService;
   /** Runtime settings (GET/PATCH /api/settings): panel changes over env/options.json. */
   settings: RuntimeSettings;
+  /** The download speed limit and its schedule. */
+  speed: SpeedService;
   start(): Promise<void>;
   listen(port?: number, host?: string): Promise<Server>;
   stop(): Promise<void>;
@@ -121,8 +126,10 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     overrides.http ??
     createHttpClient({ timeoutMs: config.request_timeout_s * 1000, maxSocketsPerHost: config.max_connections_per_host, userAgent: DEFAULT_USER_AGENT });
   const connections = new ConnectionLimits(new KeyedSemaphores(() => config.max_connections_per_host));
+  // One rate for every download (the speed limit); playlists of sources and the API are not paced.
+  const bandwidth = new TokenBucket(clock);
   const engine = new DownloadEngine({
-    http,
+    http: throttledHttp(http, bandwidth),
     clock,
     retry: overrides.retry ?? DEFAULT_RETRY_POLICY,
     connections,
@@ -249,6 +256,21 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     ],
     logger,
   );
+  const speed = new SpeedService({
+    clock,
+    logger,
+    bucket: bandwidth,
+    queue: jobs,
+    defaultLimitKbps: config.download_speed_limit_kbps,
+    persistence: {
+      load: () => store.data.speed,
+      save: async (settings) => {
+        store.data.speed = settings;
+        await store.flush();
+      },
+    },
+    onChange: (state, settings) => bus.emit('speed.changed', { ...state, enabled: settings.enabled, limit_kbps: settings.limit_kbps }),
+  });
   const startedAt = clock.now();
   const koa = createHttpApp({
     jobs,
@@ -265,6 +287,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     sources,
     destinations,
     settings,
+    speed,
     uploadMaxBytes: config.upload_max_mb * 1024 * 1024,
   });
 
@@ -285,10 +308,13 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     destinations,
     transfers,
     settings,
+    speed,
     async start() {
       // The guard first: with the disk already full, interrupted downloads must not restart.
       await disk.start();
       destinations.start();
+      // Before the queue starts: a "pause" rule in force must hold it before anything runs.
+      await speed.start();
       await jobs.start();
       await sources.start();
       await maintenance.start();
@@ -309,6 +335,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
       await notifications.stop();
       disk.stop();
       await sources.stop();
+      await speed.stop();
       await jobs.stop();
       await destinations.stop();
       await store.close();

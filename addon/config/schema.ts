@@ -157,6 +157,10 @@ export const configSchema = z.object({
   // Library destinations (README "Library destinations"); the destinations themselves are in db.json.
   /** How long a finished download waits (retrying with backoff) for a destination that is down before it fails; 0 fails at once. */
   transfer_retry_limit_minutes: int(0, 43200).default(1440),
+
+  // Speed (README "Speed limits and schedules"): the panel and MQTT change it at run time.
+  /** The download speed limit, KiB/s shared by every running download, until changed in the panel; 0: none. */
+  download_speed_limit_kbps: int(0, 10_000_000).default(0),
 }).superRefine((c, ctx) => {
   if (c.mqtt_base_topic === c.mqtt_discovery_prefix || c.mqtt_base_topic.startsWith(`${c.mqtt_discovery_prefix}/`)) {
     ctx.addIssue({ code: 'custom', path: ['mqtt_base_topic'], message: `must differ from mqtt_discovery_prefix (${c.mqtt_discovery_prefix})` });

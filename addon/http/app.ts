@@ -29,6 +29,7 @@ import { queueRoutes } from './routes/queue.js';
 import { settingsRoutes } from './routes/settings.js';
 import { sourceRoutes } from './routes/sources.js';
 import { userRoutes } from './routes/users.js';
+import { speedRoutes, type SpeedApi } from './routes/speed.js';
 import { systemRoutes, type SystemInfo } from './routes/system.js';
 
 export interface HttpDeps {
@@ -57,6 +58,8 @@ export interface HttpDeps {
   destinations?: DestinationService;
   /** Runtime settings: GET/PATCH /api/settings (README "Settings"). */
   settings?: RuntimeSettings;
+  /** The download speed limit and its schedule (README "Speed limits and schedules"). */
+  speed?: SpeedApi;
 }
 
 /** The Koa app and its routes with their declared access (tests check every route declares one). */
@@ -77,6 +80,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
     ...(deps.sources ? [sourceRoutes(deps.sources, { uploadMaxBytes: deps.uploadMaxBytes ?? 100 * 1024 * 1024 })] : []),
     ...(deps.destinations ? [destinationRoutes(deps.destinations)] : []),
     ...(deps.settings ? [settingsRoutes(deps.settings)] : []),
+    ...(deps.speed ? [speedRoutes(deps.speed)] : []),
   ];
   const table = routeTable(routers);
   const app = new Koa();

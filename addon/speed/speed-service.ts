@@ -41,6 +41,8 @@ export class SpeedService {
   private stopped = false;
   private held = false;
   private applied = false;
+  /** Set by update(): the next apply reports the settings even when the state stays the same. */
+  private settingsChanged = false;
 
   constructor(private readonly deps: SpeedServiceDeps) {
     const saved = speedSettingsSchema.safeParse(deps.persistence.load());
@@ -69,6 +71,7 @@ export class SpeedService {
   /** Replaces the settings (validated by the caller's schema), saves them and applies them now. */
   async update(next: SpeedSettings): Promise<SpeedState> {
     this.settings = speedSettingsSchema.parse(next);
+    this.settingsChanged = true;
     await this.deps.persistence.save(this.settings);
     await this.apply();
     this.wake?.abort(); // the next change may be sooner now
@@ -113,8 +116,9 @@ export class SpeedService {
       const why = this.state.source.kind === 'rule' ? ` (rule "${this.state.source.name}")` : this.state.source.kind === 'manual' ? ' (manual limit)' : '';
       this.deps.logger.info({ speed: this.state }, `download speed: ${what}${why}`);
     }
-    this.applied = true;
     // Settings changes are reported even when the state in force stays the same (a new rule for later).
-    this.deps.onChange?.({ ...this.state }, structuredClone(this.settings));
+    if (changed || !this.applied || this.settingsChanged) this.deps.onChange?.({ ...this.state }, structuredClone(this.settings));
+    this.applied = true;
+    this.settingsChanged = false;
   }
 }
