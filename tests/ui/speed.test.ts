@@ -55,7 +55,7 @@ describe('Settings → Speed', () => {
       await page.screenshot({ path: await artifactPath('speed-1280x800.png'), fullPage: true });
       await page.setViewportSize({ width: 390, height: 844 });
       await page.getByRole('heading', { name: 'Speed' }).scrollIntoViewIfNeeded();
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
       expect(overflow).toBeLessThanOrEqual(0);
       await page.screenshot({ path: await artifactPath('speed-390x844.png') });
       expect(problems).toEqual([]);
