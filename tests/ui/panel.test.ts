@@ -262,6 +262,12 @@ describe('the panel', () => {
       await page.setViewportSize(PHONE);
       await page.getByTestId('review-viewport').evaluate((el) => (el.scrollTop = 0));
       await table.getByRole('row').nth(3).getByRole('checkbox').waitFor();
+      // Every status filter is fully on screen at 390 px (none hidden past the edge).
+      for (const button of await page.getByRole('group', { name: 'Show' }).getByRole('button').all()) {
+        const box = (await button.boundingBox())!;
+        expect(box.x, await button.textContent() ?? '').toBeGreaterThanOrEqual(0);
+        expect(box.x + box.width, await button.textContent() ?? '').toBeLessThanOrEqual(PHONE.width);
+      }
       await page.screenshot({ path: await artifactPath('review-390x844.png') });
     } finally {
       await ctx.close();
