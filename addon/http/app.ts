@@ -30,6 +30,8 @@ import { settingsRoutes } from './routes/settings.js';
 import { sourceRoutes } from './routes/sources.js';
 import { userRoutes } from './routes/users.js';
 import { speedRoutes, type SpeedApi } from './routes/speed.js';
+import { fileRoutes } from './routes/files.js';
+import { LinkSigner } from '../auth/signed-links.js';
 import { systemRoutes, type SystemInfo } from './routes/system.js';
 
 export interface HttpDeps {
@@ -60,6 +62,8 @@ export interface HttpDeps {
   settings?: RuntimeSettings;
   /** The download speed limit and its schedule (README "Speed limits and schedules"). */
   speed?: SpeedApi;
+  /** Signs the panel's links to finished files; one per process. */
+  linkSigner?: LinkSigner;
 }
 
 /** The Koa app and its routes with their declared access (tests check every route declares one). */
@@ -69,6 +73,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   // Every API router goes in this list: the access table (who may call what) is built from it.
   const routers: Router[] = [
     downloadRoutes(deps.jobs),
+    fileRoutes({ job: (id) => deps.jobs.get(id), signer: deps.linkSigner ?? new LinkSigner(), now: deps.system.now }),
     systemRoutes(deps.jobs, deps.system),
     eventRoutes(deps.bus),
     authRoutes({ auth: deps.auth, activity: deps.activity, mode: deps.mode, now: deps.system.now }),

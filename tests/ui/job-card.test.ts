@@ -47,3 +47,37 @@ describe('job card', () => {
     }
   });
 });
+
+describe('finished files', () => {
+  it('plays a completed download in the panel and offers the file, through a signed link', async () => {
+    const { ensureFixtures } = await import('../fixtures/media.js');
+    const { startHlsOrigin } = await import('../fakes/hls-origin.js');
+    const fx = await ensureFixtures();
+    const origin = await startHlsOrigin();
+    const real = await makeTestApp();
+    const realServer = await real.listen(0, '127.0.0.1');
+    const realUrl = `http://127.0.0.1:${(realServer.address() as AddressInfo).port}`;
+    const ctx = await chrome.browser.newContext({ viewport: { width: 390, height: 844 }, reducedMotion: 'reduce' });
+    const page = await ctx.newPage();
+    try {
+      const job = real.jobs.create({ url: origin.url(fx.scenarios.plain.playlist), title: 'Clip' });
+      await waitFor(() => (real.jobs.get(job.id).status === 'completed' ? true : undefined), 60_000, 'the download');
+      await page.goto(realUrl);
+      const card = page.locator('article.job[aria-label="Clip"]');
+      await card.getByRole('button', { name: 'Play Clip' }).click();
+      const player = page.getByRole('dialog', { name: 'Play Clip' });
+      await player.waitFor();
+      // The browser reads the file through the signed link and knows its length: it plays.
+      await expect.poll(() => player.locator('video').evaluate((v) => (v as unknown as { readyState: number; duration: number }).readyState), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+      const duration = await player.locator('video').evaluate((v) => (v as unknown as { duration: number }).duration);
+      expect(duration).toBeCloseTo(fx.scenarios.plain.durationSec, 0);
+      await player.getByRole('button', { name: 'Close' }).click();
+      const [download] = await Promise.all([page.waitForEvent('download'), card.getByRole('button', { name: 'Download the file of Clip' }).click()]);
+      expect(download.suggestedFilename()).toBe('Clip.mp4');
+    } finally {
+      await ctx.close();
+      await real.dispose();
+      await origin.close();
+    }
+  });
+});
