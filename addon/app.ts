@@ -266,7 +266,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
       load: () => store.data.speed,
       save: async (settings) => {
         store.data.speed = settings;
-        await store.flush();
+        store.changed();
       },
     },
     onChange: (state, settings) => bus.emit('speed.changed', { ...state, enabled: settings.enabled, limit_kbps: settings.limit_kbps }),

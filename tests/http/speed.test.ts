@@ -49,6 +49,7 @@ describe('/api/speed-limit', () => {
     expect(bad.body.error.message).toMatch(/must be a time like 18:00/);
     const res = await request(server).put('/api/speed-limit').set(as('admin')).send({ enabled: true, limit_kbps: 1000, schedule }).expect(200);
     expect(res.body.schedule.map((r: { summary: string }) => r.summary)).toEqual(['Mon-Fri 18:00-23:00: limit 2 MB/s', 'Sat: pause the queue']);
+    await app.store.flush();
     const again = await makeTestApp({ DATA_DIR: app.config.data_dir, MEDIA_DIR: app.config.media_dir });
     try {
       expect(again.speed.current().settings).toMatchObject({ enabled: true, limit_kbps: 1000, schedule: [{ name: 'Evening' }, { name: 'Saturday', start: '00:00', end: '24:00' }] });
