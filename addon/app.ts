@@ -45,6 +45,9 @@ import { TmdbClient } from './sources/tmdb.js';
 import { Store } from './store/db.js';
 import { readVersion } from './version.js';
 import { createObservability, type Observability } from './metrics/observability.js';
+import { SpeedService } from './speed/speed-service.js';
+import { throttledHttp } from './speed/throttled-http.js';
+import { TokenBucket } from './speed/token-bucket.js';
 
 export interface AppOverrides {
   clock?: Clock;
@@ -106,6 +109,8 @@ export interface App {
   settings: RuntimeSettings;
   /** Statistics history, /metrics and alert rules. */
   observability: Observability;
+  /** The download speed limit and its schedule. */
+  speed: SpeedService;
   start(): Promise<void>;
   listen(port?: number, host?: string): Promise<Server>;
   stop(): Promise<void>;
@@ -127,8 +132,10 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     overrides.http ??
     createHttpClient({ timeoutMs: config.request_timeout_s * 1000, maxSocketsPerHost: config.max_connections_per_host, userAgent: DEFAULT_USER_AGENT });
   const connections = new ConnectionLimits(new KeyedSemaphores(() => config.max_connections_per_host));
+  // One rate for every download (the speed limit); playlists of sources and the API are not paced.
+  const bandwidth = new TokenBucket(clock);
   const engine = new DownloadEngine({
-    http,
+    http: throttledHttp(http, bandwidth),
     clock,
     retry: overrides.retry ?? DEFAULT_RETRY_POLICY,
     connections,
@@ -305,6 +312,21 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
       },
     },
   );
+  const speed = new SpeedService({
+    clock,
+    logger,
+    bucket: bandwidth,
+    queue: jobs,
+    defaultLimitKbps: config.download_speed_limit_kbps,
+    persistence: {
+      load: () => store.data.speed,
+      save: async (settings) => {
+        store.data.speed = settings;
+        store.changed();
+      },
+    },
+    onChange: (state, settings) => bus.emit('speed.changed', { ...state, enabled: settings.enabled, limit_kbps: settings.limit_kbps }),
+  });
   const startedAt = clock.now();
   const koa = createHttpApp({
     jobs,
@@ -321,6 +343,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     sources,
     destinations,
     settings,
+    speed,
     uploadMaxBytes: config.upload_max_mb * 1024 * 1024,
     probe: new ProbeService({ http, clock, connections, logger: logger.child({ module: 'probe' }) }),
     stats: observability.stats,
@@ -351,10 +374,13 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     transfers,
     settings,
     observability,
+    speed,
     async start() {
       // The guard first: with the disk already full, interrupted downloads must not restart.
       await disk.start();
       destinations.start();
+      // Before the queue starts: a "pause" rule in force must hold it before anything runs.
+      await speed.start();
       await jobs.start();
       await sources.start();
       await maintenance.start();
@@ -377,6 +403,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
       await notifications.stop();
       disk.stop();
       await sources.stop();
+      await speed.stop();
       await jobs.stop();
       await destinations.stop();
       await store.close();

@@ -171,6 +171,9 @@ export const configSchema = z.object({
   alert_queue_length: int(1, 1_000_000).default(50),
   alert_destination_down_minutes: int(1, 10080).default(15),
   alert_stalled_minutes: int(1, 1440).default(10),
+  // Speed (README "Speed limits and schedules"): the panel and MQTT change it at run time.
+  /** The download speed limit, KiB/s shared by every running download, until changed in the panel; 0: none. */
+  download_speed_limit_kbps: int(0, 10_000_000).default(0),
 }).superRefine((c, ctx) => {
   if (c.mqtt_base_topic === c.mqtt_discovery_prefix || c.mqtt_base_topic.startsWith(`${c.mqtt_discovery_prefix}/`)) {
     ctx.addIssue({ code: 'custom', path: ['mqtt_base_topic'], message: `must differ from mqtt_discovery_prefix (${c.mqtt_discovery_prefix})` });

@@ -31,6 +31,8 @@ export interface AppEvents {
   'sync.completed': SyncSummary;
   /** A library destination's health changed (periodic check, a test, or a transfer's outcome). */
   'destination.status': DestinationStatusEvent;
+  /** The download speed limit in force changed (schedule, switch, settings); see speed/schedule.ts. */
+  'speed.changed': SpeedChange;
   /** A live recording began fetching segments (published by the recorder). */
   'recording.started': { job: Job };
   /** A live recording stopped and its file was filed (or it failed); `job.status` says which. */
@@ -39,6 +41,16 @@ export interface AppEvents {
   'alert.raised': AlertEvent;
   /** An alert rule that was raised no longer holds. */
   'alert.resolved': AlertEvent;
+}
+
+export interface SpeedChange {
+  mode: 'unlimited' | 'limited' | 'paused';
+  limit_bps: number | null;
+  source: { kind: 'rule'; name: string; index: number } | { kind: 'manual' } | { kind: 'none' };
+  next_change_at: string | null;
+  /** The manual switch and number, as saved. */
+  enabled: boolean;
+  limit_kbps: number;
 }
 
 /** One episode of an alert rule holding, from raised to resolved. */

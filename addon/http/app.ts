@@ -33,6 +33,9 @@ import { sourceRoutes } from './routes/sources.js';
 import { userRoutes } from './routes/users.js';
 import { metricsRoutes, statsRoutes, type MetricsEndpoint } from './routes/stats.js';
 import type { StatsApi } from '../metrics/stats-queries.js';
+import { speedRoutes, type SpeedApi } from './routes/speed.js';
+import { fileRoutes } from './routes/files.js';
+import { LinkSigner } from '../auth/signed-links.js';
 import { systemRoutes, type SystemInfo } from './routes/system.js';
 
 export interface HttpDeps {
@@ -69,6 +72,10 @@ export interface HttpDeps {
   metrics?: MetricsEndpoint;
   /** Told of every request: method, route pattern, status, seconds (the HTTP metrics). */
   observeRequest?: (method: string, route: string, status: number, seconds: number) => void;
+  /** The download speed limit and its schedule (README "Speed limits and schedules"). */
+  speed?: SpeedApi;
+  /** Signs the panel's links to finished files; one per process. */
+  linkSigner?: LinkSigner;
 }
 
 /** The Koa app and its routes with their declared access (tests check every route declares one). */
@@ -78,6 +85,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   // Every API router goes in this list: the access table (who may call what) is built from it.
   const routers: Router[] = [
     downloadRoutes(deps.jobs),
+    fileRoutes({ job: (id) => deps.jobs.get(id), signer: deps.linkSigner ?? new LinkSigner(), now: deps.system.now }),
     systemRoutes(deps.jobs, deps.system),
     eventRoutes(deps.bus),
     authRoutes({ auth: deps.auth, activity: deps.activity, mode: deps.mode, now: deps.system.now }),
@@ -92,6 +100,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
     ...(deps.probe ? [probeRoutes(deps.probe)] : []),
     ...(deps.stats ? [statsRoutes(deps.stats)] : []),
     ...(deps.metrics ? [metricsRoutes(deps.metrics)] : []),
+    ...(deps.speed ? [speedRoutes(deps.speed)] : []),
   ];
   const table = routeTable(routers);
   const app = new Koa();

@@ -27,6 +27,8 @@ export interface DbSchema {
   destinations: DestinationRecord[];
   /** Settings changed in the panel (PATCH /api/settings): they override env/options.json until reset. */
   settings: SettingsOverrides;
+  /** The download speed limit and its weekly schedule (speed/schedule.ts), once changed in the panel. */
+  speed?: unknown;
 }
 
 const emptyDb = (): DbSchema => ({ version: 1, jobs: [], traffic: { day: '', bytes: 0 }, queue: { paused: false }, users: [], api_keys: [], sessions: [], sources: [], syncs: [], destinations: [], settings: {} });

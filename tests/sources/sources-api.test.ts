@@ -32,6 +32,14 @@ describe('/api/sources: uploads, validation, CRUD', () => {
       .attach('file', Buffer.from(`${M3U}#EXTINF:-1,Bacurau (2019)\nhttp://cdn.example/movie/u/p/3.mp4\n`), 'nova.m3u');
     expect([replaced.status, replaced.body.file.name]).toEqual([200, 'nova.m3u']);
     expect((await request(server).post(`/api/sources/${id}/sync`)).body.counts).toMatchObject({ entries: 3, new: 1 });
+    // The activity log names the source on every action, not only on creation.
+    const activity = (await request(server).get('/api/activity').query({ action: 'source' })).body.items as Array<{ action: string; details?: { name?: string } }>;
+    expect(activity.map((a) => [a.action, a.details?.name])).toEqual([
+      ['source.synced', 'Lista do pendrive'],
+      ['source.file_uploaded', 'Lista do pendrive'],
+      ['source.synced', 'Lista do pendrive'],
+      ['source.created', 'Lista do pendrive'],
+    ]);
     // No stray temp files.
     expect((await readdir(app.sources.uploadsDir)).filter((f) => f.startsWith('.upload-'))).toEqual([]);
   });

@@ -262,6 +262,12 @@ describe('the panel', () => {
       await page.setViewportSize(PHONE);
       await page.getByTestId('review-viewport').evaluate((el) => (el.scrollTop = 0));
       await table.getByRole('row').nth(3).getByRole('checkbox').waitFor();
+      // Every status filter is fully on screen at 390 px (none hidden past the edge).
+      for (const button of await page.getByRole('group', { name: 'Show' }).getByRole('button').all()) {
+        const box = (await button.boundingBox())!;
+        expect(box.x, await button.textContent() ?? '').toBeGreaterThanOrEqual(0);
+        expect(box.x + box.width, await button.textContent() ?? '').toBeLessThanOrEqual(PHONE.width);
+      }
       await page.screenshot({ path: await artifactPath('review-390x844.png') });
     } finally {
       await ctx.close();
@@ -415,7 +421,8 @@ describe('the panel', () => {
       await page.goto(baseUrl);
       await page.locator('article.job').first().waitFor();
       expect(await page.getByPlaceholder('Paste a video or .m3u8 URL').count()).toBe(0);
-      expect(await page.locator('article.job button').count()).toBe(0);
+      // Reading is allowed: Play and Download on finished files stay; no button that changes anything.
+      expect(await page.locator('article.job button:not([aria-label^="Play "]):not([aria-label^="Download the file of "])').count()).toBe(0);
       expect(await page.getByRole('button', { name: /Pause queue|Resume queue/ }).count()).toBe(0);
       await page.getByRole('link', { name: 'Settings' }).click();
       await page.getByText('Download settings are shown to operators and admins.').waitFor();

@@ -47,14 +47,14 @@ export function destinationRoutes(destinations: DestinationService): Router {
   router.put('/:id', allow('admin'), async (ctx) => {
     const input = newDestinationSchema.parse(ctx.request.body ?? {});
     const updated = await destinations.update(ctx.params.id!, input, 'replace');
-    noteActivity(ctx, { action: 'destination.updated', target: updated.id, details: { fields: Object.keys(input) } });
+    noteActivity(ctx, { action: 'destination.updated', target: updated.id, details: { name: updated.name, fields: Object.keys(input) } });
     ctx.body = destinations.view(updated);
   });
 
   router.patch('/:id', allow('admin'), async (ctx) => {
     const input = destinationPatchSchema.parse(ctx.request.body ?? {});
     const updated = await destinations.update(ctx.params.id!, input, 'patch');
-    noteActivity(ctx, { action: 'destination.updated', target: updated.id, details: { fields: Object.keys(input) } });
+    noteActivity(ctx, { action: 'destination.updated', target: updated.id, details: { name: updated.name, fields: Object.keys(input) } });
     ctx.body = destinations.view(updated);
   });
 
@@ -68,7 +68,7 @@ export function destinationRoutes(destinations: DestinationService): Router {
   /** Connect, write and delete a probe file, report free space and latency; updates the status. */
   router.post('/:id/test', allow('operator'), async (ctx) => {
     const result = await destinations.test(ctx.params.id!);
-    noteActivity(ctx, { action: 'destination.tested', target: ctx.params.id!, details: { ok: result.ok, status: result.status } });
+    noteActivity(ctx, { action: 'destination.tested', target: ctx.params.id!, details: { name: destinations.get(ctx.params.id!).name, ok: result.ok, status: result.status } });
     ctx.body = result;
   });
 

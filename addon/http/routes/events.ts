@@ -29,6 +29,7 @@ export function eventRoutes(bus: EventBus<AppEvents>): Router {
       bus.on('queue.held', (hold) => send('queue.held', hold)),
       bus.on('queue.state', (state) => send('queue.state', state)),
       bus.on('destination.status', (change) => send('destination.status', change)),
+      bus.on('speed.changed', (change) => send('speed.changed', change)),
     ];
     const keepalive = setInterval(() => stream.write(': keepalive\n\n'), KEEPALIVE_MS);
     const close = (): void => {

@@ -79,7 +79,7 @@ export function sourceRoutes(sources: SourceService, options: { uploadMaxBytes: 
 
   router.patch('/:id', allow('operator'), async (ctx) => {
     const patch = sourcePatchSchema.parse(ctx.request.body ?? {});
-    noteActivity(ctx, { action: 'source.updated', target: ctx.params.id!, details: { fields: Object.keys(patch) } });
+    noteActivity(ctx, { action: 'source.updated', target: ctx.params.id!, details: { name: sources.get(ctx.params.id!).name, fields: Object.keys(patch) } });
     ctx.body = sources.view(await sources.update(ctx.params.id!, patch));
   });
 
@@ -97,7 +97,7 @@ export function sourceRoutes(sources: SourceService, options: { uploadMaxBytes: 
     if (!upload.file) throw new AppError('invalid_request', 'file: is required (a multipart part named "file")', { httpStatus: 400, field: 'file' });
     try {
       ctx.body = sources.view(await sources.attachUpload(source.id, upload.file.path, upload.file));
-      noteActivity(ctx, { action: 'source.file_uploaded', target: source.id, details: { bytes: upload.file.size } });
+      noteActivity(ctx, { action: 'source.file_uploaded', target: source.id, details: { name: source.name, bytes: upload.file.size } });
     } catch (err) {
       await unlink(upload.file.path).catch(() => undefined);
       throw err;
@@ -107,7 +107,7 @@ export function sourceRoutes(sources: SourceService, options: { uploadMaxBytes: 
   router.post('/:id/sync', allow('operator'), async (ctx) => {
     const { dry_run } = syncQuerySchema.parse(ctx.query);
     const record = await sources.sync(ctx.params.id!, { trigger: 'manual', dryRun: dry_run });
-    noteActivity(ctx, { action: 'source.synced', target: ctx.params.id!, details: { status: record.status, dry_run, queued: record.counts.queued } });
+    noteActivity(ctx, { action: 'source.synced', target: ctx.params.id!, details: { name: sources.get(ctx.params.id!).name, status: record.status, dry_run, queued: record.counts.queued } });
     ctx.body = record;
   });
 
@@ -127,7 +127,7 @@ export function sourceRoutes(sources: SourceService, options: { uploadMaxBytes: 
   router.post('/:id/downloads', allow('operator'), async (ctx) => {
     const selection = selectionSchema.parse(ctx.request.body ?? {});
     const result = await sources.download(ctx.params.id!, selection);
-    noteActivity(ctx, { action: 'source.downloads', target: ctx.params.id!, details: { created: result.items.length, skipped: result.skipped.length } });
+    noteActivity(ctx, { action: 'source.downloads', target: ctx.params.id!, details: { name: sources.get(ctx.params.id!).name, created: result.items.length, skipped: result.skipped.length } });
     ctx.status = result.items.length > 0 ? 201 : 200;
     ctx.body = { items: result.items.map(jobView), skipped: result.skipped };
   });

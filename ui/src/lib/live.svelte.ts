@@ -1,6 +1,6 @@
 import { SvelteMap } from 'svelte/reactivity';
 import { api, apiUrl, ApiError, getApiKey, itemsOf, messageOf } from './api';
-import type { Job, JobProgress, JobStatus } from './types';
+import type { Job, JobProgress, JobStatus, SpeedChange } from './types';
 
 export type Connection = 'connecting' | 'live' | 'reconnecting' | 'unauthorized';
 
@@ -29,6 +29,8 @@ class Live {
   /** Automatic holds, e.g. the disk is nearly full: nothing starts while one is on. */
   holds = $state<Array<{ reason: string; detail: string | null; since: string }>>([]);
   queueError = $state<string | null>(null);
+  /** The download speed limit in force (null: not known, or a server without speed limits). */
+  speed = $state<SpeedChange | null>(null);
 
   private source: EventSource | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
@@ -105,6 +107,9 @@ class Live {
       const h = JSON.parse((e as MessageEvent).data as string) as { reason: string; held: boolean; detail: string | null; since: string };
       this.holds = h.held ? [...this.holds.filter((x) => x.reason !== h.reason), { reason: h.reason, detail: h.detail, since: h.since }] : this.holds.filter((x) => x.reason !== h.reason);
     });
+    es.addEventListener('speed.changed', (e) => {
+      this.speed = JSON.parse((e as MessageEvent).data as string) as SpeedChange;
+    });
     es.addEventListener('job.removed', (e) => {
       const { id } = JSON.parse((e as MessageEvent).data as string) as { id: string };
       if (this.jobs.delete(id)) this.total = Math.max(0, this.total - 1);
@@ -171,6 +176,12 @@ class Live {
       this.holds = stats.queue_holds ?? [];
     } catch {
       // the list shows the connection problem
+    }
+    try {
+      const s = await api.get<{ enabled: boolean; limit_kbps: number; state: Omit<SpeedChange, 'enabled' | 'limit_kbps'> }>('speed-limit');
+      this.speed = { ...s.state, enabled: s.enabled, limit_kbps: s.limit_kbps };
+    } catch {
+      this.speed = null; // an older server
     }
   }
 

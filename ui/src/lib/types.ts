@@ -3,7 +3,8 @@
  * enforces `import type` for anything under addon/).
  */
 export type { ContentType, Job, JobStatus, Page, Priority } from '../../../addon/jobs/model.js';
-export type { JobProgress } from '../../../addon/events/app-events.js';
+export type { JobProgress, SpeedChange } from '../../../addon/events/app-events.js';
+export type { SpeedRule, SpeedSettings, SpeedState } from '../../../addon/speed/schedule.js';
 
 /** Values copied from addon/jobs/model.ts (types cannot carry them); the contract test compares. */
 export const JOB_STATUSES = ['pending', 'downloading', 'merging', 'transferring', 'completed', 'failed', 'paused', 'cancelled'] as const;
