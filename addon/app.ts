@@ -39,6 +39,9 @@ import { SupervisorClient } from './notify/supervisor.js';
 import { TelegramApi } from './notify/telegram/api.js';
 import { TelegramNotifier } from './notify/telegram/notifier.js';
 import { createOwnership, parseUmask } from './platform/ownership.js';
+import { MediaServerRepository } from './mediaservers/repository.js';
+import { mediaServerRegistry } from './mediaservers/registry.js';
+import { MediaServerService } from './mediaservers/service.js';
 import { SourceService } from './sources/source-service.js';
 import { TmdbClient } from './sources/tmdb.js';
 import { Store } from './store/db.js';
@@ -68,6 +71,8 @@ export interface AppOverrides {
   destinationCheckIntervalMs?: number;
   /** Waits between transfer attempts to a destination that is down (15 s ... 5 min in production). */
   transferBackoffMs?: number[];
+  /** How long completions in one folder are gathered before a media server refresh (30 s in production). */
+  mediaServerWindowMs?: number;
 }
 
 export interface NotifyTimings {
@@ -100,6 +105,8 @@ export interface App {
   transfers: TransferService;
   /** Runtime settings (GET/PATCH /api/settings): panel changes over env/options.json. */
   settings: RuntimeSettings;
+  /** Jellyfin, Emby, Plex and Kodi servers refreshed after downloads, and the NFO/artwork before that. */
+  mediaServers: MediaServerService;
   start(): Promise<void>;
   listen(port?: number, host?: string): Promise<Server>;
   stop(): Promise<void>;
@@ -249,6 +256,27 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     ],
     logger,
   );
+  // Media servers: refreshed (per folder, batched) after a download lands in a destination they cover.
+  const mediaServers = new MediaServerService({
+    repo: new MediaServerRepository(store),
+    kinds: mediaServerRegistry(),
+    serverDeps: { fetch: globalThis.fetch, logger, now: () => clock.now() },
+    destinations: {
+      exists: (id) => destinations.find(id) !== undefined,
+      ids: () => destinations.list().map((d) => d.id),
+      locate: (id, rel) => {
+        try {
+          return destinations.adapter(id).describe(rel);
+        } catch {
+          return null;
+        }
+      },
+    },
+    bus,
+    clock,
+    logger,
+    ...(overrides.mediaServerWindowMs !== undefined ? { windowMs: overrides.mediaServerWindowMs } : {}),
+  });
   const startedAt = clock.now();
   const koa = createHttpApp({
     jobs,
@@ -265,6 +293,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     sources,
     destinations,
     settings,
+    mediaServers,
     uploadMaxBytes: config.upload_max_mb * 1024 * 1024,
   });
 
@@ -285,10 +314,12 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     destinations,
     transfers,
     settings,
+    mediaServers,
     async start() {
       // The guard first: with the disk already full, interrupted downloads must not restart.
       await disk.start();
       destinations.start();
+      mediaServers.start();
       await jobs.start();
       await sources.start();
       await maintenance.start();
@@ -310,6 +341,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
       disk.stop();
       await sources.stop();
       await jobs.stop();
+      await mediaServers.stop();
       await destinations.stop();
       await store.close();
       await activity.close();

@@ -7,6 +7,7 @@ import type { AppEvents } from '../events/app-events.js';
 import type { EventBus } from '../events/bus.js';
 import type { JobService } from '../jobs/job-service.js';
 import type { DestinationService } from '../library/destination-service.js';
+import type { MediaServerService } from '../mediaservers/service.js';
 import type { ActivityLog } from '../ops/activity.js';
 import type { LogBuffer } from '../platform/log-buffer.js';
 import type { SourceService } from '../sources/source-service.js';
@@ -24,6 +25,7 @@ import { activityRoutes } from './routes/activity.js';
 import { authRoutes } from './routes/auth.js';
 import { eventRoutes } from './routes/events.js';
 import { keyRoutes } from './routes/keys.js';
+import { mediaServerRoutes } from './routes/media-servers.js';
 import { notificationRoutes, type NotificationsApi } from './routes/notifications.js';
 import { queueRoutes } from './routes/queue.js';
 import { settingsRoutes } from './routes/settings.js';
@@ -57,6 +59,8 @@ export interface HttpDeps {
   destinations?: DestinationService;
   /** Runtime settings: GET/PATCH /api/settings (README "Settings"). */
   settings?: RuntimeSettings;
+  /** Media servers refreshed after downloads (README "Media servers"). */
+  mediaServers?: MediaServerService;
 }
 
 /** The Koa app and its routes with their declared access (tests check every route declares one). */
@@ -77,6 +81,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
     ...(deps.sources ? [sourceRoutes(deps.sources, { uploadMaxBytes: deps.uploadMaxBytes ?? 100 * 1024 * 1024 })] : []),
     ...(deps.destinations ? [destinationRoutes(deps.destinations)] : []),
     ...(deps.settings ? [settingsRoutes(deps.settings)] : []),
+    ...(deps.mediaServers ? [mediaServerRoutes(deps.mediaServers)] : []),
   ];
   const table = routeTable(routers);
   const app = new Koa();
