@@ -63,8 +63,16 @@ export class ServerHttp {
       headers['content-type'] ??= 'application/json';
     }
     let res: Response;
+    const send = (): Promise<Response> => this.deps.fetch(`${this.baseUrl}${options.path}`, { method: options.method, headers, ...(body === undefined ? {} : { body }), signal, redirect: 'manual' });
     try {
-      res = await this.deps.fetch(`${this.baseUrl}${options.path}`, { method: options.method, headers, ...(body === undefined ? {} : { body }), signal, redirect: 'manual' });
+      try {
+        res = await send();
+      } catch (err) {
+        // A kept-alive socket the server closed meanwhile (it restarted): one fresh attempt.
+        const code = (err as { cause?: { code?: string } }).cause?.code;
+        if (signal.aborted || (code !== 'UND_ERR_SOCKET' && code !== 'ECONNRESET')) throw err;
+        res = await send();
+      }
     } catch (err) {
       if (options.signal?.aborted) throw err;
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
