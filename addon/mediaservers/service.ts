@@ -193,7 +193,13 @@ export class MediaServerService {
       if (!(err instanceof ZodError)) throw err;
       const issue = err.issues[0]!;
       const field = ['settings', ...issue.path.map(String)].join('.');
-      throw badRequest(`${field}: ${issue.code === 'invalid_type' && issue.input === undefined ? `is required for ${kind.label}` : issue.message}`, field);
+      const message =
+        issue.code === 'unrecognized_keys'
+          ? `unknown field(s): ${issue.keys.join(', ')}`
+          : issue.code === 'invalid_type' && issue.input === undefined
+            ? `is required for ${kind.label}`
+            : issue.message;
+      throw badRequest(`${field}: ${message}`, field);
     }
   }
 
