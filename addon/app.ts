@@ -39,6 +39,9 @@ import { SupervisorClient } from './notify/supervisor.js';
 import { TelegramApi } from './notify/telegram/api.js';
 import { TelegramNotifier } from './notify/telegram/notifier.js';
 import { createOwnership, parseUmask } from './platform/ownership.js';
+import { imageFetcher } from './library/metadata/fetch-image.js';
+import { MetadataFileRepository } from './library/metadata/repository.js';
+import { MetadataWriter } from './library/metadata/writer.js';
 import { MediaServerRepository } from './mediaservers/repository.js';
 import { mediaServerRegistry } from './mediaservers/registry.js';
 import { MediaServerService } from './mediaservers/service.js';
@@ -256,8 +259,19 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     ],
     logger,
   );
+  // NFO and artwork (a destination's `metadata` option), written before media servers rescan.
+  const metadata = new MetadataWriter({
+    destinations,
+    tmdb,
+    fetchImage: imageFetcher(globalThis.fetch),
+    repo: new MetadataFileRepository(store),
+    tmpDir: config.tmp_dir,
+    clock,
+    logger,
+  });
   // Media servers: refreshed (per folder, batched) after a download lands in a destination they cover.
   const mediaServers = new MediaServerService({
+    beforeRefresh: async (job) => void (await metadata.write(job)),
     repo: new MediaServerRepository(store),
     kinds: mediaServerRegistry(),
     serverDeps: { fetch: globalThis.fetch, logger, now: () => clock.now() },
