@@ -271,7 +271,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
   });
   // Media servers: refreshed (per folder, batched) after a download lands in a destination they cover.
   const mediaServers = new MediaServerService({
-    beforeRefresh: async (job) => void (await metadata.write(job)),
+    beforeRefresh: async (job, signal) => void (await metadata.write(job, signal)),
     repo: new MediaServerRepository(store),
     kinds: mediaServerRegistry(),
     serverDeps: { fetch: globalThis.fetch, logger, now: () => clock.now() },
@@ -291,6 +291,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     logger,
     ...(overrides.mediaServerWindowMs !== undefined ? { windowMs: overrides.mediaServerWindowMs } : {}),
   });
+  health.register('media_servers', () => mediaServers.healthCheck());
   const startedAt = clock.now();
   const koa = createHttpApp({
     jobs,

@@ -36,7 +36,8 @@ export const kodiDirectory = (p: string): string => {
 function createKodiServer(settings: KodiSettings, deps: MediaServerDeps): MediaServer {
   const http = new ServerHttp(deps, settings.url, 'Kodi');
   const headers: Record<string, string> = {};
-  if (settings.username) headers.authorization = `Basic ${Buffer.from(`${settings.username}:${settings.password ?? ''}`).toString('base64')}`;
+  // Kodi asks for a login only when its web server has a password set (the default user is kodi).
+  if (settings.password) headers.authorization = `Basic ${Buffer.from(`${settings.username || 'kodi'}:${settings.password}`).toString('base64')}`;
   let nextId = 1;
 
   async function rpc<T>(method: string, params: Record<string, unknown> | undefined, signal?: AbortSignal): Promise<T> {

@@ -48,7 +48,7 @@ export interface MediaServerServiceDeps {
   clock: Clock;
   logger: Logger;
   /** Runs before the refresh is queued (app.ts: write the NFO and artwork, so the scan finds them). */
-  beforeRefresh?: (job: Job) => Promise<void>;
+  beforeRefresh?: (job: Job, signal: AbortSignal) => Promise<void>;
   windowMs?: number;
   timers?: Timers;
 }
@@ -64,6 +64,8 @@ export class MediaServerService {
   private readonly batcher: RefreshBatcher;
   private readonly unsubscribe: Array<() => void> = [];
   private readonly followUps = new Set<Promise<void>>();
+  /** Aborted by stop(): NFO writes, TMDB lookups and refreshes in flight give up. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly deps: MediaServerServiceDeps) {
     this.batcher = new RefreshBatcher({
@@ -274,8 +276,9 @@ export class MediaServerService {
     if (this.handled.has(key)) return; // job.status and recording.finished both report a recording
     this.handled.add(key);
     if (this.handled.size > 1000) this.handled.delete(this.handled.values().next().value!);
+    if (this.stopping.signal.aborted) return;
     if (this.deps.beforeRefresh) {
-      await this.deps.beforeRefresh(job).catch((err: unknown) => this.deps.logger.warn({ jobId: job.id, err: errorMessage(err) }, 'writing NFO and artwork failed; the media servers are refreshed anyway'));
+      await this.deps.beforeRefresh(job, this.stopping.signal).catch((err: unknown) => this.deps.logger.warn({ jobId: job.id, err: errorMessage(err) }, 'writing NFO and artwork failed; the media servers are refreshed anyway'));
     }
     const destination = job.transfer?.destination_id ?? DEFAULT_DESTINATION;
     const location = job.location ?? this.deps.destinations.locate(destination, job.file_path);
@@ -295,11 +298,12 @@ export class MediaServerService {
     const c = this.counters.get(id) ?? { refreshes: 0, failures: 0, last_refresh_at: null };
     this.counters.set(id, c);
     try {
-      const outcome = await this.adapter(record).refresh(folders);
+      const outcome = await this.adapter(record).refresh(folders, this.stopping.signal);
       c.refreshes++;
       c.last_refresh_at = new Date(this.deps.clock.now()).toISOString();
       this.deps.logger.info({ mediaServer: id, folders, method: outcome.method }, outcome.message);
     } catch (err) {
+      if (this.stopping.signal.aborted) return;
       c.failures++;
       this.deps.logger.warn({ mediaServer: id, folders, code: (err as AppError).code }, `media server "${record.name}" was not refreshed: ${errorMessage(err)}`);
     }
@@ -311,8 +315,18 @@ export class MediaServerService {
     await this.batcher.idle();
   }
 
+  /** For GET /api/health: degraded while an enabled server's last contact failed (never `error`: a restart would not fix it). */
+  healthCheck(): { status: 'ok' | 'degraded'; message?: string; servers: number; failing: string[] } {
+    const enabled = this.deps.repo.list().filter((r) => r.enabled);
+    const failing = enabled.filter((r) => this.statusOf(r).state === 'error');
+    return failing.length
+      ? { status: 'degraded', message: `media server ${failing.map((r) => `"${r.name}"`).join(', ')} not reachable: ${this.statusOf(failing[0]!).message ?? ''}`, servers: enabled.length, failing: failing.map((r) => r.id) }
+      : { status: 'ok', servers: enabled.length, failing: [] };
+  }
+
   async stop(): Promise<void> {
     for (const off of this.unsubscribe.splice(0)) off();
+    this.stopping.abort(new Error('shutting down'));
     await Promise.allSettled([...this.followUps]);
     await this.batcher.stop();
   }

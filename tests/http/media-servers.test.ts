@@ -144,6 +144,10 @@ describe('media servers API', () => {
       const warning = capture.lines.map((l) => JSON.parse(l) as { msg: string; level: string }).find((l) => l.msg.startsWith('media server "Jellyfin" was not refreshed'));
       expect(warning).toMatchObject({ level: 'warn', msg: `media server "Jellyfin" was not refreshed: Jellyfin at ${jellyfin.url} cannot be reached (ECONNREFUSED): check the URL and that the server is running` });
       expect(capture.text()).not.toContain(jellyfin.apiKey);
+      // /api/health says so (degraded, never error: restarting the add-on would not fix it).
+      const health = (await api.get('/api/health', 'viewer')).body;
+      expect(health.checks.media_servers).toMatchObject({ status: 'degraded', failing: ['living-room-jellyfin'], message: expect.stringContaining('media server "Jellyfin" not reachable: Jellyfin at') });
+      expect(health.status).not.toBe('error');
     } finally {
       await jellyfin.up();
     }

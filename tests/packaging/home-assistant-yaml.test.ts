@@ -69,7 +69,7 @@ describe("DOCS.md's Home Assistant YAML", () => {
   it('uses only the events the app fires', () => {
     const used = blocks.flatMap(eventTypes);
     expect(used).toEqual(expect.arrayContaining([HA_EVENTS.completed, HA_EVENTS.failed]));
-    expect(used.filter((e) => !Object.values(HA_EVENTS).includes(e))).toEqual([]);
+    expect(used.filter((e) => !(Object.values(HA_EVENTS) as string[]).includes(String(e)))).toEqual([]);
     for (const e of [HA_EVENTS.completed, HA_EVENTS.failed, HA_EVENTS.syncCompleted]) expect(docs).toContain(`\`${e}\``);
   });
 

@@ -39,6 +39,13 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** How far the page scrolls sideways (the test's tsconfig has no DOM types, hence the cast). */
+const sideways = (page: Page): Promise<number> =>
+  page.evaluate(() => {
+    const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+    return root.scrollWidth - root.clientWidth;
+  });
+
 async function openPage(viewport: { width: number; height: number }): Promise<{ ctx: BrowserContext; page: Page; problems: string[] }> {
   const ctx = await chrome.browser.newContext({ viewport, deviceScaleFactor: 1, reducedMotion: 'reduce' });
   const page = await ctx.newPage();
@@ -114,14 +121,13 @@ describe('Media servers in the panel', () => {
       await result.waitFor();
       expect(await result.textContent()).toContain(`Plex at http://127.0.0.1:${closed} cannot be reached (ECONNREFUSED): check the URL and that the server is running`);
       await expect.poll(() => card.getByTestId('ms-state').textContent()).toBe('Error');
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-      expect(overflow).toBeLessThanOrEqual(0);
+      expect(await sideways(page)).toBeLessThanOrEqual(0);
       await card.scrollIntoViewIfNeeded();
       await page.screenshot({ path: await artifactPath('media-servers-390x844.png') });
       // The add form on a phone.
       await page.getByRole('region', { name: 'Media servers' }).getByRole('button', { name: 'Add media server' }).click();
       await page.getByRole('button', { name: 'Add a path map entry' }).click();
-      expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+      expect(await sideways(page)).toBeLessThanOrEqual(0);
       await page.getByRole('form', { name: 'Add a media server' }).screenshot({ path: await artifactPath('media-servers-form-390x844.png') });
       expect(problems).toEqual([]);
     } finally {
