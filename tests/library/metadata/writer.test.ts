@@ -16,6 +16,8 @@ import { silentLogger } from '../../../addon/platform/logger.js';
 import { TmdbClient } from '../../../addon/sources/tmdb.js';
 import { Store } from '../../../addon/store/db.js';
 import { startFakeTmdb, type FakeTmdb } from '../../fakes/tmdb.js';
+import { startRsyncd, type RsyncdServer } from '../../fakes/servers/rsyncd.js';
+import { startSamba, type SambaServer } from '../../fakes/servers/samba.js';
 import { startSshd, type SshdServer } from '../../fakes/servers/sshd.js';
 import { deps as destinationDeps } from '../destinations/helpers.js';
 
@@ -37,12 +39,14 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
 
 let tmdbFake: FakeTmdb;
 let sshd: SshdServer;
+let samba: SambaServer;
+let rsyncd: RsyncdServer;
 let work: string;
 const http = createHttpClient({ timeoutMs: 5000, maxSocketsPerHost: 4, userAgent: DEFAULT_USER_AGENT });
 
 beforeAll(async () => {
   work = await fsp.mkdtemp(path.join(os.tmpdir(), 'm3u-metadata-'));
-  [tmdbFake, sshd] = await Promise.all([startFakeTmdb(), startSshd()]);
+  [tmdbFake, sshd, samba, rsyncd] = await Promise.all([startFakeTmdb(), startSshd(), startSamba(), startRsyncd()]);
   tmdbFake.movies.push({ id: 603, title: 'The Matrix', original_title: 'The Matrix', overview: 'A hacker learns the truth.', poster_path: '/matrix-poster.jpg', backdrop_path: '/matrix-back.jpg', genre_ids: [28, 878], release_date: '1999-03-31' });
   tmdbFake.shows.push({
     id: 70523,
@@ -58,7 +62,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await Promise.all([tmdbFake?.close(), sshd?.close()]);
+  await Promise.all([tmdbFake?.close(), sshd?.close(), samba?.close(), rsyncd?.close()]);
   http.close();
   await fsp.rm(work, { recursive: true, force: true });
 });
@@ -69,6 +73,16 @@ const kinds = [
     kind: 'sftp' as const,
     root: () => path.join(sshd.root, 'Library'),
     config: (): DestinationConfig => ({ id: 'lib', name: 'Seedbox', kind: 'sftp', host: sshd.host, port: sshd.port, username: sshd.user, password: sshd.password, base_path: `${sshd.root}/Library` }),
+  },
+  {
+    kind: 'smb' as const,
+    root: () => path.join(samba.root, 'Library'),
+    config: (): DestinationConfig => ({ id: 'lib', name: 'NAS', kind: 'smb', host: samba.host, port: samba.port, username: samba.user, password: samba.password, share: samba.share, base_path: 'Library' }),
+  },
+  {
+    kind: 'rsync' as const,
+    root: () => path.join(rsyncd.root, 'Library'),
+    config: (): DestinationConfig => ({ id: 'lib', name: 'rsync NAS', kind: 'rsync', host: rsyncd.host, port: rsyncd.port, username: rsyncd.user, password: rsyncd.password, base_path: `${rsyncd.module}/Library` }),
   },
 ];
 
