@@ -3,12 +3,14 @@
  * SFTP, rsync), with the same rule as the video: a temp file uploaded as `<name>.part`, checked
  * and renamed (transferFile), so a media server never reads half a file.
  *
- * Never overwrites what a person made: an NFO is replaced only when it is still exactly the
- * size we recorded when we wrote it (db.json `metadata_files`); any other NFO at that name, or
- * one whose size changed since, is kept. Artwork already there is always kept.
+ * Never overwrites what a person made: an NFO is replaced only on a local destination and only
+ * when its bytes are still exactly what we wrote (size and SHA-256 recorded in db.json
+ * `metadata_files`); any other NFO at that name, one that changed since, and any NFO on a
+ * remote destination (which cannot be read back to tell a same-size edit apart) is kept.
+ * Artwork already there is always kept.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage } from '../../errors.js';
 import type { Job } from '../../jobs/model.js';
@@ -123,13 +125,32 @@ export class MetadataWriter {
     if (existing) {
       const ours = this.deps.repo.find(destinationId, file.rel);
       if (!ours || existing.isDirectory || existing.size !== ours.size) return 'edited';
-      if (ours.sha256 === sha256(bytes)) return 'kept';
+      const fresh = sha256(bytes);
+      const local = await this.readLocal(destinationId, file.rel);
+      if (local !== undefined) {
+        // A local file can be read: it is ours exactly when its bytes are what we wrote.
+        if (local === null || sha256(local) !== ours.sha256) return 'edited';
+        if (ours.sha256 === fresh) return 'kept';
+      } else if (ours.sha256 === fresh) {
+        return 'kept';
+      } else {
+        // Remote destinations cannot be read back: an edit of the same size would look like
+        // ours, so a remote NFO is never replaced (a person's edit outweighs newer data).
+        return 'kept';
+      }
       // Ours and untouched, with newer content: replace it (the new one still arrives whole).
       await dest.remove(file.rel, signal);
     }
     await this.put(dest, file.rel, bytes, signal);
     this.deps.repo.record({ destination_id: destinationId, path: file.rel, size: bytes.length, sha256: sha256(bytes), written_at: new Date(this.deps.clock.now()).toISOString() });
     return 'written';
+  }
+
+  /** The bytes of a file on a local destination (null: gone); undefined for remote destinations. */
+  private async readLocal(destinationId: string, rel: string): Promise<Buffer | null | undefined> {
+    const record = this.deps.destinations.find(destinationId);
+    if (record?.kind !== 'local' || !record.base_path) return undefined;
+    return readFile(path.join(record.base_path, ...rel.split('/'))).catch(() => null);
   }
 
   private async writeImage(dest: Destination, file: Extract<MetadataFile, { kind: 'image' }>, signal?: AbortSignal): Promise<'written' | 'kept'> {

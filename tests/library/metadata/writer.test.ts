@@ -86,7 +86,7 @@ const kinds = [
   },
 ];
 
-describe.each(kinds)('NFO and artwork through a $kind destination', ({ root, config }) => {
+describe.each(kinds)('NFO and artwork through a $kind destination', ({ kind, root, config }) => {
   let dest: Destination;
   let store: Store;
   let writer: MetadataWriter;
@@ -156,17 +156,33 @@ describe.each(kinds)('NFO and artwork through a $kind destination', ({ root, con
     expect(await fsp.readFile(nfoFile, 'utf8')).toBe(edited);
   });
 
-  it('an NFO of ours, untouched, is replaced when the data changed', async () => {
+  it('an NFO of ours, untouched, is replaced when the data changed (local only); a same-size edit is kept everywhere', async () => {
     const rel = 'Movies/Heat (1995).mkv';
+    const nfo = path.join(root(), 'Movies/Heat (1995).nfo');
     await place(rel, 'video');
     mode = 'nfo';
     try {
       expect((await writer.write(job({ file_path: rel, title: 'Heat', year: 1995, tmdb_id: null }))).written).toEqual(['Movies/Heat (1995).nfo']);
-      const first = await readNfo(path.join(root(), 'Movies/Heat (1995).nfo'));
+      const first = await readNfo(nfo);
       expect(first.movie).toEqual({ title: 'Heat', originaltitle: 'Heat', year: '1995' }); // TMDB does not know it
-      expect((await writer.write(job({ file_path: rel, title: 'Heat', year: 1996, tmdb_id: null }))).written).toEqual(['Movies/Heat (1995).nfo']);
-      expect((await readNfo(path.join(root(), 'Movies/Heat (1995).nfo'))).movie.year).toBe('1996');
+      const newer = await writer.write(job({ file_path: rel, title: 'Heat', year: 1996, tmdb_id: null }));
+      if (kind === 'local') {
+        expect(newer.written).toEqual(['Movies/Heat (1995).nfo']);
+        expect((await readNfo(nfo)).movie.year).toBe('1996');
+      } else {
+        // A remote NFO cannot be read back, so it is never replaced.
+        expect(newer).toMatchObject({ written: [], kept: ['Movies/Heat (1995).nfo'] });
+        expect((await readNfo(nfo)).movie.year).toBe('1995');
+      }
       expect(await listFiles(path.join(root(), 'Movies'))).not.toContain('Heat (1995).nfo.part');
+      // An edit that keeps the size exactly (a year corrected) is still the person's.
+      const before = await fsp.readFile(nfo, 'utf8');
+      const edited = before.replace(/<year>\d{4}<\/year>/, '<year>1994</year>');
+      expect(edited.length).toBe(before.length);
+      await fsp.writeFile(nfo, edited);
+      const later = await writer.write(job({ file_path: rel, title: 'Heat', year: 1997, tmdb_id: null }));
+      expect(later.written).toEqual([]);
+      expect(await fsp.readFile(nfo, 'utf8')).toBe(edited);
     } finally {
       mode = 'nfo+art';
     }
