@@ -71,6 +71,16 @@ describe('media servers API', () => {
     expect((await api.get('/api/media-servers')).body.total).toBe(0);
   });
 
+  it("a destination's metadata option: none by default, nfo or nfo+art, anything else a 400 naming it", async () => {
+    expect((await api.get('/api/destinations/default')).body.metadata).toBe('none');
+    const bad = await api.patch('/api/destinations/default', { metadata: 'posters' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toEqual({ code: 'invalid_request', field: 'metadata', message: 'metadata: must be none, nfo or nfo+art' });
+    expect((await api.patch('/api/destinations/default', { metadata: 'nfo' }, 'operator')).status).toBe(403);
+    expect((await api.patch('/api/destinations/default', { metadata: 'nfo' })).body.metadata).toBe('nfo');
+    expect((await api.patch('/api/destinations/default', { metadata: 'none' })).body.metadata).toBe('none');
+  });
+
   it('creates, reads, patches and deletes; secrets are write-only; viewers and operators cannot write', async () => {
     const body = { name: 'Living room Jellyfin', kind: 'jellyfin', settings: { url: `${jellyfin.url}/`, api_key: jellyfin.apiKey }, path_map: [{ from: app.config.media_dir, to: '/data/movies' }] };
     expect((await api.post('/api/media-servers', body, 'operator')).status).toBe(403);

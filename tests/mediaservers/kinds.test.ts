@@ -169,6 +169,14 @@ describe('kodi', () => {
     expect(fake.scans).toEqual([null]);
   });
 
+  it('sends a login only when a password is set (the user defaults to kodi)', async () => {
+    const open = kodiKind.create({ url: fake.url, username: 'kodi' }, deps);
+    await expect(open.test('/storage/movies/a.mkv')).rejects.toMatchObject({ code: 'mediaserver_auth_failed' }); // this fake wants one
+    expect(fake.requests.at(-1)!.headers.authorization).toBeUndefined();
+    await kodiKind.create({ url: fake.url, password: fake.password }, deps).test('/storage/movies/a.mkv');
+    expect(fake.requests.at(-1)!.headers.authorization).toBe(`Basic ${Buffer.from(`kodi:${fake.password}`).toString('base64')}`);
+  });
+
   it('a wrong password is an auth error; a stopped Kodi is unreachable', async () => {
     await expect(kodiKind.create({ ...settings(), password: 'x' }, deps).test('/storage/movies/a.mkv')).rejects.toMatchObject({ code: 'mediaserver_auth_failed' });
     await fake.down();
