@@ -19,14 +19,14 @@ const realTimers: Timers = {
 };
 
 export class RefreshBatcher {
-  private readonly open = new Map<string, { server: string; folder: string; handle: unknown }>();
+  private readonly open = new Map<string, { server: string; folder: string; handle: unknown; attempt: number }>();
   private readonly running = new Set<Promise<void>>();
 
   constructor(
     private readonly options: {
       windowMs: number;
-      /** Refresh these folders on this server; failures are the runner's to report. */
-      run(server: string, folders: string[]): Promise<void>;
+      /** Refresh these folders on this server (attempt 0 first, then retries); failures are the runner's to report. */
+      run(server: string, folders: string[], attempt: number): Promise<void>;
       timers?: Timers;
     },
   ) {}
@@ -35,16 +35,21 @@ export class RefreshBatcher {
     return this.options.timers ?? realTimers;
   }
 
-  add(server: string, folder: string): void {
+  /**
+   * Queue a refresh of a folder. A folder with a window already open joins it; `delayMs` and
+   * `attempt` are for retries after a failure (the window length and 0 otherwise).
+   */
+  add(server: string, folder: string, retry?: { delayMs: number; attempt: number }): void {
     const key = `${server}\u0000${folder}`;
     if (this.open.has(key)) return;
+    const attempt = retry?.attempt ?? 0;
     const handle = this.timers.set(() => {
       this.open.delete(key);
-      const work = this.options.run(server, [folder]).catch(() => undefined);
+      const work = this.options.run(server, [folder], attempt).catch(() => undefined);
       this.running.add(work);
       void work.finally(() => this.running.delete(work));
-    }, this.options.windowMs);
-    this.open.set(key, { server, folder, handle });
+    }, retry?.delayMs ?? this.options.windowMs);
+    this.open.set(key, { server, folder, handle, attempt });
   }
 
   /** Folders of a server whose window is still open. */

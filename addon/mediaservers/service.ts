@@ -50,8 +50,12 @@ export interface MediaServerServiceDeps {
   /** Runs before the refresh is queued (app.ts: write the NFO and artwork, so the scan finds them). */
   beforeRefresh?: (job: Job, signal: AbortSignal) => Promise<void>;
   windowMs?: number;
+  /** Waits before trying a folder again after the server could not be reached (1, 5, 15 min). */
+  retryDelaysMs?: readonly number[];
   timers?: Timers;
 }
+
+export const DEFAULT_REFRESH_RETRY_MS: readonly number[] = [60_000, 300_000, 900_000];
 
 /** The file the Test maps when the request names none. */
 export const SAMPLE_RELATIVE_PATH = 'Movies/Example (2024)/Example (2024).mkv';
@@ -70,7 +74,7 @@ export class MediaServerService {
   constructor(private readonly deps: MediaServerServiceDeps) {
     this.batcher = new RefreshBatcher({
       windowMs: deps.windowMs ?? REFRESH_WINDOW_MS,
-      run: (id, folders) => this.refreshNow(id, folders),
+      run: (id, folders, attempt) => this.refreshNow(id, folders, attempt),
       ...(deps.timers ? { timers: deps.timers } : {}),
     });
   }
@@ -292,7 +296,7 @@ export class MediaServerService {
     }
   }
 
-  private async refreshNow(id: string, folders: string[]): Promise<void> {
+  private async refreshNow(id: string, folders: string[], attempt = 0): Promise<void> {
     const record = this.deps.repo.find(id);
     if (!record || !record.enabled) return;
     const c = this.counters.get(id) ?? { refreshes: 0, failures: 0, last_refresh_at: null };
@@ -301,11 +305,18 @@ export class MediaServerService {
       const outcome = await this.adapter(record).refresh(folders, this.stopping.signal);
       c.refreshes++;
       c.last_refresh_at = new Date(this.deps.clock.now()).toISOString();
-      this.deps.logger.info({ mediaServer: id, folders, method: outcome.method }, outcome.message);
+      this.deps.logger.info({ mediaServer: id, folders, method: outcome.method, attempt }, outcome.message);
     } catch (err) {
       if (this.stopping.signal.aborted) return;
       c.failures++;
-      this.deps.logger.warn({ mediaServer: id, folders, code: (err as AppError).code }, `media server "${record.name}" was not refreshed: ${errorMessage(err)}`);
+      const code = (err as AppError).code;
+      // A server that is restarting or briefly away gets the folder again later; wrong
+      // credentials or a refusal need a person, so they are not retried.
+      const delays = this.deps.retryDelaysMs ?? DEFAULT_REFRESH_RETRY_MS;
+      const retry = code === 'mediaserver_unreachable' && attempt < delays.length ? delays[attempt]! : null;
+      const next = retry === null ? '' : `; trying again in ${Math.round(retry / 1000)} s`;
+      this.deps.logger.warn({ mediaServer: id, folders, code, attempt }, `media server "${record.name}" was not refreshed: ${errorMessage(err)}${next}`);
+      if (retry !== null) for (const folder of folders) this.batcher.add(id, folder, { delayMs: retry, attempt: attempt + 1 });
     }
   }
 

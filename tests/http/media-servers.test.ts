@@ -152,7 +152,7 @@ describe('media servers API', () => {
       const view = (await api.get('/api/media-servers/living-room-jellyfin')).body;
       expect(view.status).toMatchObject({ state: 'error', code: 'mediaserver_unreachable', refreshes: 1, failures: 1 });
       const warning = capture.lines.map((l) => JSON.parse(l) as { msg: string; level: string }).find((l) => l.msg.startsWith('media server "Jellyfin" was not refreshed'));
-      expect(warning).toMatchObject({ level: 'warn', msg: `media server "Jellyfin" was not refreshed: Jellyfin at ${jellyfin.url} cannot be reached (ECONNREFUSED): check the URL and that the server is running` });
+      expect(warning).toMatchObject({ level: 'warn', msg: `media server "Jellyfin" was not refreshed: Jellyfin at ${jellyfin.url} cannot be reached (ECONNREFUSED): check the URL and that the server is running; trying again in 60 s` });
       expect(capture.text()).not.toContain(jellyfin.apiKey);
       // /api/health says so (degraded, never error: restarting the add-on would not fix it).
       const health = (await api.get('/api/health', 'viewer')).body;

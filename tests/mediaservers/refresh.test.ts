@@ -137,22 +137,55 @@ describe('media server refresh after completed downloads', () => {
     expect(order).toEqual([`metadata ${job.id}`, 'pending /data/Movies/D (2004)']);
   });
 
-  it('a server that is down: status error with the reason, the job untouched', async () => {
+  it('a server that is down: status error with the reason, the job untouched, the folder tried again when it is back', async () => {
     await addJellyfin();
     await fake.down();
+    const job = completed('Movies/E (2005)/E (2005).mkv');
+    const before = structuredClone(job);
     try {
-      const job = completed('Movies/E (2005)/E (2005).mkv');
-      const before = structuredClone(job);
       land(job);
       await service.idle();
       await vi.advanceTimersByTimeAsync(30_000);
       await service.idle();
       const status = service.statusOf(service.get('jellyfin'));
-      expect(status).toMatchObject({ state: 'error', code: 'mediaserver_unreachable', refreshes: 0, failures: 1 });
+      expect(status).toMatchObject({ state: 'error', code: 'mediaserver_unreachable', refreshes: 0, failures: 1, pending_folders: ['/data/Movies/E (2005)'] });
       expect(status.message).toBe(`Jellyfin at ${fake.url} cannot be reached (ECONNREFUSED): check the URL and that the server is running`);
       expect(job).toEqual(before);
     } finally {
       await fake.up();
     }
+    // Back a minute later: the folder is refreshed by the first retry.
+    await vi.advanceTimersByTimeAsync(60_000);
+    await service.idle();
+    expect(fake.updates).toEqual([['/data/Movies/E (2005)']]);
+    expect(service.statusOf(service.get('jellyfin'))).toMatchObject({ state: 'ok', refreshes: 1, failures: 1, pending_folders: [] });
+  });
+
+  it('retries an unreachable server three times (1, 5, 15 min), a refused key never', async () => {
+    await addJellyfin();
+    await service.create({ name: 'Wrong key', kind: 'jellyfin', settings: { url: fake.url, api_key: 'wrong' } });
+    await fake.down();
+    try {
+      land(completed('Movies/F (2006)/F (2006).mkv'));
+      await service.idle();
+      for (const ms of [30_000, 60_000, 300_000, 900_000, 3_600_000]) {
+        await vi.advanceTimersByTimeAsync(ms);
+        await service.idle();
+      }
+      // The first try and three retries, for both servers (neither could be reached).
+      expect(service.statusOf(service.get('jellyfin'))).toMatchObject({ failures: 4, pending_folders: [] });
+      expect(service.statusOf(service.get('wrong-key'))).toMatchObject({ failures: 4, pending_folders: [] });
+    } finally {
+      await fake.up();
+    }
+    land(completed('Movies/G (2007)/G (2007).mkv'));
+    await service.idle();
+    await vi.advanceTimersByTimeAsync(30_000);
+    await service.idle();
+    await vi.advanceTimersByTimeAsync(3_600_000);
+    await service.idle();
+    // Reachable again: the key is refused once, and that is not retried.
+    expect(service.statusOf(service.get('wrong-key'))).toMatchObject({ state: 'error', code: 'mediaserver_auth_failed', failures: 5, pending_folders: [] });
+    expect(service.statusOf(service.get('jellyfin'))).toMatchObject({ state: 'ok', refreshes: 1 });
   });
 });
