@@ -5,8 +5,8 @@ const copy = (r: MediaServerRecord): MediaServerRecord => structuredClone(r);
 
 /**
  * The only code that reads or writes the media servers in db.json. Hands out copies, so a
- * caller can never change the store behind its back; every change is flushed at once (they are
- * rare, made by a person, and must survive a crash).
+ * caller can never change the store behind its back; changes go through create/replace/remove
+ * and are persisted by the store's one writer (within a second, as every change is).
  */
 export class MediaServerRepository {
   constructor(private readonly store: Store) {}
@@ -33,21 +33,21 @@ export class MediaServerRepository {
   async create(record: MediaServerRecord): Promise<void> {
     if (this.has(record.id)) throw new Error(`media server ${record.id} exists`);
     this.rows.push(copy(record));
-    await this.store.flush();
+    this.store.changed();
   }
 
   async replace(record: MediaServerRecord): Promise<void> {
     const i = this.rows.findIndex((x) => x.id === record.id);
     if (i < 0) throw new Error(`media server ${record.id} does not exist`);
     this.rows.splice(i, 1, copy(record));
-    await this.store.flush();
+    this.store.changed();
   }
 
   async remove(id: string): Promise<boolean> {
     const i = this.rows.findIndex((x) => x.id === id);
     if (i < 0) return false;
     this.rows.splice(i, 1);
-    await this.store.flush();
+    this.store.changed();
     return true;
   }
 }
