@@ -13,6 +13,7 @@ import type { AppEvents } from '../events/app-events.js';
 import type { EventBus } from '../events/bus.js';
 import type { Job } from '../jobs/model.js';
 import { slugify } from '../library/destination-service.js';
+import type { CheckResult } from '../domain/health.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import {
@@ -327,7 +328,7 @@ export class MediaServerService {
   }
 
   /** For GET /api/health: degraded while an enabled server's last contact failed (never `error`: a restart would not fix it). */
-  healthCheck(): { status: 'ok' | 'degraded'; message?: string; servers: number; failing: string[] } {
+  healthCheck(): CheckResult & { servers: number; failing: string[] } {
     const enabled = this.deps.repo.list().filter((r) => r.enabled);
     const failing = enabled.filter((r) => this.statusOf(r).state === 'error');
     return failing.length

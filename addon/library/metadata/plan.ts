@@ -6,6 +6,7 @@
  * show folder (else `<video>-poster.jpg`), `seasonNN-poster.jpg` / `season-specials-poster.jpg`
  * in the show folder, `<video>-thumb.jpg` for an episode.
  */
+import type { ContentType } from '../../domain/content.js';
 import type { TmdbDetails, TmdbEpisode } from '../../sources/tmdb.js';
 import type { MetadataMode } from './model.js';
 import { episodeNfo, movieNfo, tvShowNfo } from './nfo.js';
@@ -18,7 +19,7 @@ export type MetadataFile =
 
 export interface MetadataInput {
   mode: MetadataMode;
-  content_type: 'movie' | 'series' | 'novela' | 'other' | null;
+  content_type: ContentType | null;
   /** The video as filed, relative to the destination's folder. */
   rel_path: string;
   title: string;
