@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # M3U Downloader: one image for the Home Assistant app and for plain Docker (a NAS).
-# The base image is pinned here (the builder's source of truth); build.yaml says the same.
+# The base image is pinned here: the Dockerfile is the single source of truth of the build
+# (build.yaml is retired: Supervisor 2026.04 no longer passes BUILD_FROM and warns on build.yaml).
 ARG BUILD_FROM=ghcr.io/home-assistant/base:3.23
 
 # ---------------------------------------------------------------- backend: TypeScript -> dist/addon
@@ -75,7 +76,8 @@ CMD ["node", "--max-semi-space-size=4", "/app/dist/addon/main.js"]
 LABEL \
     io.hass.name="M3U Downloader" \
     io.hass.description="Download HLS streams and media files, sync IPTV playlists, and file them for Plex, Jellyfin and Kodi" \
-    io.hass.type="addon" \
+    io.hass.type="app" \
+    io.hass.url="https://github.com/m3u-downloader/m3u-downloader" \
     io.hass.arch="aarch64|amd64" \
     io.hass.version="${BUILD_VERSION}" \
     org.opencontainers.image.title="M3U Downloader" \

@@ -40,6 +40,12 @@ import { SupervisorClient } from './notify/supervisor.js';
 import { TelegramApi } from './notify/telegram/api.js';
 import { TelegramNotifier } from './notify/telegram/notifier.js';
 import { createOwnership, parseUmask } from './platform/ownership.js';
+import { imageFetcher } from './library/metadata/fetch-image.js';
+import { MetadataFileRepository } from './library/metadata/repository.js';
+import { MetadataWriter } from './library/metadata/writer.js';
+import { MediaServerRepository } from './mediaservers/repository.js';
+import { mediaServerRegistry } from './mediaservers/registry.js';
+import { MediaServerService } from './mediaservers/service.js';
 import { SourceService } from './sources/source-service.js';
 import { TmdbClient } from './sources/tmdb.js';
 import { Store } from './store/db.js';
@@ -75,6 +81,8 @@ export interface AppOverrides {
   transferBackoffMs?: number[];
   /** How often the alert rules run (one minute in production). */
   alertIntervalMs?: number;
+  /** How long completions in one folder are gathered before a media server refresh (30 s in production). */
+  mediaServerWindowMs?: number;
 }
 
 export interface NotifyTimings {
@@ -111,6 +119,8 @@ export interface App {
   observability: Observability;
   /** The download speed limit and its schedule. */
   speed: SpeedService;
+  /** Jellyfin, Emby, Plex and Kodi servers refreshed after downloads, and the NFO/artwork before that. */
+  mediaServers: MediaServerService;
   start(): Promise<void>;
   listen(port?: number, host?: string): Promise<Server>;
   stop(): Promise<void>;
@@ -327,6 +337,39 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     },
     onChange: (state, settings) => bus.emit('speed.changed', { ...state, enabled: settings.enabled, limit_kbps: settings.limit_kbps }),
   });
+  // NFO and artwork (a destination's `metadata` option), written before media servers rescan.
+  const metadata = new MetadataWriter({
+    destinations,
+    tmdb,
+    fetchImage: imageFetcher(globalThis.fetch),
+    repo: new MetadataFileRepository(store),
+    tmpDir: config.tmp_dir,
+    clock,
+    logger,
+  });
+  // Media servers: refreshed (per folder, batched) after a download lands in a destination they cover.
+  const mediaServers = new MediaServerService({
+    beforeRefresh: async (job, signal) => void (await metadata.write(job, signal)),
+    repo: new MediaServerRepository(store),
+    kinds: mediaServerRegistry(),
+    serverDeps: { fetch: globalThis.fetch, logger, now: () => clock.now() },
+    destinations: {
+      exists: (id) => destinations.find(id) !== undefined,
+      ids: () => destinations.list().map((d) => d.id),
+      locate: (id, rel) => {
+        try {
+          return destinations.adapter(id).describe(rel);
+        } catch {
+          return null;
+        }
+      },
+    },
+    bus,
+    clock,
+    logger,
+    ...(overrides.mediaServerWindowMs !== undefined ? { windowMs: overrides.mediaServerWindowMs } : {}),
+  });
+  health.register('media_servers', () => mediaServers.healthCheck());
   const startedAt = clock.now();
   const koa = createHttpApp({
     jobs,
@@ -344,6 +387,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     destinations,
     settings,
     speed,
+    mediaServers,
     uploadMaxBytes: config.upload_max_mb * 1024 * 1024,
     probe: new ProbeService({ http, clock, connections, logger: logger.child({ module: 'probe' }) }),
     stats: observability.stats,
@@ -375,12 +419,14 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     settings,
     observability,
     speed,
+    mediaServers,
     async start() {
       // The guard first: with the disk already full, interrupted downloads must not restart.
       await disk.start();
       destinations.start();
       // Before the queue starts: a "pause" rule in force must hold it before anything runs.
       await speed.start();
+      mediaServers.start();
       await jobs.start();
       await sources.start();
       await maintenance.start();
@@ -405,6 +451,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
       await sources.stop();
       await speed.stop();
       await jobs.stop();
+      await mediaServers.stop();
       await destinations.stop();
       await store.close();
       await activity.close();

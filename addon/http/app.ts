@@ -7,6 +7,7 @@ import type { AppEvents } from '../events/app-events.js';
 import type { EventBus } from '../events/bus.js';
 import type { JobService } from '../jobs/job-service.js';
 import type { DestinationService } from '../library/destination-service.js';
+import type { MediaServerService } from '../mediaservers/service.js';
 import type { ActivityLog } from '../ops/activity.js';
 import type { LogBuffer } from '../platform/log-buffer.js';
 import type { SourceService } from '../sources/source-service.js';
@@ -24,6 +25,7 @@ import { activityRoutes } from './routes/activity.js';
 import { authRoutes } from './routes/auth.js';
 import { eventRoutes } from './routes/events.js';
 import { keyRoutes } from './routes/keys.js';
+import { mediaServerRoutes } from './routes/media-servers.js';
 import { notificationRoutes, type NotificationsApi } from './routes/notifications.js';
 import { probeRoutes } from './routes/probe.js';
 import { queueRoutes } from './routes/queue.js';
@@ -76,6 +78,8 @@ export interface HttpDeps {
   speed?: SpeedApi;
   /** Signs the panel's links to finished files; one per process. */
   linkSigner?: LinkSigner;
+  /** Media servers refreshed after downloads (README "Media servers"). */
+  mediaServers?: MediaServerService;
 }
 
 /** The Koa app and its routes with their declared access (tests check every route declares one). */
@@ -101,6 +105,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
     ...(deps.stats ? [statsRoutes(deps.stats)] : []),
     ...(deps.metrics ? [metricsRoutes(deps.metrics)] : []),
     ...(deps.speed ? [speedRoutes(deps.speed)] : []),
+    ...(deps.mediaServers ? [mediaServerRoutes(deps.mediaServers)] : []),
   ];
   const table = routeTable(routers);
   const app = new Koa();

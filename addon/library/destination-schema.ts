@@ -46,6 +46,7 @@ const fields = {
   cleanup_local: z.boolean({ error: 'must be true or false' }),
   max_concurrent_transfers: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be 1 to 10').max(10, 'must be 1 to 10'),
   bandwidth_limit_kbps: z.union([z.number({ error: 'must be a number (KiB/s)' }).int().min(0).max(10_000_000), z.null()]),
+  metadata: z.enum(['none', 'nfo', 'nfo+art'], { error: 'must be none, nfo or nfo+art' }),
   timeout_ms: z.union([z.number({ error: 'must be a number (ms)' }).int().min(1000, 'must be 1000 to 600000').max(600_000, 'must be 1000 to 600000'), z.null()]),
 };
 

@@ -36,10 +36,10 @@ export interface DestinationServiceDeps {
 }
 
 /** Fields of the default destination that may change; the rest is MEDIA_DIR, fixed by the config. */
-const DEFAULT_EDITABLE = new Set(['name', 'naming', 'max_concurrent_transfers', 'bandwidth_limit_kbps']);
+const DEFAULT_EDITABLE = new Set(['name', 'naming', 'max_concurrent_transfers', 'bandwidth_limit_kbps', 'metadata']);
 /** Settable fields every kind has, in the order records are written (the kind's own fields go between). */
 const LEADING_FIELDS = ['name', 'kind', 'enabled'] as const;
-const TRAILING_FIELDS = ['content_types', 'quality_min', 'quality_max', 'naming', 'cleanup_local', 'max_concurrent_transfers', 'bandwidth_limit_kbps', 'timeout_ms'] as const;
+const TRAILING_FIELDS = ['content_types', 'quality_min', 'quality_max', 'naming', 'cleanup_local', 'max_concurrent_transfers', 'bandwidth_limit_kbps', 'timeout_ms', 'metadata'] as const;
 /** Write-only fields of any kind: kept on a PUT that leaves them out, shown as `has_<field>`. */
 const SECRETS = secretFields();
 
@@ -202,6 +202,7 @@ export class DestinationService {
       max_concurrent_transfers: record.max_concurrent_transfers ?? 1,
       bandwidth_limit_kbps: record.bandwidth_limit_kbps ?? null,
       timeout_ms: record.timeout_ms ?? null,
+      metadata: record.metadata ?? 'none',
       ...secrets,
       transfers_active: active,
       transfers_waiting: waiting,
@@ -248,7 +249,7 @@ export class DestinationService {
         if (DEFAULT_EDITABLE.has(field)) continue;
         if (JSON.stringify(after[field] ?? null) !== JSON.stringify(before[field] ?? null)) {
           throw badRequest(
-            `${field}: the default destination is the media folder (MEDIA_DIR); only its name, naming templates, max_concurrent_transfers and bandwidth_limit_kbps can be changed`,
+            `${field}: the default destination is the media folder (MEDIA_DIR); only its name, naming templates, max_concurrent_transfers, bandwidth_limit_kbps and metadata can be changed`,
             field,
           );
         }

@@ -58,6 +58,8 @@ export interface DestinationView extends DestinationHealth {
   max_concurrent_transfers: number;
   bandwidth_limit_kbps: number | null;
   timeout_ms: number | null;
+  /** NFO files and artwork next to each download: none, nfo, nfo+art. */
+  metadata: 'none' | 'nfo' | 'nfo+art';
   has_password: boolean;
   has_private_key: boolean;
   has_private_key_passphrase: boolean;

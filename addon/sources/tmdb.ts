@@ -50,8 +50,36 @@ interface SearchResult {
   first_air_date?: unknown;
 }
 
+/** A movie's or show's full record (GET /movie/{id}, /tv/{id}), for NFO files and artwork. */
+export interface TmdbDetails {
+  id: number;
+  media_type: 'movie' | 'tv';
+  title: string;
+  original_title: string | null;
+  overview: string | null;
+  genres: string[];
+  /** release_date (movie) or first_air_date (show), YYYY-MM-DD. */
+  premiered: string | null;
+  year: number | null;
+  /** Image paths as TMDB gives them (`/abc.jpg`); imageUrl() makes them URLs. */
+  poster_path: string | null;
+  backdrop_path: string | null;
+  seasons: Array<{ season_number: number; poster_path: string | null }>;
+}
+
+/** GET /tv/{id}/season/{s}/episode/{e}. */
+export interface TmdbEpisode {
+  id: number;
+  name: string | null;
+  overview: string | null;
+  air_date: string | null;
+  still_path: string | null;
+}
+
 export class TmdbClient {
   readonly enabled: boolean;
+  private readonly records: TtlLru<string, unknown>;
+  private imageBase: string | null = null;
   private readonly cache: TtlLru<string, TmdbInfo | null>;
   private readonly genres: TtlLru<string, Map<number, string>>;
   private pausedUntil = 0;
@@ -63,6 +91,7 @@ export class TmdbClient {
     this.enabled = !!options.apiKey;
     this.cache = new TtlLru(CACHE_SIZE, CACHE_TTL_MS, () => options.clock.now());
     this.genres = new TtlLru(2, CACHE_TTL_MS, () => options.clock.now());
+    this.records = new TtlLru(200, CACHE_TTL_MS, () => options.clock.now());
   }
 
   /** The best match, or null (no key, no match, rate-limited, TMDB unreachable). Never throws. */
@@ -86,6 +115,76 @@ export class TmdbClient {
       this.cache.set(key, info);
       return info;
     } catch (err) {
+      this.quietly(err);
+      return null;
+    }
+  }
+
+  /** The full record of a movie or show, or null (no key, unknown id, TMDB unreachable). Never throws. */
+  async details(kind: 'movie' | 'tv', id: number, signal?: AbortSignal): Promise<TmdbDetails | null> {
+    return this.cached(`${kind}/${id}`, async () => {
+      const r = (await this.get(`/${kind}/${id}`, { language: this.options.language }, signal)) as Record<string, unknown>;
+      const text = (v: unknown): string | null => (typeof v === 'string' && v.trim() ? v.trim() : null);
+      const date = text(kind === 'movie' ? r.release_date : r.first_air_date);
+      return {
+        id,
+        media_type: kind,
+        title: text(kind === 'movie' ? r.title : r.name) ?? '',
+        original_title: text(kind === 'movie' ? r.original_title : r.original_name),
+        overview: text(r.overview),
+        genres: Array.isArray(r.genres) ? (r.genres as Array<{ name?: unknown }>).map((g) => g?.name).filter((n): n is string => typeof n === 'string') : [],
+        premiered: date && /^\d{4}-\d{2}-\d{2}$/.test(date) ? date : null,
+        year: yearOf(date),
+        poster_path: text(r.poster_path),
+        backdrop_path: text(r.backdrop_path),
+        seasons: Array.isArray(r.seasons)
+          ? (r.seasons as Array<{ season_number?: unknown; poster_path?: unknown }>)
+              .filter((x) => typeof x?.season_number === 'number')
+              .map((x) => ({ season_number: x.season_number as number, poster_path: text(x.poster_path) }))
+          : [],
+      };
+    });
+  }
+
+  /** One episode of a show, or null. Never throws. */
+  async episode(showId: number, season: number, episode: number, signal?: AbortSignal): Promise<TmdbEpisode | null> {
+    return this.cached(`tv/${showId}/${season}/${episode}`, async () => {
+      const r = (await this.get(`/tv/${showId}/season/${season}/episode/${episode}`, { language: this.options.language }, signal)) as Record<string, unknown>;
+      const text = (v: unknown): string | null => (typeof v === 'string' && v.trim() ? v.trim() : null);
+      return { id: typeof r.id === 'number' ? r.id : 0, name: text(r.name), overview: text(r.overview), air_date: text(r.air_date), still_path: text(r.still_path) };
+    });
+  }
+
+  /**
+   * The URL of an image path at a size (w780, w1280, original...), from TMDB's own
+   * /configuration (images.secure_base_url), asked once. Null without a key or when TMDB is down.
+   */
+  async imageUrl(imagePath: string, size: string, signal?: AbortSignal): Promise<string | null> {
+    if (!this.enabled) return null;
+    if (!this.imageBase) {
+      try {
+        const conf = (await this.get('/configuration', {}, signal)) as { images?: { secure_base_url?: unknown } };
+        const base = conf.images?.secure_base_url;
+        if (typeof base !== 'string' || !/^https?:\/\//.test(base)) return null;
+        this.imageBase = base.endsWith('/') ? base : `${base}/`;
+      } catch (err) {
+        this.quietly(err);
+        return null;
+      }
+    }
+    return `${this.imageBase}${size}${imagePath.startsWith('/') ? '' : '/'}${imagePath}`;
+  }
+
+  private async cached<T>(key: string, load: () => Promise<T>): Promise<T | null> {
+    if (!this.enabled) return null;
+    if (this.records.has(key)) return (this.records.get(key) as T | null) ?? null;
+    if (this.options.clock.now() < this.pausedUntil) return null;
+    try {
+      const value = await load();
+      this.records.set(key, value);
+      return value;
+    } catch (err) {
+      if (err instanceof HttpStatusError && err.status === 404) this.records.set(key, null);
       this.quietly(err);
       return null;
     }

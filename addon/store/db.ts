@@ -5,6 +5,8 @@ import { DataFile } from 'lowdb/node';
 import type { ApiKeyRecord, SessionRecord, User } from '../auth/model.js';
 import type { Job } from '../jobs/model.js';
 import type { DestinationRecord } from '../library/model.js';
+import type { MetadataFileRecord } from '../library/metadata/model.js';
+import type { MediaServerRecord } from '../mediaservers/model.js';
 import type { SourceRecord, SyncRecord } from '../sources/model.js';
 import type { Logger } from '../platform/logger.js';
 import type { SettingsOverrides } from '../ops/settings-model.js';
@@ -29,9 +31,13 @@ export interface DbSchema {
   settings: SettingsOverrides;
   /** The download speed limit and its weekly schedule (speed/schedule.ts), once changed in the panel. */
   speed?: unknown;
+  /** Media servers to refresh (README "Media servers"); only MediaServerRepository touches it. */
+  media_servers: MediaServerRecord[];
+  /** NFO files the add-on wrote (to tell them from ones a user edited); only MetadataFileRepository touches it. */
+  metadata_files: MetadataFileRecord[];
 }
 
-const emptyDb = (): DbSchema => ({ version: 1, jobs: [], traffic: { day: '', bytes: 0 }, queue: { paused: false }, users: [], api_keys: [], sessions: [], sources: [], syncs: [], destinations: [], settings: {} });
+const emptyDb = (): DbSchema => ({ version: 1, jobs: [], traffic: { day: '', bytes: 0 }, queue: { paused: false }, users: [], api_keys: [], sessions: [], sources: [], syncs: [], destinations: [], settings: {}, media_servers: [], metadata_files: [] });
 
 export interface StoreOptions {
   /** Rotated copies of the last good db.json: db.json.bak (newest), db.json.bak.1, … */

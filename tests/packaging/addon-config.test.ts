@@ -134,6 +134,13 @@ describe('config.yaml manifest', () => {
     expect(map.find((m) => m.type === 'share')).toMatchObject({ read_only: false });
     expect(map.some((m) => m.type === 'app_config')).toBe(true);
     expect(map.some((m) => ['addon_config', 'config'].includes(m.type)), 'use app_config, not the legacy names').toBe(false);
+    // What the Supervisor's app-config validation (2026) logs as deprecated: the add-on-named map
+    // types (addons, all_addon_configs, addon_config -> local_apps, all_app_configs, app_config),
+    // codenotary, snapshot* (now backup*), auto_uart, startup before/after, and the retired arches.
+    expect(map.filter((m) => ['addons', 'all_addon_configs', 'addon_config', 'config'].includes(m.type))).toEqual([]);
+    expect(Object.keys(manifest).filter((k) => k === 'codenotary' || k.startsWith('snapshot') || k === 'auto_uart')).toEqual([]);
+    expect(['before', 'after']).not.toContain(manifest.startup);
+    expect(manifest.arch.filter((a: string) => ['armhf', 'armv7', 'i386'].includes(a))).toEqual([]);
     expect(manifest.backup_exclude).toContain('tmp/*');
     // The Supervisor's own limits (supervisor/addons/validate.py).
     expect(manifest.timeout).toBeGreaterThanOrEqual(10);

@@ -5,8 +5,8 @@ import { parse } from 'yaml';
 import { configSchema, ENV_ONLY_KEYS } from '../../addon/config/schema.js';
 
 /**
- * The image as far as it can be checked without a Docker engine: the Dockerfile, build.yaml,
- * config.yaml and docker-compose.yml agree, and every program the code starts is installed in
+ * The image as far as it can be checked without a Docker engine: the Dockerfile, config.yaml
+ * and docker-compose.yml agree (build.yaml is retired, see below), and every program the code starts is installed in
  * the runtime stage.
  */
 const root = path.resolve(import.meta.dirname, '../..');
@@ -131,18 +131,20 @@ async function spawnedPrograms(): Promise<{ programs: Map<string, string[]>; unk
 
 const dockerfile = parseDockerfile(await read('Dockerfile'));
 const runtime = dockerfile.stages.at(-1)!;
-const buildYaml = parse(await read('build.yaml')) as { build_from: Record<string, string>; labels?: Record<string, string> };
 const manifest = parse(await read('config.yaml')) as { arch: string[]; version: string; ingress_port: number };
 const configKeys = new Set(Object.keys(configSchema.shape).map((k) => k.toUpperCase()));
 
-describe('Dockerfile and build.yaml', () => {
-  it('pin one base image: ARG BUILD_FROM=<image:tag> in the Dockerfile, the same for every arch in build.yaml', () => {
+describe('Dockerfile', () => {
+  it('pins one base image: ARG BUILD_FROM=<image:tag> in the Dockerfile, the only build file', async () => {
     const pinned = dockerfile.globalArgs.get('BUILD_FROM');
     expect(pinned, 'ARG BUILD_FROM=<image:tag> before the first FROM').toMatch(/^[\w./-]+:[\w.-]+(@sha256:[0-9a-f]{64})?$/);
     expect(pinned).not.toMatch(/:latest$/);
-    expect(Object.keys(buildYaml.build_from).sort()).toEqual([...manifest.arch].sort());
-    for (const [arch, image] of Object.entries(buildYaml.build_from)) expect(image, `build.yaml build_from.${arch}`).toBe(pinned);
     for (const stage of dockerfile.stages) expect(stage.from, `every stage builds FROM \${BUILD_FROM}`).toBe('${BUILD_FROM}');
+    // developers.home-assistant.io "App configuration" and the 2026-04-02 builder-migration post:
+    // build.yaml is no longer used by the builder, Supervisor 2026.04+ warns when it finds one and
+    // no longer passes BUILD_FROM; base image, labels and args belong in the Dockerfile.
+    const files = await readdir(root);
+    expect(files.filter((f) => /^build\.(ya?ml|json)$/.test(f)), 'build.yaml is retired: put build_from, labels and args in the Dockerfile').toEqual([]);
   });
 
   it('is multi-stage: backend and panel built apart from the runtime, which copies their output', () => {
@@ -169,16 +171,20 @@ describe('Dockerfile and build.yaml', () => {
     expect(expose).toBe(String(manifest.ingress_port));
   });
 
-  it('carries the io.hass labels, consistent with config.yaml and build.yaml', () => {
+  it('carries the io.hass labels, consistent with config.yaml', () => {
     const l = labels(runtime);
-    expect(l.get('io.hass.type')).toBe('addon');
+    // "app" since the add-on -> app rename (developers.home-assistant.io docs/apps/configuration.md,
+    // "App Dockerfile": io.hass.type="app"); the legacy builder used to add io.hass.type, name,
+    // description and url itself, the new build actions do not, so all four are set here.
+    expect(l.get('io.hass.type')).toBe('app');
+    expect(l.get('io.hass.url')).toMatch(/^https:\/\//);
     expect(l.get('io.hass.arch')?.split('|').sort()).toEqual([...manifest.arch].sort());
     expect(l.get('io.hass.version')).toBe('${BUILD_VERSION}');
     expect(l.get('io.hass.name')).toBeTruthy();
     expect(l.get('io.hass.description')).toBeTruthy();
     const versionArg = runtime.instructions.find((i) => i.op === 'ARG' && i.args.startsWith('BUILD_VERSION'))!.args;
     expect(versionArg).toBe(`BUILD_VERSION=${manifest.version}`);
-    for (const [k, v] of Object.entries(buildYaml.labels ?? {})) expect(l.get(k), `label ${k} in the Dockerfile`).toBe(v);
+    expect(l.get('org.opencontainers.image.source')).toBe(l.get('io.hass.url'));
   });
 
   it('sets only environment variables the app reads', () => {

@@ -63,6 +63,8 @@ export interface DestinationConfig {
   cleanup_local?: boolean;
   max_concurrent_transfers?: number;
   enabled?: boolean;
+  /** NFO files and artwork next to each download: none (default), nfo, or nfo+art (README "Media servers"). */
+  metadata?: 'none' | 'nfo' | 'nfo+art';
 }
 
 export interface ProbeOptions {

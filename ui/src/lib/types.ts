@@ -44,7 +44,10 @@ export interface DestinationView {
   latency_ms?: number | null;
   has_password?: boolean;
   has_private_key?: boolean;
+  /** NFO files and artwork next to each download. */
+  metadata?: 'none' | 'nfo' | 'nfo+art';
 }
+export type { MediaServerKindInfo, MediaServerTestResult, MediaServerView, PathMapEntry } from '../../../addon/mediaservers/model.js';
 export type { MeResponse } from '../../../addon/auth/model.js';
 export type { ActivityEntry } from '../../../addon/ops/activity.js';
 export type { Role } from '../../../addon/auth/model.js';
