@@ -123,6 +123,7 @@ describe('destinations API', () => {
     expect(replaced.status).toBe(200);
     expect(replaced.body).toMatchObject({ has_password: true, username: null, base_path: '', content_types: ['movie', 'series'] });
     await app.store.flush();
+    await app.store.flush(); // the one writer persists within a second
     const db = JSON.parse(await readFile(path.join(app.config.data_dir, 'db.json'), 'utf8')) as { destinations: Array<Record<string, unknown>> };
     expect(db.destinations.find((d) => d.id === 'living-room-nas')).toMatchObject({ password: SMB_PASSWORD }); // needed to connect
 
@@ -236,6 +237,7 @@ describe('destinations API', () => {
       expect(JSON.stringify(listed.body)).not.toContain(value);
       expect(logLines.join('\n')).not.toContain(value);
     }
+    await app.store.flush(); // the one writer persists within a second
     const db = JSON.parse(await readFile(path.join(app.config.data_dir, 'db.json'), 'utf8')) as { destinations: Array<Record<string, unknown>> };
     expect(db.destinations.find((d) => d.id === created.body.id)).toMatchObject(values);
     expect((await api.del(`/api/destinations/${created.body.id}`)).status).toBe(204);

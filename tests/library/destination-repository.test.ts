@@ -29,12 +29,16 @@ describe('DestinationRepository', () => {
     await store.close();
   });
 
-  it('insert, replace and remove are on disk when they resolve; the default goes first', async () => {
+  it('insert, replace and remove reach the disk with the next coalesced write; the default goes first', async () => {
     const store = await Store.open(file, silentLogger());
     const repo = new DestinationRepository(store);
     await repo.insert(NAS);
     await repo.insert({ ...NAS, id: 'default', kind: 'local', base_path: '/media' }, { first: true });
-    const disk = async () => (JSON.parse(await readFile(file, 'utf8')) as { destinations: DestinationRecord[] }).destinations;
+    // The one writer persists every change within a second; flush() waits for that write.
+    const disk = async () => {
+      await store.flush();
+      return (JSON.parse(await readFile(file, 'utf8')) as { destinations: DestinationRecord[] }).destinations;
+    };
     expect((await disk()).map((d) => d.id)).toEqual(['default', 'nas']);
     await repo.replace({ ...NAS, name: 'Big NAS' });
     expect((await disk()).find((d) => d.id === 'nas')).toMatchObject({ name: 'Big NAS', password: 'pw' });
