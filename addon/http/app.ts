@@ -104,6 +104,10 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
       enableTypes: ['json'],
       jsonLimit: '1mb',
       onError: (err) => {
+        // A body over the limit is "too large" (413), not "malformed" (400).
+        if ((err as { status?: number }).status === 413) {
+          throw Object.assign(err, { status: 413, expose: true, message: 'the JSON body is larger than 1 MB' });
+        }
         throw Object.assign(err, { status: 400, expose: true, message: `invalid JSON body: ${err.message}` });
       },
     }),
