@@ -119,7 +119,12 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
   const auth = new AuthService({ store, clock, logger, bootstrapKey: config.api_key, ...(overrides.scrypt ? { scrypt: overrides.scrypt } : {}) });
   const http =
     overrides.http ??
-    createHttpClient({ timeoutMs: config.request_timeout_s * 1000, maxSocketsPerHost: config.max_connections_per_host, userAgent: DEFAULT_USER_AGENT });
+    createHttpClient({
+      timeoutMs: config.request_timeout_s * 1000,
+      maxSocketsPerHost: config.max_connections_per_host,
+      userAgent: DEFAULT_USER_AGENT,
+      minSpeed: { bytesPerSecond: config.min_speed_bytes, windowMs: config.min_speed_window_s * 1000 },
+    });
   const connections = new ConnectionLimits(new KeyedSemaphores(() => config.max_connections_per_host));
   const engine = new DownloadEngine({
     http,

@@ -42,6 +42,12 @@ export interface HttpClientOptions {
   timeoutMs: number;
   maxSocketsPerHost: number;
   userAgent: string;
+  /**
+   * A body arriving slower than `bytesPerSecond` on average over any `windowMs` counts as a
+   * timeout (ETIMEDOUT, retried like one). Without it an origin trickling a byte a second never
+   * trips the idle timeout and holds a job and a download slot forever. 0 or absent: off.
+   */
+  minSpeed?: { bytesPerSecond: number; windowMs: number } | undefined;
 }
 
 export const DEFAULT_USER_AGENT =
@@ -53,10 +59,36 @@ const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
 
 class TimeoutError extends Error {
   readonly code = 'ETIMEDOUT';
-  constructor(what: string, ms: number) {
-    super(`${what} timed out after ${ms} ms`);
+  constructor(what: string, ms: number, message?: string) {
+    super(message ?? `${what} timed out after ${ms} ms`);
     this.name = 'TimeoutError';
   }
+}
+
+/**
+ * Watches a response's socket: every `windowMs` the bytes read in that window must reach
+ * `bytesPerSecond * windowMs / 1000`, else the response is destroyed with a TimeoutError.
+ * Reads the socket's own byte counter, so it adds no stream stage (and no copy) to the body.
+ */
+function guardMinSpeed(res: IncomingMessage, minSpeed: { bytesPerSecond: number; windowMs: number }): void {
+  const socket = res.socket;
+  if (!socket || minSpeed.bytesPerSecond <= 0) return;
+  const floor = (minSpeed.bytesPerSecond * minSpeed.windowMs) / 1000;
+  let mark = socket.bytesRead;
+  const timer = setInterval(() => {
+    const got = socket.bytesRead - mark;
+    mark = socket.bytesRead;
+    if (got < floor) {
+      clearInterval(timer);
+      const rate = Math.round((got * 1000) / minSpeed.windowMs);
+      res.destroy(new TimeoutError('transfer', minSpeed.windowMs, `transfer too slow: ${rate} bytes/s over ${Math.round(minSpeed.windowMs / 1000)} s (minimum ${minSpeed.bytesPerSecond} bytes/s, option min_speed_bytes)`));
+    }
+  }, minSpeed.windowMs);
+  timer.unref();
+  const stop = (): void => clearInterval(timer);
+  res.once('end', stop);
+  res.once('close', stop);
+  res.once('error', stop);
 }
 
 /**
@@ -110,6 +142,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           res.resume();
           throw new HttpStatusError(status, url.toString());
         }
+        if (options.minSpeed) guardMinSpeed(res, options.minSpeed);
         return { status, headers: res.headers, url: url.toString(), body: decoded(res) };
       }
     },
