@@ -161,7 +161,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     transfers,
     clock,
     logger,
-    options: { maxConcurrent: initial.max_concurrent_downloads, defaultContainer: initial.default_container, mediaDir: config.media_dir, defaultQuality: initial.default_quality },
+    options: { maxConcurrent: initial.max_concurrent_downloads, defaultContainer: initial.default_container, mediaDir: config.media_dir, defaultQuality: initial.default_quality, maxQueueLength: config.max_queue_length },
     onDiskFull: async (detail) => {
       if (!disk.enabled) return false;
       await disk.reportFull(detail);
@@ -271,6 +271,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     destinations,
     settings,
     uploadMaxBytes: config.upload_max_mb * 1024 * 1024,
+    writeRatePerMinute: config.api_write_rate_per_minute,
   });
 
   let server: Server | null = null;

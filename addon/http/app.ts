@@ -17,6 +17,7 @@ import { audit } from './audit.js';
 import { authenticate } from './auth.js';
 import { cors } from './cors.js';
 import { errorMiddleware } from './errors.js';
+import { writeRateLimit } from './rate-limit.js';
 import { panelMiddleware } from './panel.js';
 import { downloadRoutes } from './routes/downloads.js';
 import { destinationRoutes } from './routes/destinations.js';
@@ -57,6 +58,8 @@ export interface HttpDeps {
   destinations?: DestinationService;
   /** Runtime settings: GET/PATCH /api/settings (README "Settings"). */
   settings?: RuntimeSettings;
+  /** API writes per minute per caller (api_write_rate_per_minute); 0 or absent: no limit. */
+  writeRatePerMinute?: number;
 }
 
 /** The Koa app and its routes with their declared access (tests check every route declares one). */
@@ -97,6 +100,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   app.use(cors(deps.corsOrigins));
   app.use(errorMiddleware(deps.logger));
   app.use(authenticate({ auth: deps.auth, mode: deps.mode, trustedProxies: new Set(deps.trustedProxies) }));
+  app.use(writeRateLimit({ perMinute: deps.writeRatePerMinute ?? 0, now: deps.system.now }));
   app.use(accessControl({ table, setupRequired: () => deps.mode === 'standalone' && deps.auth.isUnconfigured() }));
   app.use(audit(deps.activity));
   app.use(
