@@ -9,7 +9,7 @@ import type { HttpClient } from '../platform/http.js';
 import type { Logger } from '../platform/logger.js';
 import { ConnectionLimits, type DownloadContext, type ProgressSink } from '../download/context.js';
 import { downloadDirect, moveFile, probeUrl } from '../download/direct-download.js';
-import type { RetryPolicy } from '../download/retry.js';
+import { newRetryBudget, type RetryPolicy } from '../download/retry.js';
 import { sniff, type MediaKind } from '../download/sniff.js';
 import { downloadHls, prepareHlsPlan } from '../hls/hls-download.js';
 import { buildMergeArgs, concatList, type MergeInput } from '../hls/merge-args.js';
@@ -112,6 +112,7 @@ export class DownloadEngine {
       http: this.deps.http,
       clock: this.deps.clock,
       retry: this.deps.retry,
+      retryBudget: newRetryBudget(this.deps.retry),
       connections: extraLimits ?? this.deps.connections,
       concurrency: this.deps.segmentConcurrency,
       logger,

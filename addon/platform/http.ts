@@ -31,10 +31,21 @@ export class HttpStatusError extends Error {
   constructor(
     readonly status: number,
     readonly url: string,
+    /** The server's Retry-After (503, 429), in milliseconds; null when it sent none. */
+    readonly retryAfterMs: number | null = null,
   ) {
     super(`HTTP ${status} from ${redactUrl(url)}`);
     this.name = 'HttpStatusError';
   }
+}
+
+/** Retry-After as seconds or an HTTP date, in milliseconds from `now`; null when absent or unreadable. */
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | null {
+  if (typeof value !== 'string' || value.trim() === '') return null;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
 
 export interface HttpClientOptions {
@@ -140,7 +151,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         }
         if (status >= 400) {
           res.resume();
-          throw new HttpStatusError(status, url.toString());
+          throw new HttpStatusError(status, url.toString(), parseRetryAfter(res.headers['retry-after']));
         }
         if (options.minSpeed) guardMinSpeed(res, options.minSpeed);
         return { status, headers: res.headers, url: url.toString(), body: decoded(res) };
