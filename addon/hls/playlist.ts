@@ -35,6 +35,8 @@ export interface Segment {
   init: InitSection | null;
   /** Increments at every EXT-X-DISCONTINUITY; segments of one period share timestamps and codecs. */
   period: number;
+  /** EXT-X-GAP: the playlist declares this segment missing; it is skipped, never fetched. */
+  gap?: boolean;
 }
 
 export interface MediaPlaylist {
