@@ -135,6 +135,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     logger,
     tmpDir: config.tmp_dir,
     segmentConcurrency: initial.segment_concurrency,
+    maxPlaylistSegments: config.max_playlist_segments,
     ...(overrides.chunkBytes ? { chunkBytes: overrides.chunkBytes } : {}),
   });
   // Library destinations: the only place their adapters (local, smb, sftp, rsync) are built.

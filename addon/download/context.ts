@@ -60,6 +60,8 @@ export interface DownloadContext {
   headers: Record<string, string>;
   workDir: string;
   progress: ProgressSink;
+  /** Playlists listing more segments are refused (max_playlist_segments). */
+  maxPlaylistSegments?: number;
 }
 
 /** One request under the connection caps, retried by error class; the slot is free while backing off. */

@@ -11,7 +11,7 @@ import { classifyError } from '../download/retry.js';
 import { segmentProblem, SizePattern, TruncatedSegmentError } from '../download/segment-check.js';
 import { sniff } from '../download/sniff.js';
 import { initKey, planParts, startTimes, type Part } from './parts.js';
-import { parsePlaylist, pickAudio, pickVariant, type InitSection, type MediaPlaylist, type Playlist } from './playlist.js';
+import { normalisePlaylistText, parsePlaylist, pickAudio, pickVariant, substituteVariables, type InitSection, type MediaPlaylist, type Playlist } from './playlist.js';
 
 /** What a job downloads, fixed at its first start so a resume fetches exactly the same segments. */
 export interface HlsPlan {
@@ -85,15 +85,21 @@ async function appendSegment(file: string, out: FileHandle, buffer: Buffer, desc
   }
 }
 
-async function fetchPlaylist(ctx: DownloadContext, url: string, what: string): Promise<{ playlist: Playlist; text: string; url: string }> {
+async function fetchPlaylist(ctx: DownloadContext, url: string, what: string, imports?: Record<string, string>): Promise<{ playlist: Playlist; text: string; url: string }> {
   const { body, finalUrl } = await limitedRequest(ctx, url, what, (signal) => fetchSmall(ctx.http, url, ctx.headers, signal));
-  const text = body.toString('utf8');
-  return { playlist: parsePlaylist(text, finalUrl), text, url: finalUrl };
+  const raw = body.toString('utf8');
+  const playlist = parsePlaylist(raw, finalUrl, { ...(imports ? { imports } : {}), ...(ctx.maxPlaylistSegments ? { maxSegments: ctx.maxPlaylistSegments } : {}) });
+  // Variables imported from the master are resolved now: the saved text must parse on its own.
+  const text = imports && Object.keys(imports).length > 0 ? substituteVariables(normalisePlaylistText(raw), finalUrl, imports).text : raw;
+  return { playlist, text, url: finalUrl };
 }
 
 function checkMedia(playlist: Playlist, what: string): MediaPlaylist {
   if (playlist.kind !== 'media') {
     throw new AppError('bad_playlist', `the ${what} is a master playlist where a media playlist was expected`);
+  }
+  if (playlist.iFramesOnly) {
+    throw new AppError('iframe_only', `the ${what} is an I-frame-only (trick-play) playlist, not a playable stream`);
   }
   if (!playlist.endList) {
     throw new AppError('live_not_supported', 'live streams are not supported yet (the playlist has no #EXT-X-ENDLIST)');
@@ -118,18 +124,18 @@ export async function prepareHlsPlan(
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') ctx.logger.warn({ err: errorMessage(err) }, 'saved HLS plan unreadable; resolving again');
   }
   const top = first
-    ? { playlist: parsePlaylist(first.text, first.url), text: first.text, url: first.url }
+    ? { playlist: parsePlaylist(first.text, first.url, ctx.maxPlaylistSegments ? { maxSegments: ctx.maxPlaylistSegments } : {}), text: first.text, url: first.url }
     : await fetchPlaylist(ctx, request.url, 'playlist');
   const plan: HlsPlan = { version: 1, tracks: [], variant: null };
   if (top.playlist.kind === 'master') {
     const variant = pickVariant(top.playlist.variants, request.quality);
     const audio = pickAudio(top.playlist, variant);
     plan.variant = { height: variant.height, bandwidth: variant.bandwidth };
-    const main = await fetchPlaylist(ctx, variant.uri, 'variant playlist');
+    const main = await fetchPlaylist(ctx, variant.uri, 'variant playlist', top.playlist.variables);
     checkMedia(main.playlist, 'variant playlist');
     plan.tracks.push({ name: 'main', url: main.url, text: main.text });
     if (audio?.uri) {
-      const audioTrack = await fetchPlaylist(ctx, audio.uri, 'audio playlist');
+      const audioTrack = await fetchPlaylist(ctx, audio.uri, 'audio playlist', top.playlist.variables);
       checkMedia(audioTrack.playlist, 'audio playlist');
       plan.tracks.push({ name: 'audio', url: audioTrack.url, text: audioTrack.text });
     }
@@ -496,7 +502,7 @@ async function refreshedPlaylist(ctx: DownloadContext, plan: HlsPlan, name: 'mai
     pickVariant(master.variants, source?.quality ?? 'best');
   const uri = name === 'main' ? variant.uri : pickAudio(master, variant)?.uri;
   if (!uri) throw new AppError('refresh_failed', `the refreshed master playlist has no ${name} track`);
-  const media = await fetchPlaylist(ctx, uri, `${name === 'audio' ? 'audio' : 'variant'} playlist (refresh)`);
+  const media = await fetchPlaylist(ctx, uri, `${name === 'audio' ? 'audio' : 'variant'} playlist (refresh)`, master.variables);
   if (media.playlist.kind !== 'media') throw new AppError('refresh_failed', 'the refreshed playlist is not a media playlist');
   return media.playlist;
 }

@@ -28,6 +28,8 @@ export interface EngineDeps {
   segmentConcurrency: number;
   /** Size of the ranges a direct file is split into (tests use small ones). */
   chunkBytes?: number;
+  /** Playlists listing more segments are refused (max_playlist_segments). */
+  maxPlaylistSegments?: number;
 }
 
 /** How a running job tells its owner what happens; progress is hot, phase and kind are durable. */
@@ -120,6 +122,7 @@ export class DownloadEngine {
       headers: requestHeaders(job),
       workDir,
       progress: hooks,
+      ...(this.deps.maxPlaylistSegments ? { maxPlaylistSegments: this.deps.maxPlaylistSegments } : {}),
     };
 
     let kind = job.kind;

@@ -159,3 +159,31 @@ describe('expiring signed URLs', () => {
     expect(job.error?.message).toMatch(/^segment 3 of 6 .*HTTP 403 even after the playlist was fetched again/);
   });
 });
+
+describe('EXT-X-GAP and I-frame playlists in a real download', () => {
+  it('gap segments are skipped (never fetched, their 404 never fails the job)', async () => {
+    const lines = ['#EXTM3U', '#EXT-X-VERSION:8', '#EXT-X-TARGETDURATION:1', '#EXT-X-PLAYLIST-TYPE:VOD'];
+    segs.forEach((_, i) => {
+      if (i === 2) lines.push('#EXT-X-GAP');
+      lines.push('#EXTINF:1.000000,', `/gap/${i}.ts`);
+    });
+    lines.push('#EXT-X-ENDLIST', '');
+    origin.route('/gap.m3u8', playlistBody(() => lines.join('\n')));
+    for (let i = 0; i < segs.length; i++) {
+      if (i === 2) continue; // declared missing, and missing (404)
+      origin.route(`/gap/${i}.ts`, (_req, res) => void res.writeHead(200, { 'content-type': 'video/mp2t', 'content-length': segs[i]!.length }).end(segs[i]));
+    }
+    const job = await run(`${origin.baseUrl}/gap.m3u8`);
+    expect(job.error).toBeNull();
+    expect(job.status).toBe('completed');
+    expect(origin.requests.filter((r) => r.path === '/gap/2.ts')).toHaveLength(0);
+    expect(await decodeErrors(path.join(app.config.media_dir, job.file_path!))).toBe('');
+  });
+
+  it('an I-frame-only playlist is refused with a clear reason', async () => {
+    origin.route('/iframes.m3u8', playlistBody(() => '#EXTM3U\n#EXT-X-VERSION:4\n#EXT-X-TARGETDURATION:1\n#EXT-X-I-FRAMES-ONLY\n#EXTINF:1,\n#EXT-X-BYTERANGE:376@0\n/gap/0.ts\n#EXT-X-ENDLIST\n'));
+    const job = await run(`${origin.baseUrl}/iframes.m3u8`);
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatchObject({ code: 'iframe_only' });
+  });
+});
