@@ -117,6 +117,8 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
   const bus = new EventBus<AppEvents>(logger);
   const activity = await ActivityLog.open({ file: path.join(config.data_dir, 'activity.jsonl'), clock, logger, retentionDays: config.activity_retention_days });
   const auth = new AuthService({ store, clock, logger, bootstrapKey: config.api_key, ...(overrides.scrypt ? { scrypt: overrides.scrypt } : {}) });
+  // The port the API listens on, once it does: downloads never target the server itself.
+  let ownPort: number | null = null;
   const http =
     overrides.http ??
     createHttpClient({
@@ -124,6 +126,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
       maxSocketsPerHost: config.max_connections_per_host,
       userAgent: DEFAULT_USER_AGENT,
       minSpeed: { bytesPerSecond: config.min_speed_bytes, windowMs: config.min_speed_window_s * 1000 },
+      targets: { allowPrivate: config.allow_private_targets, ownPort: () => ownPort },
     });
   const connections = new ConnectionLimits(new KeyedSemaphores(() => config.max_connections_per_host));
   const engine = new DownloadEngine({
@@ -273,6 +276,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     settings,
     uploadMaxBytes: config.upload_max_mb * 1024 * 1024,
     writeRatePerMinute: config.api_write_rate_per_minute,
+    allowedHosts: config.allowed_hosts,
   });
 
   let server: Server | null = null;
@@ -304,7 +308,11 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     listen(port = config.port, host = '0.0.0.0') {
       return new Promise<Server>((resolve, reject) => {
         const s = koa.listen(port, host);
-        s.once('listening', () => resolve(s));
+        s.once('listening', () => {
+          const address = s.address();
+          ownPort = typeof address === 'object' && address ? address.port : null;
+          resolve(s);
+        });
         s.once('error', reject);
         server = s;
       });

@@ -1,8 +1,11 @@
+import dns from 'node:dns';
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
+import { AppError } from '../errors.js';
 import { redactCredentials } from '../redact.js';
+import { literalAddress, portOf, refusedTarget, type TargetPolicy } from './target-guard.js';
 
 export interface HttpGetRequest {
   url: string;
@@ -59,6 +62,32 @@ export interface HttpClientOptions {
    * trips the idle timeout and holds a job and a download slot forever. 0 or absent: off.
    */
   minSpeed?: { bytesPerSecond: number; windowMs: number } | undefined;
+  /** Targets refused before connecting (link-local / metadata, this server); absent: none. */
+  targets?: TargetPolicy | undefined;
+}
+
+function targetRefused(url: URL, reason: string): AppError {
+  return new AppError('target_forbidden', `refused to fetch ${redactUrl(url.toString())}: ${reason}`, { httpStatus: 400 });
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
+
+/** dns.lookup that refuses names resolving to a forbidden target (checked on the addresses used). */
+function guardedLookup(url: URL, policy: TargetPolicy) {
+  const port = portOf(url);
+  return (hostname: string, options: dns.LookupOptions, callback: LookupCallback): void => {
+    dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return callback(err, '');
+      for (const a of addresses) {
+        const reason = refusedTarget(a.address, port, policy);
+        if (reason) return callback(targetRefused(url, `${hostname} resolves to ${reason}`) as unknown as NodeJS.ErrnoException, '');
+      }
+      if (options.all) return callback(null, addresses);
+      const first = addresses[0];
+      if (!first) return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '');
+      callback(null, first.address, first.family);
+    });
+  };
 }
 
 export const DEFAULT_USER_AGENT =
@@ -116,7 +145,18 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const once = (url: URL, headers: Record<string, string>, signal: AbortSignal): Promise<IncomingMessage> =>
     new Promise((resolve, reject) => {
       const mod = url.protocol === 'https:' ? https : http;
-      const req = mod.request(url, { method: 'GET', headers, agent: url.protocol === 'https:' ? agents.https : agents.http, signal });
+      if (options.targets) {
+        const literal = literalAddress(url);
+        const reason = literal ? refusedTarget(literal, portOf(url), options.targets) : null;
+        if (reason) return reject(targetRefused(url, reason));
+      }
+      const req = mod.request(url, {
+        method: 'GET',
+        headers,
+        agent: url.protocol === 'https:' ? agents.https : agents.http,
+        signal,
+        ...(options.targets ? { lookup: guardedLookup(url, options.targets) as unknown as typeof dns.lookup } : {}),
+      });
       const responseTimer = setTimeout(() => req.destroy(new TimeoutError('waiting for the response', options.timeoutMs)), options.timeoutMs);
       req.setTimeout(options.timeoutMs, () => req.destroy(new TimeoutError('idle connection', options.timeoutMs)));
       req.once('response', (res) => {
