@@ -45,6 +45,7 @@ RUN apk add --no-cache \
         ffmpeg \
         samba-client \
         openssh-client \
+        openssh-keyscan \
         rsync \
         tzdata \
         ca-certificates
