@@ -64,3 +64,54 @@ describe('minimum throughput per request', () => {
     expect(body.length).toBe(200_000);
   });
 });
+
+describe('a trickling segment in a real download', () => {
+  it('is cut at the speed floor, fetched again, and the job completes', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const path = await import('node:path');
+    const { ensureFixtures } = await import('../fixtures/media.js');
+    const { makeTestApp, waitFor } = await import('../helpers/app.js');
+    const { startFaultOrigin, playlistBody } = await import('./fault-origin.js');
+    const fx = await ensureFixtures();
+    const segs = await Promise.all(fx.scenarios.plain.segments.map((s) => readFile(path.join(fx.root, 'plain', s.uri))));
+    const origin = await startFaultOrigin();
+    const timers: NodeJS.Timeout[] = [];
+    let first = true;
+    origin.route('/slow.m3u8', playlistBody(() => ['#EXTM3U', '#EXT-X-TARGETDURATION:1', ...segs.flatMap((_, i) => ['#EXTINF:1.0,', `/slow/${i}.ts`]), '#EXT-X-ENDLIST', ''].join('\n')));
+    segs.forEach((body, i) =>
+      origin.route(`/slow/${i}.ts`, (_req, res) => {
+        res.writeHead(200, { 'content-type': 'video/mp2t', 'content-length': body.length });
+        if (i === 2 && first) {
+          // 10 bytes every 100 ms: alive forever, far under the floor.
+          first = false;
+          let pos = 0;
+          const t = setInterval(() => {
+            res.write(body.subarray(pos, pos + 10));
+            pos += 10;
+          }, 100);
+          timers.push(t);
+          res.on('close', () => clearInterval(t));
+          return;
+        }
+        res.end(body);
+      }),
+    );
+    const http = createHttpClient({ timeoutMs: 30_000, maxSocketsPerHost: 8, userAgent: 'test', minSpeed: { bytesPerSecond: 2000, windowMs: 400 } });
+    const app = await makeTestApp({ SEGMENT_CONCURRENCY: '2' }, { http });
+    try {
+      const job = app.jobs.create({ url: `${origin.baseUrl}/slow.m3u8`, title: 'slow' });
+      const done = await waitFor(() => {
+        const j = app.jobs.get(job.id);
+        return ['completed', 'failed'].includes(j.status) ? j : undefined;
+      }, 30_000, 'the job');
+      expect(done.error).toBeNull();
+      expect(done.status).toBe('completed');
+      expect(origin.requests.filter((r) => r.path === '/slow/2.ts')).toHaveLength(2);
+    } finally {
+      for (const t of timers) clearInterval(t);
+      await app.dispose();
+      http.close();
+      await origin.close();
+    }
+  });
+});
