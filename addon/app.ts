@@ -25,7 +25,8 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './download/retry.js';
 import { KeyedSemaphores } from './download/semaphore.js';
 import { ActivityLog, type Actor } from './ops/activity.js';
 import { DiskGuard, type FreeSpaceProbe } from './ops/disk-guard.js';
-import { HealthChecks } from './ops/health.js';
+import { HealthChecks, type CheckResult } from './ops/health.js';
+import type { StoreHealth } from './store/db.js';
 import { Maintenance } from './ops/maintenance.js';
 import { RuntimeSettings } from './ops/settings.js';
 import { fileSize, freeBytes } from './platform/disk.js';
@@ -217,9 +218,15 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     );
   }
   const health = new HealthChecks(logger);
-  health.register('store', () => {
+  health.register('store', (): CheckResult => {
     const h = store.health();
-    return { ...h, ...(h.last_error ? { message: `db.json cannot be written: ${h.last_error}` } : {}) };
+    if (h.last_error) return { ...h, message: `db.json cannot be written: ${h.last_error}` };
+    // A restore at start stays a warning until the next start: someone should know what was lost.
+    if (h.moved_aside) {
+      const copy = h.restored_from ? `${path.basename(h.restored_from)} saved at ${h.restored_saved_at ?? 'an unknown time'}` : null;
+      return { ...h, status: 'degraded', message: copy ? `db.json was damaged at start and restored from ${copy}: changes after that were lost (the damaged file is ${path.basename(h.moved_aside)})` : `db.json was damaged at start and no copy was usable: the store started empty (the damaged file is ${path.basename(h.moved_aside)})` };
+    }
+    return { ...h };
   });
   health.register('ffmpeg', () =>
     ffmpeg.version ? { status: 'ok', version: ffmpeg.version, source: ffmpeg.source } : { status: 'error', message: `${ffmpeg.path} does not run as ffmpeg`, source: ffmpeg.source },
@@ -263,7 +270,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     jobs,
     bus,
     logger,
-    system: { version: readVersion(), startedAt, ffmpeg, mediaDir: config.media_dir, mode: config.mode, now: () => clock.now(), health, disk: () => disk.check() },
+    system: { version: readVersion(), startedAt, ffmpeg, mediaDir: config.media_dir, mode: config.mode, now: () => clock.now(), health, disk: () => disk.check(), storeRestore: () => storeRestore(store.health()) },
     auth,
     activity,
     mode: config.mode,
@@ -400,4 +407,10 @@ function createNotifications(
     ...(timings.telegramChatIntervalMs !== undefined ? { chatIntervalMs: timings.telegramChatIntervalMs } : {}),
   });
   return new Notifications({ mqtt, homeassistant, telegram });
+}
+
+/** What /api/stats tells the panel about a db.json restored at start (null when there was none). */
+function storeRestore(h: StoreHealth): { from: string; saved_at: string | null; moved_aside: string | null } | null {
+  if (!h.restored_from) return null;
+  return { from: path.basename(h.restored_from), saved_at: h.restored_saved_at, moved_aside: h.moved_aside ? path.basename(h.moved_aside) : null };
 }
