@@ -46,6 +46,7 @@ RUN apk add --no-cache \
         ffmpeg \
         samba-client \
         openssh-client \
+        openssh-keyscan \
         rsync \
         tzdata \
         ca-certificates

@@ -26,7 +26,8 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './download/retry.js';
 import { KeyedSemaphores } from './download/semaphore.js';
 import { ActivityLog, type Actor } from './ops/activity.js';
 import { DiskGuard, type FreeSpaceProbe } from './ops/disk-guard.js';
-import { HealthChecks } from './ops/health.js';
+import { HealthChecks, type CheckResult } from './ops/health.js';
+import type { StoreHealth } from './store/db.js';
 import { Maintenance } from './ops/maintenance.js';
 import { RuntimeSettings } from './ops/settings.js';
 import { fileSize, freeBytes } from './platform/disk.js';
@@ -138,9 +139,17 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
   const bus = new EventBus<AppEvents>(logger);
   const activity = await ActivityLog.open({ file: path.join(config.data_dir, 'activity.jsonl'), clock, logger, retentionDays: config.activity_retention_days });
   const auth = new AuthService({ store, clock, logger, bootstrapKey: config.api_key, ...(overrides.scrypt ? { scrypt: overrides.scrypt } : {}) });
+  // The port the API listens on, once it does: downloads never target the server itself.
+  let ownPort: number | null = null;
   const http =
     overrides.http ??
-    createHttpClient({ timeoutMs: config.request_timeout_s * 1000, maxSocketsPerHost: config.max_connections_per_host, userAgent: DEFAULT_USER_AGENT });
+    createHttpClient({
+      timeoutMs: config.request_timeout_s * 1000,
+      maxSocketsPerHost: config.max_connections_per_host,
+      userAgent: DEFAULT_USER_AGENT,
+      minSpeed: { bytesPerSecond: config.min_speed_bytes, windowMs: config.min_speed_window_s * 1000 },
+      targets: { allowPrivate: config.allow_private_targets, ownPort: () => ownPort },
+    });
   const connections = new ConnectionLimits(new KeyedSemaphores(() => config.max_connections_per_host));
   // One rate for every download (the speed limit); playlists of sources and the API are not paced.
   const bandwidth = new TokenBucket(clock);
@@ -153,6 +162,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     logger,
     tmpDir: config.tmp_dir,
     segmentConcurrency: initial.segment_concurrency,
+    maxPlaylistSegments: config.max_playlist_segments,
     ...(overrides.chunkBytes ? { chunkBytes: overrides.chunkBytes } : {}),
     onRetry: (errorClass) => observability.prometheus?.retry(errorClass),
   });
@@ -180,7 +190,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     transfers,
     clock,
     logger,
-    options: { maxConcurrent: initial.max_concurrent_downloads, defaultContainer: initial.default_container, mediaDir: config.media_dir, defaultQuality: initial.default_quality },
+    options: { maxConcurrent: initial.max_concurrent_downloads, defaultContainer: initial.default_container, mediaDir: config.media_dir, defaultQuality: initial.default_quality, maxQueueLength: config.max_queue_length },
     onDiskFull: async (detail) => {
       if (!disk.enabled) return false;
       await disk.reportFull(detail);
@@ -232,9 +242,15 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     );
   }
   const health = new HealthChecks(logger);
-  health.register('store', () => {
+  health.register('store', (): CheckResult => {
     const h = store.health();
-    return { ...h, ...(h.last_error ? { message: `db.json cannot be written: ${h.last_error}` } : {}) };
+    if (h.last_error) return { ...h, message: `db.json cannot be written: ${h.last_error}` };
+    // A restore at start stays a warning until the next start: someone should know what was lost.
+    if (h.moved_aside) {
+      const copy = h.restored_from ? `${path.basename(h.restored_from)} saved at ${h.restored_saved_at ?? 'an unknown time'}` : null;
+      return { ...h, status: 'degraded', message: copy ? `db.json was damaged at start and restored from ${copy}: changes after that were lost (the damaged file is ${path.basename(h.moved_aside)})` : `db.json was damaged at start and no copy was usable: the store started empty (the damaged file is ${path.basename(h.moved_aside)})` };
+    }
+    return { ...h };
   });
   health.register('ffmpeg', () =>
     ffmpeg.version ? { status: 'ok', version: ffmpeg.version, source: ffmpeg.source } : { status: 'error', message: `${ffmpeg.path} does not run as ffmpeg`, source: ffmpeg.source },
@@ -375,7 +391,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     jobs,
     bus,
     logger,
-    system: { version: readVersion(), startedAt, ffmpeg, mediaDir: config.media_dir, mode: config.mode, now: () => clock.now(), health, disk: () => disk.check() },
+    system: { version: readVersion(), startedAt, ffmpeg, mediaDir: config.media_dir, mode: config.mode, now: () => clock.now(), health, disk: () => disk.check(), storeRestore: () => storeRestore(store.health()) },
     auth,
     activity,
     mode: config.mode,
@@ -398,6 +414,8 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
       text: async () => (await observability.prometheus?.text()) ?? '',
     },
     observeRequest: (method, route, status, seconds) => observability.prometheus?.request(method, route, status, seconds),
+    writeRatePerMinute: config.api_write_rate_per_minute,
+    allowedHosts: config.allowed_hosts,
   });
 
   let server: Server | null = null;
@@ -436,7 +454,11 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     listen(port = config.port, host = '0.0.0.0') {
       return new Promise<Server>((resolve, reject) => {
         const s = koa.listen(port, host);
-        s.once('listening', () => resolve(s));
+        s.once('listening', () => {
+          const address = s.address();
+          ownPort = typeof address === 'object' && address ? address.port : null;
+          resolve(s);
+        });
         s.once('error', reject);
         server = s;
       });
@@ -527,4 +549,10 @@ function createNotifications(
     ...(timings.telegramChatIntervalMs !== undefined ? { chatIntervalMs: timings.telegramChatIntervalMs } : {}),
   });
   return new Notifications({ mqtt, homeassistant, telegram });
+}
+
+/** What /api/stats tells the panel about a db.json restored at start (null when there was none). */
+function storeRestore(h: StoreHealth): { from: string; saved_at: string | null; moved_aside: string | null } | null {
+  if (!h.restored_from) return null;
+  return { from: path.basename(h.restored_from), saved_at: h.restored_saved_at, moved_aside: h.moved_aside ? path.basename(h.moved_aside) : null };
 }

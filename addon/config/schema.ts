@@ -174,6 +174,21 @@ export const configSchema = z.object({
   // Speed (README "Speed limits and schedules"): the panel and MQTT change it at run time.
   /** The download speed limit, KiB/s shared by every running download, until changed in the panel; 0: none. */
   download_speed_limit_kbps: int(0, 10_000_000).default(0),
+  // Hardening (README "Reliability" and "Access control").
+  /** A request slower than this (bytes/s, averaged over min_speed_window_s) counts as a timeout and is retried; 0 turns it off. */
+  min_speed_bytes: int(0, 1_000_000_000).default(1024),
+  /** The window min_speed_bytes is averaged over, in seconds. */
+  min_speed_window_s: int(5, 3600).default(60),
+  /** Downloads waiting in the queue beyond which new ones are refused (503). */
+  max_queue_length: int(10, 1_000_000).default(10000),
+  /** API writes (POST/PUT/PATCH/DELETE) per minute per API key, user or address; bursts up to this many at once; 0 turns the limit off. */
+  api_write_rate_per_minute: int(0, 1_000_000).default(600),
+  /** Host names (besides localhost and IP literals) under which the pre-setup local trust is accepted. */
+  allowed_hosts: list(z.string().trim().toLowerCase().regex(/^[a-z0-9.-]+$/, 'must be a host name such as nas.local')).default([]),
+  /** Allow download URLs that point at link-local / cloud metadata addresses or at this server itself; loopback and LAN addresses are always allowed. */
+  allow_private_targets: bool.default(false),
+  /** Playlists listing more segments than this are refused. */
+  max_playlist_segments: int(100, 10_000_000).default(200000),
 }).superRefine((c, ctx) => {
   if (c.mqtt_base_topic === c.mqtt_discovery_prefix || c.mqtt_base_topic.startsWith(`${c.mqtt_discovery_prefix}/`)) {
     ctx.addIssue({ code: 'custom', path: ['mqtt_base_topic'], message: `must differ from mqtt_discovery_prefix (${c.mqtt_discovery_prefix})` });

@@ -1,7 +1,7 @@
 import type { Logger } from '../platform/logger.js';
 import type { Clock } from '../platform/clock.js';
 import type { HttpClient } from '../platform/http.js';
-import { withRetry, type ErrorClass, type RetryPolicy } from './retry.js';
+import { withRetry, type ErrorClass, type RetryBudget, type RetryPolicy } from './retry.js';
 import type { KeyedSemaphores, Semaphore } from './semaphore.js';
 
 /** Live figures a download reports; the job runner turns them into job progress. */
@@ -49,6 +49,8 @@ export interface DownloadContext {
   http: HttpClient;
   clock: Clock;
   retry: RetryPolicy;
+  /** Extra server-error retries shared by every request of this download. */
+  retryBudget?: RetryBudget;
   connections: ConnectionLimits;
   /** Parallel requests within this one job. */
   concurrency: number;
@@ -60,6 +62,8 @@ export interface DownloadContext {
   progress: ProgressSink;
   /** Told of every retry (the segment_retries_total metric); optional. */
   onRetry?: ((errorClass: ErrorClass) => void) | undefined;
+  /** Playlists listing more segments are refused (max_playlist_segments). */
+  maxPlaylistSegments?: number;
 }
 
 /** One request under the connection caps, retried by error class; the slot is free while backing off. */
@@ -77,6 +81,7 @@ export function limitedRequest<T>(ctx: DownloadContext, url: string, what: strin
       policy: ctx.retry,
       clock: ctx.clock,
       signal,
+      ...(ctx.retryBudget ? { budget: ctx.retryBudget } : {}),
       onRetry: ({ attempt, delayMs, error, errorClass }) => {
         ctx.onRetry?.(errorClass);
         ctx.logger.warn({ attempt, delayMs, errorClass, err: String((error as Error)?.message ?? error) }, `retrying ${what}`);

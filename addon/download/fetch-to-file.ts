@@ -23,6 +23,8 @@ export interface FetchToFileResult {
   /** Bytes received from the network. */
   received: number;
   finalUrl: string;
+  /** The Content-Length the server declared for an uncompressed body; null when it sent none. */
+  declaredLength: number | null;
 }
 
 class TruncatedBodyError extends Error {
@@ -76,6 +78,9 @@ export async function fetchToFile(http: HttpClient, req: FetchToFileRequest): Pr
     await pipeline(stages as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream]);
   } catch (err) {
     await unlink(partial).catch(() => undefined);
+    // AES-CBC works on 16-byte blocks: a ciphertext that is not whole blocks was cut short, and
+    // that is worth another try, not a "wrong key" verdict.
+    if (req.decrypt && tally.n % 16 !== 0 && !req.signal.aborted) throw new TruncatedBodyError(Math.ceil(tally.n / 16) * 16, tally.n);
     if ((err as { code?: string }).code === 'ERR_OSSL_BAD_DECRYPT' || /bad decrypt/i.test(String((err as Error).message))) {
       throw new AppError('decrypt_failed', 'AES-128 decryption failed (wrong key or IV, or the body is not encrypted)', { cause: err });
     }
@@ -86,7 +91,9 @@ export async function fetchToFile(http: HttpClient, req: FetchToFileRequest): Pr
     throw new TruncatedBodyError(expected, tally.n);
   }
   await rename(partial, req.dest);
-  return { received: tally.n, finalUrl: response.url };
+  const length = response.headers['content-length'];
+  const declaredLength = typeof length === 'string' && !response.headers['content-encoding'] && /^\d+$/.test(length) ? Number(length) : null;
+  return { received: tally.n, finalUrl: response.url, declaredLength };
 }
 
 /** Reads a small body (playlist, key) into memory, refusing anything absurdly large. */

@@ -51,22 +51,52 @@ export interface RetryPolicy {
   baseDelayMs: number;
   /** ± fraction applied to each delay so parallel requests don't retry in lockstep. */
   jitter: number;
+  /**
+   * Extra 5xx/429 retries a whole download may spend beyond each request's `serverRetries`: a
+   * short origin outage hits many segments at once and should not cost the download, while an
+   * origin that stays down still fails it once the budget is spent. Default 30.
+   */
+  jobServerRetries?: number;
+  /** Longest wait between two tries (backoff, and a Retry-After the server asks for). Default 60 s. */
+  maxDelayMs?: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { networkRetries: 3, serverRetries: 2, baseDelayMs: 1000, jitter: 0.2 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { networkRetries: 3, serverRetries: 2, baseDelayMs: 1000, jitter: 0.2, jobServerRetries: 30, maxDelayMs: 60_000 };
+
+/** The 5xx retries one download has left, shared by all its requests. */
+export interface RetryBudget {
+  server: number;
+}
+
+export function newRetryBudget(policy: RetryPolicy): RetryBudget {
+  return { server: policy.jobServerRetries ?? 30 };
+}
 
 export interface RetryContext {
   policy: RetryPolicy;
   clock: Clock;
   signal: AbortSignal;
   random?: () => number;
+  /** The download's shared budget for extra server-error retries; none: per-request limits only. */
+  budget?: RetryBudget;
   onRetry?: (info: { attempt: number; delayMs: number; error: unknown; errorClass: ErrorClass }) => void;
 }
 
 export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
-  const base = policy.baseDelayMs * 2 ** attempt;
+  const base = Math.min(policy.baseDelayMs * 2 ** attempt, policy.maxDelayMs ?? 60_000);
   const spread = base * policy.jitter;
   return Math.max(0, Math.round(base - spread + random() * 2 * spread));
+}
+
+/** Thrown when a request's server errors outlast the download's retry budget: says so plainly. */
+export class RetriesExhaustedError extends Error {
+  constructor(
+    readonly last: unknown,
+    tries: number,
+  ) {
+    super(`${(last as Error)?.message ?? String(last)} (the server kept failing: ${tries} tries; this download's retry budget for server errors is spent)`);
+    this.name = 'RetriesExhaustedError';
+  }
 }
 
 /** Runs `fn` until it succeeds or the error class has used up its tries. */
@@ -78,8 +108,17 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, ctx: Ret
       const errorClass = classifyError(err, ctx.signal);
       const allowed =
         errorClass === 'network' ? ctx.policy.networkRetries : errorClass === 'server' ? ctx.policy.serverRetries : 0;
-      if (attempt >= allowed) throw err;
-      const delayMs = backoffDelay(ctx.policy, attempt, ctx.random);
+      if (attempt >= allowed) {
+        // Past its own tries, a server error may draw on the download's shared budget.
+        if (errorClass !== 'server' || !ctx.budget) throw err;
+        if (ctx.budget.server <= 0) throw new RetriesExhaustedError(err, attempt + 1);
+        ctx.budget.server--;
+      }
+      let delayMs = backoffDelay(ctx.policy, attempt, ctx.random);
+      // The server said when to come back: never sooner (up to the longest wait we accept).
+      if (err instanceof HttpStatusError && err.retryAfterMs !== null) {
+        delayMs = Math.max(delayMs, Math.min(err.retryAfterMs, ctx.policy.maxDelayMs ?? 60_000));
+      }
       ctx.onRetry?.({ attempt: attempt + 1, delayMs, error: err, errorClass });
       await ctx.clock.sleep(delayMs, ctx.signal);
     }

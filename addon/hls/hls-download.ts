@@ -2,15 +2,16 @@ import { setMaxListeners } from 'node:events';
 import { mkdir, open, readFile, readdir, rename, stat, truncate, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, errorMessage } from '../errors.js';
-import { redactUrl } from '../platform/http.js';
+import { HttpStatusError, redactUrl } from '../platform/http.js';
 import { limitedRequest, type DownloadContext } from '../download/context.js';
 import { fetchSmall, fetchToFile } from '../download/fetch-to-file.js';
 import { Journal } from '../download/journal.js';
 import { KeyCache } from '../download/keys.js';
 import { classifyError } from '../download/retry.js';
+import { segmentProblem, SizePattern, TruncatedSegmentError } from '../download/segment-check.js';
 import { sniff } from '../download/sniff.js';
 import { initKey, planParts, startTimes, type Part } from './parts.js';
-import { parsePlaylist, pickAudio, pickVariant, type InitSection, type MediaPlaylist, type Playlist } from './playlist.js';
+import { normalisePlaylistText, parsePlaylist, pickAudio, pickVariant, substituteVariables, type InitSection, type MediaPlaylist, type Playlist } from './playlist.js';
 
 /** What a job downloads, fixed at its first start so a resume fetches exactly the same segments. */
 export interface HlsPlan {
@@ -28,7 +29,21 @@ export interface HlsTrackResult {
 export interface HlsResult {
   tracks: HlsTrackResult[];
   duration: number;
+  /** Seconds the playlist itself declares missing (EXT-X-GAP): skipped, never fetched. */
+  gapSeconds: number;
 }
+
+/** Where the plan came from, so expired signed URLs can be refreshed from the top. */
+export interface HlsSource {
+  /** The URL the job was created with (the master playlist, when there is one). */
+  url: string;
+  quality: string;
+}
+
+/** Statuses an expired signed URL (a CDN token) answers with. */
+const EXPIRED_STATUSES = new Set([403, 410]);
+/** Playlist refreshes one track may make; a token that expires every few segments still gets through. */
+const MAX_REFRESHES = 100;
 
 interface JournalEntry {
   t: number;
@@ -70,15 +85,21 @@ async function appendSegment(file: string, out: FileHandle, buffer: Buffer, desc
   }
 }
 
-async function fetchPlaylist(ctx: DownloadContext, url: string, what: string): Promise<{ playlist: Playlist; text: string; url: string }> {
+async function fetchPlaylist(ctx: DownloadContext, url: string, what: string, imports?: Record<string, string>): Promise<{ playlist: Playlist; text: string; url: string }> {
   const { body, finalUrl } = await limitedRequest(ctx, url, what, (signal) => fetchSmall(ctx.http, url, ctx.headers, signal));
-  const text = body.toString('utf8');
-  return { playlist: parsePlaylist(text, finalUrl), text, url: finalUrl };
+  const raw = body.toString('utf8');
+  const playlist = parsePlaylist(raw, finalUrl, { ...(imports ? { imports } : {}), ...(ctx.maxPlaylistSegments ? { maxSegments: ctx.maxPlaylistSegments } : {}) });
+  // Variables imported from the master are resolved now: the saved text must parse on its own.
+  const text = imports && Object.keys(imports).length > 0 ? substituteVariables(normalisePlaylistText(raw), finalUrl, imports).text : raw;
+  return { playlist, text, url: finalUrl };
 }
 
 function checkMedia(playlist: Playlist, what: string): MediaPlaylist {
   if (playlist.kind !== 'media') {
     throw new AppError('bad_playlist', `the ${what} is a master playlist where a media playlist was expected`);
+  }
+  if (playlist.iFramesOnly) {
+    throw new AppError('iframe_only', `the ${what} is an I-frame-only (trick-play) playlist, not a playable stream`);
   }
   if (!playlist.endList) {
     throw new AppError('live_not_supported', 'live streams are not supported yet (the playlist has no #EXT-X-ENDLIST)');
@@ -103,18 +124,18 @@ export async function prepareHlsPlan(
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') ctx.logger.warn({ err: errorMessage(err) }, 'saved HLS plan unreadable; resolving again');
   }
   const top = first
-    ? { playlist: parsePlaylist(first.text, first.url), text: first.text, url: first.url }
+    ? { playlist: parsePlaylist(first.text, first.url, ctx.maxPlaylistSegments ? { maxSegments: ctx.maxPlaylistSegments } : {}), text: first.text, url: first.url }
     : await fetchPlaylist(ctx, request.url, 'playlist');
   const plan: HlsPlan = { version: 1, tracks: [], variant: null };
   if (top.playlist.kind === 'master') {
     const variant = pickVariant(top.playlist.variants, request.quality);
     const audio = pickAudio(top.playlist, variant);
     plan.variant = { height: variant.height, bandwidth: variant.bandwidth };
-    const main = await fetchPlaylist(ctx, variant.uri, 'variant playlist');
+    const main = await fetchPlaylist(ctx, variant.uri, 'variant playlist', top.playlist.variables);
     checkMedia(main.playlist, 'variant playlist');
     plan.tracks.push({ name: 'main', url: main.url, text: main.text });
     if (audio?.uri) {
-      const audioTrack = await fetchPlaylist(ctx, audio.uri, 'audio playlist');
+      const audioTrack = await fetchPlaylist(ctx, audio.uri, 'audio playlist', top.playlist.variables);
       checkMedia(audioTrack.playlist, 'audio playlist');
       plan.tracks.push({ name: 'audio', url: audioTrack.url, text: audioTrack.text });
     }
@@ -144,6 +165,11 @@ interface TrackState {
   chain: Promise<void>;
   /** Reused for every append of this track: no per-segment allocation at 100 MB/s. */
   copyBuffer: Buffer;
+  /** Bytes per second of the segments so far, to spot one cut short without a Content-Length. */
+  sizes: SizePattern;
+  /** Playlist refreshes done (expired signed URLs); a request started before one retries without another. */
+  refreshes: number;
+  refreshing: Promise<void> | null;
 }
 
 export function partPath(workDir: string, t: number, p: number): string {
@@ -167,7 +193,7 @@ async function sizeOf(file: string): Promise<number> {
  * contiguous prefix of each track into its part files, and journals each append. Resumes
  * from the journal: only segments that were in flight are fetched again.
  */
-export async function downloadHls(ctx: DownloadContext, plan: HlsPlan): Promise<HlsResult> {
+export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: HlsSource): Promise<HlsResult> {
   const { workDir } = ctx;
   await mkdir(path.join(workDir, 'seg'), { recursive: true });
   const journal = new Journal<JournalEntry>(path.join(workDir, 'journal.log'));
@@ -192,6 +218,9 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan): Promise<
       size: 0,
       chain: Promise.resolve(),
       copyBuffer: Buffer.allocUnsafe(COPY_BUFFER_BYTES),
+      sizes: new SizePattern(),
+      refreshes: 0,
+      refreshing: null,
     };
   });
 
@@ -213,6 +242,10 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan): Promise<
       }
     }
     for (let i = 0; i < track.playlist.segments.length; i++) {
+      if (track.playlist.segments[i]!.gap && i >= track.next) {
+        track.done.add(i);
+        continue;
+      }
       const name = `t${track.t}-${i}`;
       if (segFiles.has(`${name}.part`)) await unlink(segPath(workDir, track.t, i) + '.part');
       if (!segFiles.has(name)) continue;
@@ -284,7 +317,13 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan): Promise<
       track.size = (await track.handle.stat()).size;
     }
     const handle = track.handle!;
-    if (i === part.first && track.size === 0 && part.init) {
+    // The init section goes first in every part file (a part may start with a gap segment).
+    const seg = track.playlist.segments[i]!;
+    if (seg.gap) {
+      await journal.append({ t: track.t, i, p, size: track.size });
+      return;
+    }
+    if (track.size === 0 && part.init) {
       const init = await readFile(await initFile(part.init));
       await handle.write(init);
       track.size += init.length;
@@ -306,11 +345,52 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan): Promise<
 
   // Interleave tracks by time so audio and video advance together.
   const tasks: Array<{ track: TrackState; i: number; at: number }> = [];
+  let gapSeconds = 0;
+  const gaps: number[] = [];
   for (const track of tracks) {
-    for (let i = track.next; i < track.playlist.segments.length; i++) {
-      if (!track.done.has(i)) tasks.push({ track, i, at: track.times[i]! });
+    for (let i = 0; i < track.playlist.segments.length; i++) {
+      const seg = track.playlist.segments[i]!;
+      if (seg.gap) {
+        // Declared missing by the playlist itself: never fetched, never a failure.
+        if (track.t === 0) {
+          gapSeconds += seg.duration;
+          gaps.push(i + 1);
+        }
+        if (i >= track.next) track.done.add(i);
+        continue;
+      }
+      if (i >= track.next && !track.done.has(i)) tasks.push({ track, i, at: track.times[i]! });
     }
   }
+  if (gaps.length > 0) {
+    ctx.logger.warn({ segments: gaps.length, seconds: Math.round(gapSeconds * 10) / 10, first: gaps[0] }, `the playlist declares ${gaps.length} segment(s) missing (EXT-X-GAP, ${Math.round(gapSeconds)} s): skipped, the file has a gap there`);
+  }
+
+  /**
+   * Signed URLs expire: fetch the playlist again from the top (the master when there is one) and
+   * give every segment of the track its fresh URL, matched by media sequence number.
+   */
+  const refresh = (track: TrackState): Promise<void> => {
+    if (track.refreshing) return track.refreshing;
+    track.refreshes++;
+    track.refreshing = (async () => {
+      const fresh = await refreshedPlaylist(ctx, plan, track.name, source);
+      const bySequence = new Map(fresh.segments.map((s) => [s.sequence, s]));
+      let matched = 0;
+      for (const seg of track.playlist.segments) {
+        const now = bySequence.get(seg.sequence);
+        if (!now) continue;
+        matched++;
+        seg.uri = now.uri;
+        if (seg.key && now.key) seg.key = { ...seg.key, uri: now.key.uri };
+        if (seg.init && now.init) seg.init = { ...seg.init, uri: now.init.uri };
+      }
+      ctx.logger.info({ track: track.name, matched, of: track.playlist.segments.length }, 'playlist refreshed for fresh segment URLs');
+    })().finally(() => {
+      track.refreshing = null;
+    });
+    return track.refreshing;
+  };
   tasks.sort((a, b) => a.at - b.at || a.track.t - b.track.t);
   // Anything already on disk but not yet appended goes in first.
   for (const track of tracks) track.chain = appendReady(track).catch(fail);
@@ -322,31 +402,63 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan): Promise<
       if (!task) return;
       const { track, i } = task;
       const seg = track.playlist.segments[i]!;
-      try {
+      const fetchSegment = async (): Promise<void> => {
         const key = seg.key ? await keys.get(seg.key.uri) : null;
+        const dest = segPath(workDir, track.t, i);
         await limitedRequest(
           ctx,
           seg.uri,
           describe(track, i),
-          (s) =>
-            fetchToFile(ctx.http, {
+          async (s) => {
+            const got = await fetchToFile(ctx.http, {
               url: seg.uri,
               headers: ctx.headers,
               byteRange: seg.byteRange,
               decrypt: key && seg.key ? { key, iv: seg.key.iv } : null,
               signal: s,
-              dest: segPath(workDir, track.t, i),
+              dest,
               onBytes: (n) => {
                 fetchedBytes += n;
                 ctx.progress.bytes(n);
               },
-            }),
+            });
+            // A body cut short without a Content-Length ends "cleanly": check the bytes.
+            let problem = await segmentProblem(dest, seg.byteRange && !key ? seg.byteRange.length : null);
+            if (!problem && got.declaredLength === null && !seg.byteRange) problem = track.sizes.check(i, (await stat(dest)).size, seg.duration);
+            else if (!problem) track.sizes.record((await stat(dest)).size, seg.duration);
+            if (problem) {
+              await unlink(dest).catch(() => undefined);
+              throw new TruncatedSegmentError(`${describe(track, i)}: ${problem}`);
+            }
+          },
           signal,
         );
+      };
+      try {
+        const refreshesBefore = track.refreshes;
+        try {
+          await fetchSegment();
+        } catch (err) {
+          // 403/410 after other segments came through: most likely an expired signed URL.
+          const expired = err instanceof HttpStatusError && EXPIRED_STATUSES.has(err.status) && segmentsDone > 0 && !ctx.signal.aborted;
+          if (!expired) throw err;
+          if (track.refreshes >= MAX_REFRESHES) throw err;
+          if (track.refreshes === refreshesBefore) await refresh(track);
+          else if (track.refreshing) await track.refreshing;
+          try {
+            await fetchSegment();
+          } catch (again) {
+            if (again instanceof HttpStatusError && EXPIRED_STATUSES.has(again.status)) {
+              throw new AppError('segment_forbidden', `${describe(track, i)} failed: HTTP ${again.status} even after the playlist was fetched again for fresh URLs (the link or its token has expired for good, or a header such as Referer is missing)`, { cause: again });
+            }
+            throw again;
+          }
+        }
       } catch (err) {
         if (classifyError(err, ctx.signal) === 'aborted' || (signal.aborted && failure !== null)) return;
         const code = err instanceof AppError ? err.code : 'segment_failed';
-        fail(new AppError(code, `${describe(track, i)} failed: ${errorMessage(err)}`, { cause: err }));
+        const message = err instanceof AppError && err.code === 'segment_forbidden' ? err.message : `${describe(track, i)} failed: ${errorMessage(err)}`;
+        fail(new AppError(code, message, { cause: err }));
         return;
       }
       fetchedDuration += seg.duration;
@@ -372,5 +484,25 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan): Promise<
   return {
     tracks: tracks.map((track) => ({ name: track.name, files: track.parts.map((p) => partPath(workDir, track.t, p.index)) })),
     duration: tracks[0]!.playlist.totalDuration,
+    gapSeconds,
   };
+}
+
+/** The track's media playlist fetched again from the top, for fresh (re-signed) segment URLs. */
+async function refreshedPlaylist(ctx: DownloadContext, plan: HlsPlan, name: 'main' | 'audio', source: HlsSource | undefined): Promise<MediaPlaylist> {
+  const saved = plan.tracks.find((t) => t.name === name)!;
+  const top = await fetchPlaylist(ctx, source?.url ?? saved.url, 'playlist (refresh)');
+  if (top.playlist.kind === 'media') {
+    if (name !== 'main') throw new AppError('refresh_failed', 'the playlist no longer lists the audio track');
+    return top.playlist;
+  }
+  const master = top.playlist;
+  const variant =
+    (plan.variant && master.variants.find((v) => v.bandwidth === plan.variant!.bandwidth && v.height === plan.variant!.height)) ||
+    pickVariant(master.variants, source?.quality ?? 'best');
+  const uri = name === 'main' ? variant.uri : pickAudio(master, variant)?.uri;
+  if (!uri) throw new AppError('refresh_failed', `the refreshed master playlist has no ${name} track`);
+  const media = await fetchPlaylist(ctx, uri, `${name === 'audio' ? 'audio' : 'variant'} playlist (refresh)`, master.variables);
+  if (media.playlist.kind !== 'media') throw new AppError('refresh_failed', 'the refreshed playlist is not a media playlist');
+  return media.playlist;
 }

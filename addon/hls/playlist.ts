@@ -35,6 +35,8 @@ export interface Segment {
   init: InitSection | null;
   /** Increments at every EXT-X-DISCONTINUITY; segments of one period share timestamps and codecs. */
   period: number;
+  /** EXT-X-GAP: the playlist declares this segment missing; it is skipped, never fetched. */
+  gap?: boolean;
 }
 
 export interface MediaPlaylist {
@@ -43,6 +45,8 @@ export interface MediaPlaylist {
   segments: Segment[];
   endList: boolean;
   totalDuration: number;
+  /** EXT-X-I-FRAMES-ONLY: a trick-play track of key frames, not a watchable stream. */
+  iFramesOnly: boolean;
 }
 
 export interface Variant {
@@ -81,6 +85,27 @@ export interface MasterPlaylist {
   variants: Variant[];
   audio: AudioRendition[];
   subtitles: SubtitleRendition[];
+  /** I-frame (trick-play) streams, never chosen as a variant. */
+  iFrameStreams: number;
+  /** EXT-X-DEFINE variables, for media playlists that IMPORT them. */
+  variables: Record<string, string>;
+}
+
+export interface ParseOptions {
+  /** Variables of the master playlist, for EXT-X-DEFINE:IMPORT in a media playlist. */
+  imports?: Readonly<Record<string, string>>;
+  /** Playlists listing more segments are refused (max_playlist_segments). */
+  maxSegments?: number;
+}
+
+/** What the engine reads from the text itself, where the parser library gets it wrong or ignores it. */
+interface LineFacts {
+  /** Per segment (URI line, in order): the EXTINF duration as written, and EXT-X-GAP. */
+  durations: Array<number | null>;
+  gaps: boolean[];
+  iFramesOnly: boolean;
+  streamInfs: number;
+  iFrameStreamInfs: number;
 }
 
 export type Playlist = MasterPlaylist | MediaPlaylist;
@@ -95,22 +120,143 @@ export function looksLikePlaylist(text: string): boolean {
   return /^\uFEFF?\s*#EXTM3U/.test(text);
 }
 
+function badPlaylist(message: string): AppError {
+  return new AppError('bad_playlist', message, { httpStatus: 422 });
+}
+
+/**
+ * Playlists as real servers write them: surrounding whitespace on tag lines (`  #EXT-X-KEY:...`),
+ * a space after the colon (`#EXTINF: 11.320,`), CR line ends, a BOM. Every line is trimmed and
+ * the space after a tag's colon dropped, so the DRM check and the parser see tags as tags.
+ */
+export function normalisePlaylistText(text: string): string {
+  return text
+    .replace(/^\uFEFF/, '')
+    .split(/\r\n|\r|\n/)
+    .map((line) => line.trim().replace(/^(#EXT[A-Z0-9-]*:)[ \t]+/, '$1'))
+    .join('\n');
+}
+
+const DEFINE_ATTR = /([A-Z-]+)="([^"]*)"/g;
+
+/**
+ * EXT-X-DEFINE (RFC 8216bis 4.4.2.3): NAME/VALUE, IMPORT (from the master playlist) and
+ * QUERYPARAM (from this playlist's URL). `{$name}` is replaced in every other line; a reference
+ * to a variable that is not defined is an error the spec requires, not a literal to fetch.
+ * Returns the text without its DEFINE lines, so the result parses the same on its own.
+ */
+export function substituteVariables(text: string, url: string, imports: Readonly<Record<string, string>> = {}): { text: string; variables: Record<string, string> } {
+  const variables: Record<string, string> = {};
+  const lines = text.split('\n');
+  const kept: string[] = [];
+  for (const line of lines) {
+    if (!line.startsWith('#EXT-X-DEFINE:')) {
+      kept.push(line);
+      continue;
+    }
+    const attrs: Record<string, string> = {};
+    for (const m of line.slice('#EXT-X-DEFINE:'.length).matchAll(DEFINE_ATTR)) attrs[m[1]!] = m[2]!;
+    if (attrs.NAME !== undefined) {
+      if (attrs.VALUE === undefined) throw badPlaylist(`EXT-X-DEFINE NAME="${attrs.NAME}" has no VALUE`);
+      variables[attrs.NAME] = attrs.VALUE;
+    } else if (attrs.IMPORT !== undefined) {
+      const value = imports[attrs.IMPORT];
+      if (value === undefined) throw badPlaylist(`EXT-X-DEFINE IMPORT="${attrs.IMPORT}": the master playlist defines no such variable`);
+      variables[attrs.IMPORT] = value;
+    } else if (attrs.QUERYPARAM !== undefined) {
+      let value: string | null = null;
+      try {
+        value = new URL(url).searchParams.get(attrs.QUERYPARAM);
+      } catch {
+        value = null;
+      }
+      if (value === null) throw badPlaylist(`EXT-X-DEFINE QUERYPARAM="${attrs.QUERYPARAM}": the playlist URL has no such query parameter`);
+      variables[attrs.QUERYPARAM] = value;
+    } else {
+      throw badPlaylist('EXT-X-DEFINE needs NAME, IMPORT or QUERYPARAM');
+    }
+  }
+  if (!text.includes('{$')) return { text: kept.join('\n'), variables };
+  const out = kept.map((line) =>
+    line.replace(/\{\$([A-Za-z0-9_-]+)\}/g, (_m, name: string) => {
+      const value = variables[name];
+      if (value === undefined) throw badPlaylist(`the playlist uses {$${name}} but defines no such variable (EXT-X-DEFINE)`);
+      return value;
+    }),
+  );
+  return { text: out.join('\n'), variables };
+}
+
+/** Facts the parser library misreads (`#EXTINF:0` becomes 0.01) or drops (EXT-X-GAP, I-frames). */
+function scanLines(text: string): LineFacts {
+  const facts: LineFacts = { durations: [], gaps: [], iFramesOnly: false, streamInfs: 0, iFrameStreamInfs: 0 };
+  let duration: number | null = null;
+  let gap = false;
+  let afterStreamInf = false;
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    if (line.startsWith('#')) {
+      if (line.startsWith('#EXTINF:')) {
+        const value = Number.parseFloat(line.slice(8));
+        duration = Number.isFinite(value) && value >= 0 ? value : null;
+      } else if (line === '#EXT-X-GAP') gap = true;
+      else if (line === '#EXT-X-I-FRAMES-ONLY') facts.iFramesOnly = true;
+      else if (line.startsWith('#EXT-X-STREAM-INF:')) {
+        facts.streamInfs++;
+        afterStreamInf = true;
+      } else if (line.startsWith('#EXT-X-I-FRAME-STREAM-INF:')) facts.iFrameStreamInfs++;
+      continue;
+    }
+    if (afterStreamInf) {
+      afterStreamInf = false;
+      continue;
+    }
+    facts.durations.push(duration);
+    facts.gaps.push(gap);
+    duration = null;
+    gap = false;
+  }
+  return facts;
+}
+
 /** Parse a playlist fetched from `url` (the final URL after redirects). */
-export function parsePlaylist(text: string, url: string): Playlist {
-  if (!looksLikePlaylist(text)) {
+export function parsePlaylist(raw: string, url: string, options: ParseOptions = {}): Playlist {
+  if (!looksLikePlaylist(raw)) {
     throw new AppError('not_a_playlist', 'the response is not an HLS playlist (no #EXTM3U header)', { httpStatus: 422 });
   }
-  refuseDrm(text);
+  const normalised = normalisePlaylistText(raw);
+  refuseDrm(normalised);
+  checkIvs(normalised);
+  const { text, variables } = substituteVariables(normalised, url, options.imports);
+  const facts = scanLines(text);
+  const max = options.maxSegments;
+  if (max !== undefined && facts.durations.length > max) {
+    throw new AppError('playlist_too_large', `the playlist lists ${facts.durations.length} segments, more than the ${max} allowed (option max_playlist_segments)`, { httpStatus: 422 });
+  }
   const parser = new Parser();
   // m3u8-parser throws a TypeError on IVs shorter than 32 hex digits; pad them first.
   parser.push(normaliseIvs(text));
   parser.end();
   const manifest = parser.manifest;
 
-  if (manifest.playlists && manifest.playlists.length > 0) {
-    return toMaster(manifest, url);
+  if ((manifest.playlists && manifest.playlists.length > 0) || facts.streamInfs > 0 || facts.iFrameStreamInfs > 0) {
+    const master = toMaster(manifest, url, facts, variables);
+    if (master.variants.length === 0 && master.iFrameStreams > 0) {
+      throw new AppError('iframe_only', 'the master playlist lists only I-frame (trick-play) streams, no playable variant', { httpStatus: 422 });
+    }
+    return master;
   }
-  return toMedia(manifest, url);
+  return toMedia(manifest, url, facts);
+}
+
+/** An IV must be a hexadecimal number (0x...): anything else is a clear error, not a TypeError. */
+function checkIvs(text: string): void {
+  for (const match of text.matchAll(/^#EXT-X-(?:SESSION-)?KEY:(.*)$/gm)) {
+    const iv = /(?:^|,)IV=([^,]*)/.exec(match[1] ?? '')?.[1];
+    if (iv !== undefined && !/^0[xX][0-9a-fA-F]{1,32}$/.test(iv.trim())) {
+      throw badPlaylist(`EXT-X-KEY has an IV that is not a hexadecimal number of at most 128 bits (IV=${iv.slice(0, 40)})`);
+    }
+  }
 }
 
 function refuseDrm(text: string): void {
@@ -147,7 +293,7 @@ function resolve(uri: string, base: string): string {
 
 type Manifest = Parser['manifest'];
 
-function toMaster(manifest: Manifest, url: string): MasterPlaylist {
+function toMaster(manifest: Manifest, url: string, facts: LineFacts, variables: Record<string, string>): MasterPlaylist {
   const variants: Variant[] = (manifest.playlists ?? []).map((p) => {
     const attrs = (p.attributes ?? {}) as Record<string, unknown>;
     const resolution = attrs.RESOLUTION as { width?: number; height?: number } | undefined;
@@ -190,17 +336,18 @@ function toMaster(manifest: Manifest, url: string): MasterPlaylist {
       });
     }
   }
-  return { kind: 'master', url, variants, audio, subtitles };
+  return { kind: 'master', url, variants, audio, subtitles, iFrameStreams: facts.iFrameStreamInfs, variables };
 }
 
-function toMedia(manifest: Manifest, url: string): MediaPlaylist {
+function toMedia(manifest: Manifest, url: string, facts: LineFacts): MediaPlaylist {
   const mediaSequence = manifest.mediaSequence ?? 0;
   let period = 0;
   let totalDuration = 0;
   const segments: Segment[] = (manifest.segments ?? []).map((s, index) => {
     if (s.discontinuity && index > 0) period += 1;
     const sequence = mediaSequence + index;
-    const duration = Number(s.duration) || 0;
+    // The duration as written (`#EXTINF:0,` is 0, not the parser's 0.01; a malformed one falls back to the parser's guess).
+    const duration = facts.durations[index] ?? (Number(s.duration) || 0);
     totalDuration += duration;
     const raw = s as unknown as {
       key?: { method: string; uri: string; iv?: Uint32Array };
@@ -223,9 +370,10 @@ function toMedia(manifest: Manifest, url: string): MediaPlaylist {
           }
         : null,
       period,
+      ...(facts.gaps[index] ? { gap: true } : {}),
     };
   });
-  return { kind: 'media', url, segments, endList: manifest.endList === true, totalDuration };
+  return { kind: 'media', url, segments, endList: manifest.endList === true, totalDuration, iFramesOnly: facts.iFramesOnly };
 }
 
 function toKey(key: { method: string; uri: string; iv?: Uint32Array }, sequence: number, base: string): KeyRef {

@@ -18,6 +18,8 @@ import { audit } from './audit.js';
 import { authenticate } from './auth.js';
 import { cors } from './cors.js';
 import { errorMiddleware } from './errors.js';
+import { writeRateLimit } from './rate-limit.js';
+import { requireJsonBodies } from './content-type.js';
 import { panelMiddleware } from './panel.js';
 import { downloadRoutes } from './routes/downloads.js';
 import { destinationRoutes } from './routes/destinations.js';
@@ -80,6 +82,10 @@ export interface HttpDeps {
   linkSigner?: LinkSigner;
   /** Media servers refreshed after downloads (README "Media servers"). */
   mediaServers?: MediaServerService;
+  /** API writes per minute per caller (api_write_rate_per_minute); 0 or absent: no limit. */
+  writeRatePerMinute?: number;
+  /** Host names the pre-setup local trust accepts besides localhost and IP literals (allowed_hosts). */
+  allowedHosts?: readonly string[];
 }
 
 /** The Koa app and its routes with their declared access (tests check every route declares one). */
@@ -133,14 +139,20 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   });
   app.use(cors(deps.corsOrigins));
   app.use(errorMiddleware(deps.logger));
-  app.use(authenticate({ auth: deps.auth, mode: deps.mode, trustedProxies: new Set(deps.trustedProxies) }));
+  app.use(authenticate({ auth: deps.auth, mode: deps.mode, trustedProxies: new Set(deps.trustedProxies), allowedHosts: deps.allowedHosts ?? [] }));
+  app.use(writeRateLimit({ perMinute: deps.writeRatePerMinute ?? 0, now: deps.system.now }));
   app.use(accessControl({ table, setupRequired: () => deps.mode === 'standalone' && deps.auth.isUnconfigured() }));
   app.use(audit(deps.activity));
+  app.use(requireJsonBodies());
   app.use(
     bodyParser({
       enableTypes: ['json'],
       jsonLimit: '1mb',
       onError: (err) => {
+        // A body over the limit is "too large" (413), not "malformed" (400).
+        if ((err as { status?: number }).status === 413) {
+          throw Object.assign(err, { status: 413, expose: true, message: 'the JSON body is larger than 1 MB' });
+        }
         throw Object.assign(err, { status: 400, expose: true, message: `invalid JSON body: ${err.message}` });
       },
     }),

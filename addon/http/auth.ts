@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { Context, Middleware } from 'koa';
 import type { AppMode, Principal, SessionRecord, User } from '../auth/model.js';
 import type { AuthService } from '../auth/service.js';
@@ -38,6 +39,44 @@ export interface AuthDeps {
   auth: AuthService;
   mode: AppMode;
   trustedProxies: ReadonlySet<string>;
+  /** Host names besides localhost and IP literals that the pre-setup local trust accepts (allowed_hosts). */
+  allowedHosts?: readonly string[];
+}
+
+/** The host name of the Host header (no port, no IPv6 brackets), lower case; null when absent. */
+export function hostNameOf(ctx: Context): string | null {
+  const host = (ctx.req.headers.host ?? '').trim().toLowerCase();
+  if (!host) return null;
+  const v6 = /^\[([^\]]+)\](?::\d+)?$/.exec(host);
+  if (v6) return v6[1]!;
+  return host.replace(/:\d+$/, '');
+}
+
+/**
+ * DNS rebinding: a web page can make its own name resolve to 127.0.0.1 and then talk to this
+ * server "from this machine". The browser still sends that name as Host, so before setup the
+ * local trust is given only under localhost, an IP literal, or a name the owner allowed.
+ */
+export function isTrustedLocalHost(host: string | null, allowed: readonly string[] = []): boolean {
+  if (host === null) return false;
+  return host === 'localhost' || host.endsWith('.localhost') || isIP(host) !== 0 || allowed.includes(host);
+}
+
+/**
+ * A browser tells where a request comes from: Sec-Fetch-Site, else Origin. Anything but this
+ * server's own origin (or a request the user typed: `none`) is cross-site.
+ */
+export function isCrossSite(ctx: Context): boolean {
+  const site = ctx.get('sec-fetch-site').toLowerCase();
+  if (site) return site !== 'same-origin' && site !== 'none';
+  const origin = ctx.get('origin');
+  if (!origin) return false;
+  try {
+    const o = new URL(origin);
+    return o.host.toLowerCase() !== (ctx.req.headers.host ?? '').toLowerCase();
+  } catch {
+    return true; // "null" (a sandboxed page, a file://) and garbage
+  }
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1']);
@@ -129,6 +168,14 @@ export function authenticate(deps: AuthDeps): Middleware {
     }
 
     if (deps.mode === 'standalone' && ip !== null && LOOPBACK.has(ip) && !FORWARDING_HEADERS.some((h) => ctx.get(h)) && deps.auth.isUnconfigured()) {
+      const host = hostNameOf(ctx);
+      if (!isTrustedLocalHost(host, deps.allowedHosts)) {
+        ctx.state.authError = `requests for host "${host ?? ''}" are not trusted before setup (a guard against DNS rebinding): open the panel as http://localhost:<port> or by IP address, or add the name to allowed_hosts`;
+        return next();
+      }
+      if (UNSAFE.has(ctx.method) && isCrossSite(ctx)) {
+        throw new AppError('cross_site_refused', 'a cross-site request cannot change anything here (before setup, only this machine\'s own pages and tools are trusted)', { httpStatus: 403 });
+      }
       ctx.state.principal = { kind: 'local', id: 'local', name: 'local', display_name: 'this machine (before setup)', role: 'admin' } satisfies Principal;
     }
     return next();

@@ -35,6 +35,11 @@ export async function receiveUpload(ctx: Context, opts: { maxBytes: number; dir:
     ctx.set('Connection', 'close');
     throw tooLarge(opts.maxBytes);
   }
+  // busboy throws synchronously on a multipart type without a boundary: that is the client's error.
+  const boundary = /;\s*boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(ctx.get('content-type'));
+  if (!boundary) {
+    throw new AppError('invalid_request', 'multipart/form-data needs a boundary parameter in its Content-Type', { httpStatus: 400 });
+  }
   await mkdir(opts.dir, { recursive: true });
   const req = ctx.req;
   const fields: Record<string, string> = {};
@@ -68,18 +73,32 @@ export async function receiveUpload(ctx: Context, opts: { maxBytes: number; dir:
     bb.on('error', reject);
     bb.on('close', resolve);
   });
+  // A client that disconnects (or a body cut before the closing boundary) rejects `done` while
+  // the pipeline below is already failing; without this handler that second rejection would be
+  // unhandled and take the whole process down.
+  done.catch(() => undefined);
   try {
+    const unreadable = (err: unknown): AppError =>
+      new AppError('invalid_request', `could not read the upload: ${(err as Error).message}`, { httpStatus: 400 });
     await pipeline(req, bb).catch((err: unknown) => {
-      throw new AppError('invalid_request', `could not read the upload: ${(err as Error).message}`, { httpStatus: 400 });
+      throw unreadable(err);
     });
-    await done;
-    if (writing) await writing;
+    await done.catch((err: unknown) => {
+      throw unreadable(err);
+    });
+    if (writing) {
+      await (writing as Promise<void>).catch((err: unknown) => {
+        throw unreadable(err);
+      });
+    }
     if (truncated) {
       ctx.set('Connection', 'close');
       throw tooLarge(opts.maxBytes);
     }
     return { fields, file };
   } catch (err) {
+    // Let the file part settle before removing its temp file, so nothing is re-created after.
+    if (writing) await (writing as Promise<void>).catch(() => undefined);
     if (tmp) await unlink(tmp).catch(() => undefined);
     throw err;
   }

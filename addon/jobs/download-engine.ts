@@ -9,7 +9,7 @@ import type { HttpClient } from '../platform/http.js';
 import type { Logger } from '../platform/logger.js';
 import { ConnectionLimits, type DownloadContext, type ProgressSink } from '../download/context.js';
 import { downloadDirect, moveFile, probeUrl } from '../download/direct-download.js';
-import type { ErrorClass, RetryPolicy } from '../download/retry.js';
+import { newRetryBudget, type ErrorClass, type RetryPolicy } from '../download/retry.js';
 import { sniff, type MediaKind } from '../download/sniff.js';
 import { downloadHls, prepareHlsPlan } from '../hls/hls-download.js';
 import { buildMergeArgs, concatList, type MergeInput } from '../hls/merge-args.js';
@@ -30,6 +30,8 @@ export interface EngineDeps {
   chunkBytes?: number;
   /** Told of every request retry, by error class (metrics). */
   onRetry?: (errorClass: ErrorClass) => void;
+  /** Playlists listing more segments are refused (max_playlist_segments). */
+  maxPlaylistSegments?: number;
 }
 
 /** How a running job tells its owner what happens; progress is hot, phase and kind are durable. */
@@ -114,6 +116,7 @@ export class DownloadEngine {
       http: this.deps.http,
       clock: this.deps.clock,
       retry: this.deps.retry,
+      retryBudget: newRetryBudget(this.deps.retry),
       connections: extraLimits ?? this.deps.connections,
       concurrency: this.deps.segmentConcurrency,
       logger,
@@ -122,6 +125,7 @@ export class DownloadEngine {
       workDir,
       progress: hooks,
       onRetry: this.deps.onRetry,
+      ...(this.deps.maxPlaylistSegments ? { maxPlaylistSegments: this.deps.maxPlaylistSegments } : {}),
     };
 
     let kind = job.kind;
@@ -136,7 +140,7 @@ export class DownloadEngine {
     if (kind === 'hls') {
       const first = probe?.complete ? { text: probe.head.toString('utf8'), url: probe.finalUrl } : undefined;
       const plan = await prepareHlsPlan(ctx, { url: job.url, quality: job.quality }, first);
-      const result = await downloadHls(ctx, plan);
+      const result = await downloadHls(ctx, plan, { url: job.url, quality: job.quality });
       hooks.phase('merging');
       const inputs: Array<MergeInput | null> = await Promise.all(
         result.tracks.map(async (track, t) => {
@@ -188,6 +192,7 @@ export class DownloadEngine {
       await write(part);
       if (signal.aborted) throw signal.reason;
       const { size } = await stat(part);
+      await this.verifyMedia(part, size, signal);
       await rename(part, file);
       const record = path.join(workDir, OUTPUT_RECORD);
       await writeFile(`${record}.tmp`, JSON.stringify({ file: name, ext, size, height }));
@@ -200,6 +205,22 @@ export class DownloadEngine {
     } catch (err) {
       await unlink(part).catch(() => undefined);
       throw err;
+    }
+  }
+
+  /**
+   * Nothing is called completed unless it is media: an empty body, or bytes ffmpeg cannot read as
+   * a container with at least one audio or video stream (random bytes, an HTML page served as a
+   * playlist), fail the job with the reason. Reads about a second of the file, not all of it.
+   */
+  private async verifyMedia(file: string, size: number, signal: AbortSignal): Promise<void> {
+    if (size === 0) throw new AppError('empty_body', 'the server sent an empty body (0 bytes): there is nothing to file');
+    try {
+      await this.deps.ffmpeg.run(['-v', 'error', '-i', file, '-t', '1', '-map', '0:v?', '-map', '0:a?', '-c', 'copy', '-f', 'null', '-'], { signal });
+    } catch (err) {
+      if (signal.aborted) throw signal.reason;
+      const reason = err instanceof AppError ? err.message.replace(/^ffmpeg failed \([^)]*\): /, '').replaceAll(file, 'the file') : String(err);
+      throw new AppError('not_media', `the download is not a media file (${size} bytes that ffmpeg cannot read as audio or video: ${reason.slice(0, 300)})`, { cause: err });
     }
   }
 

@@ -63,6 +63,8 @@ export interface JobServiceOptions {
   mediaDir: string;
   /** The quality a job gets when the request names none; "best" when unset. */
   defaultQuality?: string;
+  /** Queued downloads beyond which create() refuses (503); unbounded when absent. */
+  maxQueueLength?: number;
 }
 
 interface Active {
@@ -181,6 +183,7 @@ export class JobService {
     if (input.destination && !this.deps.transfers.knows(input.destination)) {
       throw badRequest(`destination: no destination "${input.destination}" (GET /api/destinations lists them)`, 'destination');
     }
+    this.refuseWhenQueueFull();
     const now = this.nowIso();
     const job: Job = {
       id: randomUUID(),
@@ -216,6 +219,17 @@ export class JobService {
     this.deps.bus.emit('job.added', { job });
     this.kick();
     return job;
+  }
+
+  /** A bounded queue: a flood of creates must not grow db.json (and every scan of it) without end. */
+  private refuseWhenQueueFull(): void {
+    const max = this.deps.options.maxQueueLength;
+    if (!max) return;
+    let pending = 0;
+    for (const job of this.jobs) if (job.status === 'pending') pending++;
+    if (pending >= max) {
+      throw new AppError('queue_full', `the queue is full: ${pending} downloads are waiting (option max_queue_length); try again when some have finished`, { httpStatus: 503 });
+    }
   }
 
   get(id: string): Job {

@@ -1,8 +1,11 @@
+import dns from 'node:dns';
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
+import { AppError } from '../errors.js';
 import { redactCredentials } from '../redact.js';
+import { literalAddress, portOf, refusedTarget, type TargetPolicy } from './target-guard.js';
 
 export interface HttpGetRequest {
   url: string;
@@ -31,10 +34,21 @@ export class HttpStatusError extends Error {
   constructor(
     readonly status: number,
     readonly url: string,
+    /** The server's Retry-After (503, 429), in milliseconds; null when it sent none. */
+    readonly retryAfterMs: number | null = null,
   ) {
     super(`HTTP ${status} from ${redactUrl(url)}`);
     this.name = 'HttpStatusError';
   }
+}
+
+/** Retry-After as seconds or an HTTP date, in milliseconds from `now`; null when absent or unreadable. */
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | null {
+  if (typeof value !== 'string' || value.trim() === '') return null;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
 
 export interface HttpClientOptions {
@@ -42,6 +56,38 @@ export interface HttpClientOptions {
   timeoutMs: number;
   maxSocketsPerHost: number;
   userAgent: string;
+  /**
+   * A body arriving slower than `bytesPerSecond` on average over any `windowMs` counts as a
+   * timeout (ETIMEDOUT, retried like one). Without it an origin trickling a byte a second never
+   * trips the idle timeout and holds a job and a download slot forever. 0 or absent: off.
+   */
+  minSpeed?: { bytesPerSecond: number; windowMs: number } | undefined;
+  /** Targets refused before connecting (link-local / metadata, this server); absent: none. */
+  targets?: TargetPolicy | undefined;
+}
+
+function targetRefused(url: URL, reason: string): AppError {
+  return new AppError('target_forbidden', `refused to fetch ${redactUrl(url.toString())}: ${reason}`, { httpStatus: 400 });
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
+
+/** dns.lookup that refuses names resolving to a forbidden target (checked on the addresses used). */
+function guardedLookup(url: URL, policy: TargetPolicy) {
+  const port = portOf(url);
+  return (hostname: string, options: dns.LookupOptions, callback: LookupCallback): void => {
+    dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return callback(err, '');
+      for (const a of addresses) {
+        const reason = refusedTarget(a.address, port, policy);
+        if (reason) return callback(targetRefused(url, `${hostname} resolves to ${reason}`) as unknown as NodeJS.ErrnoException, '');
+      }
+      if (options.all) return callback(null, addresses);
+      const first = addresses[0];
+      if (!first) return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '');
+      callback(null, first.address, first.family);
+    });
+  };
 }
 
 export const DEFAULT_USER_AGENT =
@@ -53,10 +99,36 @@ const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
 
 class TimeoutError extends Error {
   readonly code = 'ETIMEDOUT';
-  constructor(what: string, ms: number) {
-    super(`${what} timed out after ${ms} ms`);
+  constructor(what: string, ms: number, message?: string) {
+    super(message ?? `${what} timed out after ${ms} ms`);
     this.name = 'TimeoutError';
   }
+}
+
+/**
+ * Watches a response's socket: every `windowMs` the bytes read in that window must reach
+ * `bytesPerSecond * windowMs / 1000`, else the response is destroyed with a TimeoutError.
+ * Reads the socket's own byte counter, so it adds no stream stage (and no copy) to the body.
+ */
+function guardMinSpeed(res: IncomingMessage, minSpeed: { bytesPerSecond: number; windowMs: number }): void {
+  const socket = res.socket;
+  if (!socket || minSpeed.bytesPerSecond <= 0) return;
+  const floor = (minSpeed.bytesPerSecond * minSpeed.windowMs) / 1000;
+  let mark = socket.bytesRead;
+  const timer = setInterval(() => {
+    const got = socket.bytesRead - mark;
+    mark = socket.bytesRead;
+    if (got < floor) {
+      clearInterval(timer);
+      const rate = Math.round((got * 1000) / minSpeed.windowMs);
+      res.destroy(new TimeoutError('transfer', minSpeed.windowMs, `transfer too slow: ${rate} bytes/s over ${Math.round(minSpeed.windowMs / 1000)} s (minimum ${minSpeed.bytesPerSecond} bytes/s, option min_speed_bytes)`));
+    }
+  }, minSpeed.windowMs);
+  timer.unref();
+  const stop = (): void => clearInterval(timer);
+  res.once('end', stop);
+  res.once('close', stop);
+  res.once('error', stop);
 }
 
 /**
@@ -73,7 +145,18 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const once = (url: URL, headers: Record<string, string>, signal: AbortSignal): Promise<IncomingMessage> =>
     new Promise((resolve, reject) => {
       const mod = url.protocol === 'https:' ? https : http;
-      const req = mod.request(url, { method: 'GET', headers, agent: url.protocol === 'https:' ? agents.https : agents.http, signal });
+      if (options.targets) {
+        const literal = literalAddress(url);
+        const reason = literal ? refusedTarget(literal, portOf(url), options.targets) : null;
+        if (reason) return reject(targetRefused(url, reason));
+      }
+      const req = mod.request(url, {
+        method: 'GET',
+        headers,
+        agent: url.protocol === 'https:' ? agents.https : agents.http,
+        signal,
+        ...(options.targets ? { lookup: guardedLookup(url, options.targets) as unknown as typeof dns.lookup } : {}),
+      });
       const responseTimer = setTimeout(() => req.destroy(new TimeoutError('waiting for the response', options.timeoutMs)), options.timeoutMs);
       req.setTimeout(options.timeoutMs, () => req.destroy(new TimeoutError('idle connection', options.timeoutMs)));
       req.once('response', (res) => {
@@ -108,8 +191,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         }
         if (status >= 400) {
           res.resume();
-          throw new HttpStatusError(status, url.toString());
+          throw new HttpStatusError(status, url.toString(), parseRetryAfter(res.headers['retry-after']));
         }
+        if (options.minSpeed) guardMinSpeed(res, options.minSpeed);
         return { status, headers: res.headers, url: url.toString(), body: decoded(res) };
       }
     },

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readFile, rename, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
@@ -9,6 +9,7 @@ import type { MetadataFileRecord } from '../library/metadata/model.js';
 import type { MediaServerRecord } from '../mediaservers/model.js';
 import type { SourceRecord, SyncRecord } from '../sources/model.js';
 import type { Logger } from '../platform/logger.js';
+import { LastGoodCopy, lastGoodName, savedAt as savedAtOf } from './last-good.js';
 import type { SettingsOverrides } from '../ops/settings-model.js';
 
 export interface DbSchema {
@@ -55,6 +56,8 @@ export interface StoreHealth {
   /** Set when db.json was corrupt at start: where it went and which backup replaced it. */
   moved_aside: string | null;
   restored_from: string | null;
+  /** When the copy used had been saved: changes after this time were lost. */
+  restored_saved_at: string | null;
 }
 
 type ReadResult = { state: 'ok'; data: Partial<DbSchema> } | { state: 'missing' } | { state: 'corrupt'; error: string };
@@ -109,6 +112,8 @@ export class Store {
   private lastError: string | null = null;
   private lastBackupAt = 0;
   private backingUp: Promise<void> = Promise.resolve();
+  /** db.json copied after every write (db.json.last-good): a restore loses seconds, not an hour. */
+  private readonly lastGood: LastGoodCopy;
 
   private constructor(
     private readonly db: Low<DbSchema>,
@@ -116,8 +121,10 @@ export class Store {
     private readonly intervalMs: number,
     private readonly file: string,
     private readonly options: Required<StoreOptions>,
-    private readonly recovery: { movedAside: string | null; restoredFrom: string | null },
-  ) {}
+    private readonly recovery: { movedAside: string | null; restoredFrom: string | null; savedAt: string | null },
+  ) {
+    this.lastGood = new LastGoodCopy(file, logger);
+  }
 
   static async open(file: string, logger: Logger, intervalMs = 1000, options: StoreOptions = {}): Promise<Store> {
     const opts: Required<StoreOptions> = { backups: options.backups ?? 3, backupIntervalMs: options.backupIntervalMs ?? 3600_000, now: options.now ?? (() => Date.now()) };
@@ -125,19 +132,21 @@ export class Store {
     // Compact: a pretty-printed store is a third larger and slower to write, and nobody reads it.
     const db = new Low<DbSchema>(new DataFile<DbSchema>(file, { parse: JSON.parse, stringify: (data) => JSON.stringify(data) }), emptyDb());
     const read = await readDb(file);
-    const recovery = { movedAside: null as string | null, restoredFrom: null as string | null };
+    const recovery = { movedAside: null as string | null, restoredFrom: null as string | null, savedAt: null as string | null };
     if (read.state === 'ok') {
       db.data = read.data as DbSchema;
     } else if (read.state === 'corrupt') {
       // Never silently start empty over a user's data: keep the unreadable file for inspection.
       recovery.movedAside = `${file}.corrupt-${new Date(opts.now()).toISOString().replace(/[:.]/g, '-')}`;
       await rename(file, recovery.movedAside);
-      for (const candidate of backupNames(file, opts.backups)) {
+      // The copy taken after the last write first, then the hourly rotation.
+      for (const candidate of [lastGoodName(file), ...backupNames(file, opts.backups)]) {
         const backup = await readDb(candidate);
         if (backup.state !== 'ok') continue;
         db.data = backup.data as DbSchema;
         recovery.restoredFrom = candidate;
-        const savedAt = await stat(candidate).then((s) => s.mtime.toISOString(), () => null);
+        const savedAt = await savedAtOf(candidate);
+        recovery.savedAt = savedAt;
         logger.error(
           { error: read.error, movedTo: recovery.movedAside, restoredFrom: candidate, backupSavedAt: savedAt, jobs: backup.data.jobs?.length ?? 0 },
           `db.json could not be read (${read.error}): moved aside to ${path.basename(recovery.movedAside)}, using the last good copy ${path.basename(candidate)} saved at ${savedAt}`,
@@ -167,6 +176,7 @@ export class Store {
       last_error: this.lastError,
       moved_aside: this.recovery.movedAside,
       restored_from: this.recovery.restoredFrom,
+      restored_saved_at: this.recovery.savedAt,
     };
   }
 
@@ -247,6 +257,7 @@ export class Store {
       this.lastError = null;
       this.lastWriteAt = this.lastWriteEnd;
       for (const w of waiters) w.resolve();
+      this.lastGood.saved();
       if (this.lastWriteAt - this.lastBackupAt >= this.options.backupIntervalMs) void this.backup();
     };
     this.writing = run().finally(() => {
@@ -269,5 +280,6 @@ export class Store {
     }
     if (this.dirty || this.waiters.length) await this.write();
     await this.backingUp;
+    await this.lastGood.settled();
   }
 }

@@ -230,7 +230,7 @@ describe('the add-on under a (fake) Supervisor', () => {
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as { level: string; msg: string; restoredFrom?: string })
       .find((l) => l.level === 'error');
-    expect(line?.msg).toMatch(/db\.json could not be read .* moved aside to db\.json\.corrupt-.* using the last good copy db\.json\.bak/);
+    expect(line?.msg).toMatch(/db\.json could not be read .* moved aside to db\.json\.corrupt-.* using the last good copy db\.json\.(last-good|bak)/);
     const list = await call(server.baseUrl, '/api/downloads', { localAddress: '127.0.0.1', headers: { authorization: `Bearer ${API_KEY}` } });
     expect(list.body.items.map((j: { title: string }) => j.title)).toContain('through ingress');
   });

@@ -134,6 +134,8 @@ export interface InjectionRule {
   kind: InjectionKind;
   /** For 'status' (default 500). */
   status?: number;
+  /** For 'status': extra response headers (e.g. Retry-After). */
+  headers?: Record<string, string>;
   /** How many matching requests to affect (default: all). */
   times?: number;
   /** For 'delay': wait this long before responding normally. */
@@ -329,7 +331,7 @@ export async function startHlsOrigin(options: HlsOriginOptions = {}): Promise<Hl
       inj.hits++;
       switch (inj.kind) {
         case 'status':
-          return simple(inj.status ?? 500);
+          return simple(inj.status ?? 500, inj.headers ?? {});
         case 'hang':
           rec.outcome = 'hung';
           hanging.add(res);

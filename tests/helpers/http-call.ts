@@ -22,6 +22,8 @@ export interface CallOptions {
   localAddress?: string;
   /** Header lines sent in order, repeats included (a proxy forwarding a client's copy after its own). */
   rawHeaders?: [string, string][];
+  /** Sent as is (set content-type yourself); for malformed and oversized bodies. */
+  rawBody?: string | Buffer;
 }
 
 /**
@@ -77,7 +79,13 @@ export function call(baseUrl: string, path: string, opts: CallOptions = {}): Pro
       for (const [name, value] of opts.rawHeaders) grouped.set(name.toLowerCase(), [...(grouped.get(name.toLowerCase()) ?? []), value]);
       for (const [name, values] of grouped) req.setHeader(name, values.length === 1 ? values[0]! : values);
     }
-    if (body) {
+    if (opts.rawBody !== undefined) {
+      const raw = Buffer.from(opts.rawBody);
+      if (!req.hasHeader('content-length')) req.setHeader('content-length', raw.length);
+      // The server may answer (413) and close before the whole body is written: keep its answer.
+      req.on('error', () => undefined);
+      req.end(raw);
+    } else if (body) {
       req.setHeader('content-type', 'application/json');
       req.setHeader('content-length', body.length);
       req.end(body);

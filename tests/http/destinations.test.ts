@@ -213,7 +213,7 @@ describe('destinations API', () => {
     expect(byKind.rsync!.defaults).toEqual({ base_path: '', transport: 'daemon' });
     expect(byKind.rsync!.schema.properties.transport!.enum).toEqual(['daemon', 'ssh']);
     expect(byKind.sftp!.schema.properties).toHaveProperty('host_key_fingerprint');
-    expect(byKind.rsync!.schema.properties).not.toHaveProperty('host_key_fingerprint');
+    expect(byKind.rsync!.schema.properties).toHaveProperty('host_key_fingerprint'); // pinned over ssh (issue 12)
     for (const kind of Object.values(byKind)) for (const secret of kind.secrets) expect(kind.schema.properties[secret]!.writeOnly).toBe(true);
   });
 

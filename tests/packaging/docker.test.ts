@@ -91,6 +91,7 @@ const PACKAGE_OF: Record<string, string> = {
   smbclient: 'samba-client',
   rsync: 'rsync',
   ssh: 'openssh-client',
+  'ssh-keyscan': 'openssh-keyscan',
   sftp: 'openssh-client',
   scp: 'openssh-client',
 };
@@ -106,6 +107,7 @@ const DYNAMIC_TARGETS: Record<string, string[]> = {
   'addon/library/destinations/run.ts program': [],
   'addon/library/destinations/smb.ts this.smbclient': ['smbclient'],
   'addon/library/destinations/rsync.ts this.rsync': ['rsync'],
+  'addon/library/destinations/rsync.ts this.keyscanProgram': ['ssh-keyscan'],
 };
 const SPAWN = /\b(?:spawn|spawnSync|execFile|execFileSync|fork|runProgram)\(\s*(?:(['"`])([^'"`]+)\1|([A-Za-z_$][\w$.]*))/g;
 /** `deps.programs?.smbclient ?? 'smbclient'`: a program's default name. */

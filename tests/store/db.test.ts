@@ -121,17 +121,20 @@ describe('Store', () => {
     await second.close();
     expect(JSON.parse(await readFile(`${file}.bak`, 'utf8')).jobs.map((j: Job) => j.id)).toEqual(['job-1']);
 
+    // The copy kept after every write has job-2 too (issue 12: a restore must not lose an hour).
+    expect(JSON.parse(await readFile(`${file}.last-good`, 'utf8')).jobs.map((j: Job) => j.id)).toEqual(['job-1', 'job-2']);
+
     await writeFile(file, ''); // a power cut leaves an empty file
     const lines: Record<string, unknown>[] = [];
     const third = await Store.open(file, capture(lines));
-    expect(third.data.jobs.map((j) => j.id)).toEqual(['job-1']);
+    expect(third.data.jobs.map((j) => j.id)).toEqual(['job-1', 'job-2']);
     const errors = lines.filter((l) => l.level === 'error');
     expect(errors).toHaveLength(1);
-    expect(errors[0]!.msg).toMatch(/db\.json could not be read \(the file is empty\): moved aside to db\.json\.corrupt-.* using the last good copy db\.json\.bak/);
-    expect(errors[0]).toMatchObject({ restoredFrom: `${file}.bak`, jobs: 1 });
-    expect(third.health()).toMatchObject({ status: 'ok', restored_from: `${file}.bak`, moved_aside: expect.stringContaining('db.json.corrupt-') });
+    expect(errors[0]!.msg).toMatch(/db\.json could not be read \(the file is empty\): moved aside to db\.json\.corrupt-.* using the last good copy db\.json\.last-good saved at 20/);
+    expect(errors[0]).toMatchObject({ restoredFrom: `${file}.last-good`, jobs: 2 });
+    expect(third.health()).toMatchObject({ status: 'ok', restored_from: `${file}.last-good`, restored_saved_at: expect.stringMatching(/^20/), moved_aside: expect.stringContaining('db.json.corrupt-') });
     // The restored data is on disk at once, and the damaged file is still there.
-    expect(JSON.parse(await readFile(file, 'utf8')).jobs.map((j: Job) => j.id)).toEqual(['job-1']);
+    expect(JSON.parse(await readFile(file, 'utf8')).jobs.map((j: Job) => j.id)).toEqual(['job-1', 'job-2']);
     expect((await readdir(dir)).some((f) => f.startsWith('db.json.corrupt-'))).toBe(true);
     await third.close();
   });
@@ -149,6 +152,7 @@ describe('Store', () => {
     const names = (await readdir(dir)).filter((f) => f.startsWith('db.json.bak')).sort();
     expect(names).toEqual(['db.json.bak', 'db.json.bak.1', 'db.json.bak.2']);
     await writeFile(file, '{"jobs": "not a list"}');
+    await writeFile(`${file}.last-good`, '{"jobs"'); // damaged too: the rotation is next
     await writeFile(`${file}.bak`, '{"jobs": [');
     const s = await Store.open(file, silentLogger(), 1000, { backups: 3 });
     expect(s.data.jobs.map((j) => j.id)).toEqual(['job-1', 'job-2']);

@@ -1,9 +1,13 @@
 import Router from '@koa/router';
 import { unlink } from 'node:fs/promises';
+import type { Context } from 'koa';
+import { roleAtLeast } from '../../auth/model.js';
 import { AppError } from '../../errors.js';
+import { REDACTED } from '../../redact.js';
 import { jobView } from '../../jobs/view.js';
 import type { SourceService } from '../../sources/source-service.js';
 import { allow } from '../access.js';
+import { principalOf } from '../auth.js';
 import { noteActivity } from '../audit.js';
 import { receiveUpload } from '../multipart.js';
 import {
@@ -22,11 +26,21 @@ import {
  * /api/sources: playlist sources, their syncs, items and downloads (README "Playlist sources").
  * Reading is for viewers; adding, changing, syncing and downloading for operators.
  */
+/**
+ * An Xtream account name is half of the credentials (job URLs redact it the same way): viewers see
+ * that one is set, never what it is; operators, who edit sources, see it.
+ */
+function forCaller<T extends { username?: string | null }>(ctx: Context, view: T): T {
+  const principal = principalOf(ctx);
+  if (principal && roleAtLeast(principal.role, 'operator')) return view;
+  return view.username ? { ...view, username: REDACTED } : view;
+}
+
 export function sourceRoutes(sources: SourceService, options: { uploadMaxBytes: number }): Router {
   const router = new Router({ prefix: '/api/sources' });
 
   router.get('/', allow('viewer'), (ctx) => {
-    const items = sources.list();
+    const items = sources.list().map((v) => forCaller(ctx, v));
     ctx.body = { items, total: items.length };
   });
 
@@ -74,7 +88,7 @@ export function sourceRoutes(sources: SourceService, options: { uploadMaxBytes: 
   });
 
   router.get('/:id', allow('viewer'), (ctx) => {
-    ctx.body = sources.view(sources.get(ctx.params.id!));
+    ctx.body = forCaller(ctx, sources.view(sources.get(ctx.params.id!)));
   });
 
   router.patch('/:id', allow('operator'), async (ctx) => {
@@ -132,7 +146,8 @@ export function sourceRoutes(sources: SourceService, options: { uploadMaxBytes: 
     ctx.body = { items: result.items.map(jobView), skipped: result.skipped };
   });
 
-  router.post('/:id/rules/preview', allow('viewer'), async (ctx) => {
+  // Operators only: a preview walks the whole catalogue (costly), and rules are an operator's tool.
+  router.post('/:id/rules/preview', allow('operator'), async (ctx) => {
     const input = rulePreviewSchema.parse(ctx.request.body ?? {});
     const items = await sources.previewRules(ctx.params.id!, input);
     ctx.state.activity = false; // a preview changes nothing

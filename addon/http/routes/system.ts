@@ -17,6 +17,16 @@ export interface SystemInfo {
   health: HealthChecks;
   /** Measures free space now (the disk guard's check). */
   disk: () => Promise<DiskState>;
+  /** Set when db.json was damaged at start and a copy replaced it: the panel warns about what was lost. */
+  storeRestore?: () => StoreRestore | null;
+}
+
+export interface StoreRestore {
+  /** The copy used (file name) and when it had been saved: changes after that time were lost. */
+  from: string;
+  saved_at: string | null;
+  /** Where the damaged db.json was moved. */
+  moved_aside: string | null;
 }
 
 export function systemRoutes(jobs: JobService, info: SystemInfo): Router {
@@ -47,7 +57,7 @@ export function systemRoutes(jobs: JobService, info: SystemInfo): Router {
 
   router.get('/stats', allow('viewer'), async (ctx) => {
     const disk = await info.disk();
-    ctx.body = { ...jobs.stats(), free_bytes: disk.free_bytes, disk };
+    ctx.body = { ...jobs.stats(), free_bytes: disk.free_bytes, disk, store_restore: info.storeRestore?.() ?? null };
   });
 
   return router;

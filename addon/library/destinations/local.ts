@@ -224,6 +224,13 @@ export const localKind = defineDestinationKind({
     base_path: oneLine(text(1024, { kind: 'local' }).trim())
       .refine((p) => p.startsWith('/'), 'must be an absolute folder such as /media/library or /share/Movies')
       .transform((p) => (p.length > 1 ? p.replace(/\/+$/, '') : p))
+      // Written in normal form (what you see is where files go) and never in a kernel filesystem.
+      .superRefine((p, ctx) => {
+        if (!p.startsWith('/')) return;
+        const normal = path.posix.normalize(p);
+        if (normal !== p) ctx.addIssue({ code: 'custom', message: `must be written in normal form (${normal}): no .., . or repeated slashes` });
+        else if (/^\/(proc|sys|dev)(\/|$)/.test(p)) ctx.addIssue({ code: 'custom', message: 'must not be inside /proc, /sys or /dev (system folders, not storage)' });
+      })
       .meta({ title: 'Folder', description: 'An absolute folder, such as /media/library or /share/Movies' }),
   }),
   secrets: [],

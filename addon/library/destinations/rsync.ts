@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { host, port, privateKey, remoteFolder, secret, username } from './fields.js';
+import { host, hostKeyFingerprint, port, privateKey, remoteFolder, secret, username } from './fields.js';
 import { defineDestinationKind } from './kind.js';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
@@ -47,6 +48,9 @@ export class RsyncDestination implements Destination {
   private readonly sshProgram: string;
   private readonly tmpRoot: string;
   private readonly timeoutSec: number;
+  private readonly keyscanProgram: string;
+  /** The host key fingerprint the server showed last (SHA256:...), reported by probe(). */
+  private seenFingerprint: string | undefined;
 
   constructor(config: DestinationConfig, deps: DestinationDeps) {
     if (!config.host) throw destinationError('destination_invalid_config', `rsync destination "${config.name}" needs a host`);
@@ -68,6 +72,7 @@ export class RsyncDestination implements Destination {
     if (this.user && /[@:/\s]/.test(this.user)) throw destinationError('destination_invalid_config', `Invalid rsync username "${this.user}"`);
     this.rsync = deps.programs?.rsync ?? 'rsync';
     this.sshProgram = deps.programs?.ssh ?? 'ssh';
+    this.keyscanProgram = deps.programs?.sshKeyscan ?? 'ssh-keyscan';
     this.tmpRoot = deps.tmpDir ?? os.tmpdir();
     this.timeoutSec = Math.max(5, Math.round((config.timeout_ms ?? 30_000) / 1000));
   }
@@ -126,15 +131,20 @@ export class RsyncDestination implements Destination {
   /** `-e` value for rsync over ssh; secrets go in files in the private dir, never in argv. */
   private async sshCommand(dir: string, env: NodeJS.ProcessEnv): Promise<string> {
     if (/[\s"'\\]/.test(dir)) throw destinationError('destination_invalid_config', `The temp directory path must not contain spaces or quotes: ${dir}`);
+    const knownHosts = path.join(dir, 'known_hosts');
+    const pinned = await this.pinnedHostKey(knownHosts);
     const opts = [
       this.sshProgram,
       '-p', String(this.port),
       '-o', `ConnectTimeout=${this.timeoutSec}`,
       '-o', 'ServerAliveInterval=10',
       '-o', 'ServerAliveCountMax=3',
-      // No host key pinning for rsync over ssh (see README); sftp destinations can pin.
-      '-o', 'StrictHostKeyChecking=no',
-      '-o', `UserKnownHostsFile=${path.join(dir, 'known_hosts')}`,
+      // Pinned (host_key_fingerprint): only the key with that fingerprint is accepted, as for
+      // SFTP. Not pinned: any key, and the one seen is reported so it can be pinned.
+      '-o', `StrictHostKeyChecking=${pinned ? 'yes' : 'no'}`,
+      '-o', `UserKnownHostsFile=${knownHosts}`,
+      '-o', 'GlobalKnownHostsFile=/dev/null',
+      ...(pinned ? ['-o', `HostKeyAlgorithms=${hostKeyAlgorithms(pinned)}`] : []),
       '-o', 'LogLevel=ERROR',
     ];
     const methods: string[] = [];
@@ -162,6 +172,50 @@ export class RsyncDestination implements Destination {
     return opts.join(' ');
   }
 
+  /**
+   * With a pinned fingerprint: fetch the server's host keys (ssh-keyscan), keep the one whose
+   * SHA256 fingerprint is the pinned one in a private known_hosts, and return its key type.
+   * OpenSSH then refuses any other key, also one swapped in between the scan and the login.
+   * A server that shows no key with the pinned fingerprint is refused here, with both prints.
+   */
+  private async pinnedHostKey(knownHosts: string): Promise<string | null> {
+    const raw = this.config.host_key_fingerprint?.trim();
+    if (!raw) return null;
+    const pinned = (raw.startsWith('SHA256:') ? raw : `SHA256:${raw}`).replace(/=+$/, '');
+    const keys = await this.scanHostKeys();
+    const match = keys.find((k) => k.fingerprint === pinned);
+    if (!match) {
+      this.seenFingerprint = keys[0]?.fingerprint;
+      const seen = keys.map((k) => k.fingerprint).join(', ') || 'none';
+      throw destinationError(
+        'destination_host_key_mismatch',
+        `The SSH host key of ${this.host}:${this.port} (${seen}) is not the pinned one (${pinned}): if the server was reinstalled, update the fingerprint`,
+      );
+    }
+    this.seenFingerprint = match.fingerprint;
+    const hostPattern = this.port === 22 ? this.host : `[${this.host}]:${this.port}`;
+    await fsp.writeFile(knownHosts, `${hostPattern} ${match.type} ${match.blob}\n`, { mode: 0o600 });
+    return match.type;
+  }
+
+  /** The server's host keys with their fingerprints, preferred type first (as OpenSSH negotiates). */
+  private async scanHostKeys(): Promise<Array<{ type: string; blob: string; fingerprint: string }>> {
+    const res = await runProgram(this.keyscanProgram, ['-p', String(this.port), '-T', String(this.timeoutSec), '-t', 'ed25519,ecdsa,rsa', '--', this.host], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C.UTF-8' },
+      installHint: 'Debian: apt-get install openssh-client; Alpine: apk add openssh-client',
+    });
+    const order = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'ssh-rsa'];
+    const keys = res.stdout
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .filter((f) => f.length >= 3 && !f[0]!.startsWith('#'))
+      .map(([, type, blob]) => ({ type: type!, blob: blob!, fingerprint: `SHA256:${createHash('sha256').update(Buffer.from(blob!, 'base64')).digest('base64').replace(/=+$/, '')}` }));
+    if (keys.length === 0) {
+      throw destinationError('destination_unreachable', `Cannot reach SSH server ${this.host}:${this.port} to check its host key: ${lastLines(res.stderr) || 'no answer'}`);
+    }
+    return keys.sort((a, b) => (order.indexOf(a.type) + 1 || 99) - (order.indexOf(b.type) + 1 || 99));
+  }
+
   private mapFailure(res: RunResult): AppError {
     const text = `${res.stderr}\n${res.stdout}`;
     const where = this.describe();
@@ -183,7 +237,7 @@ export class RsyncDestination implements Destination {
       return destinationError('destination_no_space', `No space left on ${where}`);
     }
     if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/i.test(text)) {
-      return destinationError('destination_host_key_mismatch', `The SSH host key of ${this.host}:${this.port} was refused`);
+      return destinationError('destination_host_key_mismatch', `The SSH host key of ${this.host}:${this.port} changed while connecting and is not the pinned one (${this.config.host_key_fingerprint}): if the server was reinstalled, update the fingerprint`);
     }
     if (res.code === 23 && /No such file or directory \(2\)/.test(text)) {
       // a missing source (stat of nothing) also makes the other side hang up: not a network error
@@ -221,7 +275,8 @@ export class RsyncDestination implements Destination {
         }
         await this.remove(probe, signal);
       }
-      return { ok: true, status: 'online', latencyMs, freeBytes: null, totalBytes: null };
+      if (this.ssh && !this.seenFingerprint) this.seenFingerprint = (await this.scanHostKeys().catch(() => []))[0]?.fingerprint;
+      return { ok: true, status: 'online', latencyMs, freeBytes: null, totalBytes: null, ...(this.seenFingerprint ? { hostKeyFingerprint: this.seenFingerprint } : {}) };
     } catch (err) {
       if (isAbortError(err) || signal?.aborted) throw abortError(signal);
       const app = err instanceof AppError ? err : destinationError('destination_protocol_error', String(err), err);
@@ -233,6 +288,7 @@ export class RsyncDestination implements Destination {
         totalBytes: null,
         code: app.code,
         message: app.message,
+        ...(this.seenFingerprint ? { hostKeyFingerprint: this.seenFingerprint } : {}),
       };
     }
   }
@@ -343,6 +399,11 @@ export class RsyncDestination implements Destination {
   }
 }
 
+/** The host key algorithms that use a key of this type (an RSA key signs with SHA-2 today). */
+function hostKeyAlgorithms(type: string): string {
+  return type === 'ssh-rsa' ? 'rsa-sha2-512,rsa-sha2-256,ssh-rsa' : type;
+}
+
 /** Backslash-escape rsync wildcard characters (used for remote sources and filter rules). */
 export function escapeGlob(p: string): string {
   return p.replace(/[*?[]/g, (c) => `\\${c}`);
@@ -387,6 +448,8 @@ export const rsyncKind = defineDestinationKind({
       password: secret(1024, 'Password').optional(),
       private_key: privateKey().optional().meta({ visibleWhen: { transport: 'ssh' } }),
       private_key_passphrase: secret(1024, 'Key passphrase').optional().meta({ visibleWhen: { transport: 'ssh' } }),
+      // Pinned like SFTP's (over ssh only): ssh-keyscan + a private known_hosts, see pinnedHostKey().
+      host_key_fingerprint: hostKeyFingerprint(),
       transport: z.enum(['daemon', 'ssh'], { error: 'must be daemon or ssh' }).default('daemon').meta({ title: 'Transport', description: 'daemon: rsync://host/module; ssh: rsync over OpenSSH' }),
       base_path: remoteFolder('Module and folder', 'Daemon: module/optional/sub/dir; ssh: a folder on the remote host'),
     })

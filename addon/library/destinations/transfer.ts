@@ -135,6 +135,11 @@ export async function transferFile(
       await dest.upload(localFile, partRel, { signal, resumeFrom: resumedFrom, ...(onProgress ? { onProgress } : {}) });
     } catch (err) {
       if (signal?.aborted && !keepPartial(options)) await bestEffort(() => dest.remove(partRel), logger);
+      // A full volume must not stay full because of our own half-written copy: free the space.
+      else if (isNoSpaceError(err)) {
+        logger?.warn({ destination: dest.id, path: partRel }, 'the destination is full: removing the partial copy');
+        await bestEffort(() => dest.remove(partRel), logger);
+      }
       throw err;
     }
     await verifySize(dest, partRel, total, signal, true);
@@ -160,6 +165,14 @@ async function verifySize(dest: Destination, rel: string, total: number, signal:
     'destination_size_mismatch',
     `${dest.describe(rel)} has ${st ? `${st.size} bytes` : 'nothing'} after the upload, expected ${total}; it will be uploaded again`,
   );
+}
+
+function isNoSpaceError(err: unknown): boolean {
+  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e.code === 'destination_no_space' || e.code === 'ENOSPC' || e.code === 'EDQUOT') return true;
+    if (typeof e.message === 'string' && /no space left|disk full|quota exceeded|STATUS_DISK_FULL/i.test(e.message)) return true;
+  }
+  return false;
 }
 
 function keepPartial(options: TransferOptions): boolean {

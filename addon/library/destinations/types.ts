@@ -174,6 +174,6 @@ export interface DestinationDeps {
   /** Directory for private temp files (SMB auth file, SSH askpass, key files). Default os.tmpdir(). */
   tmpDir?: string;
   /** Program paths, for images that install them elsewhere. */
-  programs?: { smbclient?: string; rsync?: string; ssh?: string };
+  programs?: { smbclient?: string; rsync?: string; ssh?: string; sshKeyscan?: string };
 }
 

@@ -28,6 +28,8 @@ class Live {
   queuePaused = $state<boolean | null>(null);
   /** Automatic holds, e.g. the disk is nearly full: nothing starts while one is on. */
   holds = $state<Array<{ reason: string; detail: string | null; since: string }>>([]);
+  /** db.json was damaged at start and restored from a copy: what was lost is everything after saved_at. */
+  storeRestore = $state<{ from: string; saved_at: string | null } | null>(null);
   queueError = $state<string | null>(null);
   /** The download speed limit in force (null: not known, or a server without speed limits). */
   speed = $state<SpeedChange | null>(null);
@@ -171,9 +173,10 @@ class Live {
 
   private async loadQueueState(): Promise<void> {
     try {
-      const stats = await api.get<{ queue_paused?: boolean; queue_holds?: Live['holds'] }>('stats');
+      const stats = await api.get<{ queue_paused?: boolean; queue_holds?: Live['holds']; store_restore?: Live['storeRestore'] }>('stats');
       this.queuePaused = typeof stats.queue_paused === 'boolean' ? stats.queue_paused : null;
       this.holds = stats.queue_holds ?? [];
+      this.storeRestore = stats.store_restore ?? null;
     } catch {
       // the list shows the connection problem
     }

@@ -1,0 +1,114 @@
+import { open, stat } from 'node:fs/promises';
+import { sniff } from './sniff.js';
+
+/**
+ * Whether a fetched segment ends where its container says it should. A body cut short without a
+ * Content-Length looks like a clean end to HTTP; only the bytes tell: an MPEG-TS stream is whole
+ * 188-byte packets, fMP4 is whole boxes, ADTS audio is whole frames. Catching it here names the
+ * segment and retries it, instead of ffmpeg failing at the merge without saying which one.
+ */
+export class TruncatedSegmentError extends Error {
+  /** Classified as a network error: the segment is fetched again. */
+  readonly code = 'ERR_TRUNCATED_BODY';
+  constructor(message: string) {
+    super(message);
+    this.name = 'TruncatedSegmentError';
+  }
+}
+
+const TS_PACKET = 188;
+const MAX_WALK = 64 * 1024 * 1024;
+
+/** A problem description, or null when the file ends on a container boundary. */
+export async function segmentProblem(file: string, expectedLength: number | null): Promise<string | null> {
+  const { size } = await stat(file);
+  if (expectedLength !== null && size !== expectedLength) return `got ${size} of the ${expectedLength} bytes its byte range names`;
+  if (size === 0) return 'the body is empty';
+  const fh = await open(file, 'r');
+  try {
+    const read = async (position: number, length: number): Promise<Buffer> => {
+      const buf = Buffer.alloc(Math.max(0, Math.min(length, size - position)));
+      if (buf.length > 0) await fh.read(buf, 0, buf.length, position);
+      return buf;
+    };
+    const head = await read(0, 64 * 1024);
+    const kind = sniff(head);
+    if (kind.kind === 'ts') {
+      const payload = size - kind.skip;
+      if (payload % TS_PACKET !== 0) return `its MPEG-TS data ends mid-packet (${payload} bytes is not a whole number of 188-byte packets)`;
+      const last = await read(size - TS_PACKET, 1);
+      if (last[0] !== 0x47) return 'its last MPEG-TS packet has no sync byte';
+      return null;
+    }
+    if (kind.kind === 'mp4') {
+      // Top-level boxes must tile the file exactly.
+      let pos = 0;
+      for (let boxes = 0; pos < size && boxes < 100_000; boxes++) {
+        const h = await read(pos, 16);
+        if (h.length < 8) return `its MP4 data ends inside a box header at byte ${pos}`;
+        let boxSize = h.readUInt32BE(0);
+        if (boxSize === 1) {
+          if (h.length < 16) return `its MP4 data ends inside a box header at byte ${pos}`;
+          boxSize = Number(h.readBigUInt64BE(8));
+        } else if (boxSize === 0) {
+          return null; // "to the end of the file"
+        }
+        if (boxSize < 8) return `its MP4 data has a broken box at byte ${pos}`;
+        if (pos + boxSize > size) return `its MP4 "${h.toString('latin1', 4, 8)}" box needs ${pos + boxSize} bytes but the body ends at ${size}`;
+        pos += boxSize;
+      }
+      return null;
+    }
+    if (kind.kind === 'aac' && size <= MAX_WALK) {
+      const data = await read(0, size);
+      let pos = 0;
+      if (data.toString('latin1', 0, 3) === 'ID3' && data.length >= 10) {
+        pos = 10 + (((data[6]! & 0x7f) << 21) | ((data[7]! & 0x7f) << 14) | ((data[8]! & 0x7f) << 7) | (data[9]! & 0x7f));
+      }
+      while (pos < data.length) {
+        if (pos + 7 > data.length) return `its ADTS audio ends inside a frame header at byte ${pos}`;
+        if (data[pos] !== 0xff || (data[pos + 1]! & 0xf0) !== 0xf0) return null; // not ADTS past here (ID3 trailer, etc.): no opinion
+        const frame = ((data[pos + 3]! & 0x03) << 11) | (data[pos + 4]! << 3) | ((data[pos + 5]! & 0xe0) >> 5);
+        if (frame < 7) return `its ADTS audio has a broken frame at byte ${pos}`;
+        if (pos + frame > data.length) return `its ADTS audio frame at byte ${pos} needs ${frame} bytes but the body ends at ${data.length}`;
+        pos += frame;
+      }
+      return null;
+    }
+    return null;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Without a Content-Length, a body cut exactly on a packet boundary still looks whole. Against the
+ * track's own pattern (bytes per second of the segments so far), a segment far smaller than its
+ * neighbours is fetched once more; if the second copy has the same size it is genuinely small.
+ */
+export class SizePattern {
+  private readonly rates: number[] = [];
+  private readonly suspected = new Map<number, number>();
+
+  /** Adds a segment whose length the server vouched for (Content-Length) to the pattern. */
+  record(bytes: number, durationS: number): void {
+    if (durationS > 0 && this.rates.length < 50) this.rates.push(bytes / durationS);
+  }
+
+  /** A problem description when segment `index` looks cut short, else null (and it joins the pattern). */
+  check(index: number, bytes: number, durationS: number): string | null {
+    if (durationS <= 0) return null;
+    const rate = bytes / durationS;
+    if (this.rates.length >= 3) {
+      const sorted = [...this.rates].sort((a, b) => a - b);
+      const median = sorted[Math.floor(sorted.length / 2)]!;
+      if (rate < median * 0.25 && this.suspected.get(index) !== bytes) {
+        this.suspected.set(index, bytes);
+        return `it is ${bytes} bytes, far fewer than the ${Math.round(median * durationS)} its neighbours suggest (a body cut short?)`;
+      }
+    }
+    this.suspected.delete(index);
+    if (this.rates.length < 50) this.rates.push(rate);
+    return null;
+  }
+}
