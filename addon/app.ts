@@ -43,6 +43,7 @@ import { SourceService } from './sources/source-service.js';
 import { TmdbClient } from './sources/tmdb.js';
 import { Store } from './store/db.js';
 import { readVersion } from './version.js';
+import { parseSubtitleOption } from './tracks/selection.js';
 
 export interface AppOverrides {
   clock?: Clock;
@@ -156,7 +157,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     transfers,
     clock,
     logger,
-    options: { maxConcurrent: initial.max_concurrent_downloads, defaultContainer: initial.default_container, mediaDir: config.media_dir, defaultQuality: initial.default_quality },
+    options: { maxConcurrent: initial.max_concurrent_downloads, defaultContainer: initial.default_container, mediaDir: config.media_dir, defaultQuality: initial.default_quality, defaultSubtitleLanguages: parseSubtitleOption(config.default_subtitle_languages) },
     onDiskFull: async (detail) => {
       if (!disk.enabled) return false;
       await disk.reportFull(detail);

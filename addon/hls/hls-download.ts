@@ -10,19 +10,54 @@ import { KeyCache } from '../download/keys.js';
 import { classifyError } from '../download/retry.js';
 import { sniff } from '../download/sniff.js';
 import { initKey, planParts, startTimes, type Part } from './parts.js';
-import { parsePlaylist, pickAudio, pickVariant, type InitSection, type MediaPlaylist, type Playlist } from './playlist.js';
+import { chooseAudio, chooseSubtitles, type AudioLanguages, type SubtitleLanguages } from '../tracks/selection.js';
+import { audioGroupOf, parsePlaylist, pickVariant, subtitleGroupOf, type InitSection, type MediaPlaylist, type Playlist } from './playlist.js';
+
+export type TrackKind = 'video' | 'audio' | 'subtitle';
+
+/** What a track is, for the merge (stream tags) and for sidecar names. */
+export interface TrackMeta {
+  /** 'main' carries the video (and any audio muxed with it); audio and subtitle renditions follow. */
+  kind: TrackKind;
+  language: string | null;
+  /** The rendition's NAME (DASH: its label), used as the stream title. */
+  title: string | null;
+  isDefault: boolean;
+  forced: boolean;
+}
+
+export interface PlanTrack extends Partial<TrackMeta> {
+  /** 'main', 'audio', 'audio-2', 'subtitles-1'...: names work files and log lines. */
+  name: string;
+  url: string;
+  /** The media playlist as fetched (HLS). */
+  text?: string;
+  /** The segment list (DASH): the engine downloads it like an HLS media playlist. */
+  media?: MediaPlaylist;
+}
 
 /** What a job downloads, fixed at its first start so a resume fetches exactly the same segments. */
 export interface HlsPlan {
   version: 1;
-  tracks: Array<{ name: 'main' | 'audio'; url: string; text: string }>;
+  tracks: PlanTrack[];
   variant: { height: number | null; bandwidth: number } | null;
 }
 
-export interface HlsTrackResult {
-  name: 'main' | 'audio';
+export interface HlsTrackResult extends TrackMeta {
+  name: string;
   /** Part files in order; more than one when the stream has discontinuities. */
   files: string[];
+}
+
+/** Plans written before tracks had a kind: 'main' is the video, anything else audio. */
+export function trackMeta(track: PlanTrack): TrackMeta {
+  return {
+    kind: track.kind ?? (track.name === 'main' ? 'video' : 'audio'),
+    language: track.language ?? null,
+    title: track.title ?? null,
+    isDefault: track.isDefault ?? false,
+    forced: track.forced ?? false,
+  };
 }
 
 export interface HlsResult {
@@ -70,6 +105,21 @@ async function appendSegment(file: string, out: FileHandle, buffer: Buffer, desc
   }
 }
 
+/**
+ * Subtitle segments are small WebVTT documents: appended as they are, each ending in a blank
+ * line so the joined file splits back into documents at every "WEBVTT" header.
+ */
+async function appendText(file: string, out: FileHandle, describe: () => string): Promise<number> {
+  const body = await readFile(file);
+  const head = body.subarray(0, 64).toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  if (!head.startsWith('WEBVTT')) {
+    throw new AppError('not_subtitles', `${describe()} is not WebVTT (only WebVTT subtitles are supported)`);
+  }
+  const text = Buffer.concat([body, Buffer.from('\n\n')]);
+  await out.write(text);
+  return text.length;
+}
+
 async function fetchPlaylist(ctx: DownloadContext, url: string, what: string): Promise<{ playlist: Playlist; text: string; url: string }> {
   const { body, finalUrl } = await limitedRequest(ctx, url, what, (signal) => fetchSmall(ctx.http, url, ctx.headers, signal));
   const text = body.toString('utf8');
@@ -91,47 +141,109 @@ function checkMedia(playlist: Playlist, what: string): MediaPlaylist {
  * Reads the plan saved by an earlier run, or resolves it: fetch the playlist, pick the
  * variant by quality and the audio rendition it needs, and save both media playlists.
  */
+export interface TrackRequest {
+  url: string;
+  quality: string;
+  audioLanguages?: AudioLanguages;
+  subtitleLanguages?: SubtitleLanguages;
+}
+
 export async function prepareHlsPlan(
   ctx: DownloadContext,
-  request: { url: string; quality: string },
+  request: TrackRequest,
   first?: { text: string; url: string },
 ): Promise<HlsPlan> {
-  const planFile = path.join(ctx.workDir, PLAN_FILE);
-  try {
-    return JSON.parse(await readFile(planFile, 'utf8')) as HlsPlan;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') ctx.logger.warn({ err: errorMessage(err) }, 'saved HLS plan unreadable; resolving again');
-  }
+  const saved = await readSavedPlan(ctx);
+  if (saved) return saved;
   const top = first
     ? { playlist: parsePlaylist(first.text, first.url), text: first.text, url: first.url }
     : await fetchPlaylist(ctx, request.url, 'playlist');
   const plan: HlsPlan = { version: 1, tracks: [], variant: null };
   if (top.playlist.kind === 'master') {
-    const variant = pickVariant(top.playlist.variants, request.quality);
-    const audio = pickAudio(top.playlist, variant);
+    const master = top.playlist;
+    const variant = pickVariant(master.variants, request.quality);
     plan.variant = { height: variant.height, bandwidth: variant.bandwidth };
-    const main = await fetchPlaylist(ctx, variant.uri, 'variant playlist');
-    checkMedia(main.playlist, 'variant playlist');
-    plan.tracks.push({ name: 'main', url: main.url, text: main.text });
-    if (audio?.uri) {
-      const audioTrack = await fetchPlaylist(ctx, audio.uri, 'audio playlist');
-      checkMedia(audioTrack.playlist, 'audio playlist');
-      plan.tracks.push({ name: 'audio', url: audioTrack.url, text: audioTrack.text });
+    const audioChoice = chooseAudio(audioGroupOf(master, variant), request.audioLanguages ?? 'default');
+    if (!audioChoice.matched) {
+      ctx.logger.warn({ asked: request.audioLanguages, offered: audioGroupOf(master, variant).map((a) => a.language) }, 'no audio in the languages asked for: keeping the default audio');
     }
-    ctx.logger.info({ height: variant.height, bandwidth: variant.bandwidth, audio: audio?.name ?? null }, 'variant chosen');
+    const subtitles = chooseSubtitles(subtitleGroupOf(master, variant), request.subtitleLanguages ?? 'none');
+    // The variant and every rendition playlist, fetched together (each under the connection caps).
+    const [main, ...renditions] = await Promise.all([
+      fetchPlaylist(ctx, variant.uri, 'variant playlist'),
+      ...audioChoice.tracks.map((a) => fetchPlaylist(ctx, a.uri!, `audio playlist "${a.name}"`)),
+      ...subtitles.map((s) => fetchPlaylist(ctx, s.uri, `subtitle playlist "${s.name}"`)),
+    ]);
+    checkMedia(main!.playlist, 'variant playlist');
+    plan.tracks.push({ name: 'main', kind: 'video', url: main!.url, text: main!.text });
+    const anyDefault = audioChoice.tracks.some((a) => a.isDefault);
+    audioChoice.tracks.forEach((a, n) => {
+      const fetched = renditions[n]!;
+      checkMedia(fetched.playlist, 'audio playlist');
+      plan.tracks.push({
+        name: n === 0 ? 'audio' : `audio-${n + 1}`,
+        kind: 'audio',
+        url: fetched.url,
+        text: fetched.text,
+        language: a.language,
+        title: a.name,
+        isDefault: anyDefault ? a.isDefault : n === 0,
+        forced: false,
+      });
+    });
+    subtitles.forEach((s, n) => {
+      const fetched = renditions[audioChoice.tracks.length + n]!;
+      checkMedia(fetched.playlist, 'subtitle playlist');
+      plan.tracks.push({
+        name: `subtitles-${n + 1}`,
+        kind: 'subtitle',
+        url: fetched.url,
+        text: fetched.text,
+        language: s.language,
+        title: s.name,
+        isDefault: s.isDefault,
+        forced: s.forced,
+      });
+    });
+    ctx.logger.info(
+      {
+        height: variant.height,
+        bandwidth: variant.bandwidth,
+        audio: audioChoice.tracks.map((a) => a.language ?? a.name),
+        subtitles: subtitles.map((s) => `${s.language ?? s.name}${s.forced ? ' (forced)' : ''}`),
+      },
+      'variant chosen',
+    );
   } else {
     checkMedia(top.playlist, 'playlist');
-    plan.tracks.push({ name: 'main', url: top.url, text: top.text });
+    plan.tracks.push({ name: 'main', kind: 'video', url: top.url, text: top.text });
   }
-  await mkdir(ctx.workDir, { recursive: true });
+  await savePlan(ctx.workDir, plan);
+  return plan;
+}
+
+/** The plan saved by an earlier run of this job, or null. */
+export async function readSavedPlan(ctx: DownloadContext): Promise<HlsPlan | null> {
+  try {
+    return JSON.parse(await readFile(path.join(ctx.workDir, PLAN_FILE), 'utf8')) as HlsPlan;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') ctx.logger.warn({ err: errorMessage(err) }, 'saved plan unreadable; resolving again');
+    return null;
+  }
+}
+
+/** Written before the first segment is fetched: a resume after kill -9 downloads exactly this. */
+export async function savePlan(workDir: string, plan: HlsPlan): Promise<void> {
+  const planFile = path.join(workDir, PLAN_FILE);
+  await mkdir(workDir, { recursive: true });
   await writeFile(`${planFile}.tmp`, JSON.stringify(plan));
   await rename(`${planFile}.tmp`, planFile);
-  return plan;
 }
 
 interface TrackState {
   t: number;
-  name: 'main' | 'audio';
+  name: string;
+  meta: TrackMeta;
   playlist: MediaPlaylist;
   parts: Part[];
   partOf: Int32Array;
@@ -174,13 +286,14 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan): Promise<
   const entries = await journal.read();
 
   const tracks: TrackState[] = plan.tracks.map((track, t) => {
-    const playlist = checkMedia(parsePlaylist(track.text, track.url), 'saved playlist');
+    const playlist = checkMedia(track.media ?? parsePlaylist(track.text ?? '', track.url), 'saved playlist');
     const parts = planParts(playlist.segments);
     const partOf = new Int32Array(playlist.segments.length);
     for (const part of parts) partOf.fill(part.index, part.first, part.last + 1);
     return {
       t,
       name: track.name,
+      meta: trackMeta(track),
       playlist,
       parts,
       partOf,
@@ -271,7 +384,7 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan): Promise<
   };
 
   const describe = (track: TrackState, i: number): string =>
-    `${track.name === 'audio' ? 'audio ' : ''}segment ${i + 1} of ${track.playlist.segments.length} (${redactUrl(track.playlist.segments[i]!.uri)})`;
+    `${track.name === 'main' ? '' : `${track.name} `}segment ${i + 1} of ${track.playlist.segments.length} (${redactUrl(track.playlist.segments[i]!.uri)})`;
 
   const append = async (track: TrackState, i: number): Promise<void> => {
     const p = track.partOf[i]!;
@@ -290,7 +403,10 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan): Promise<
       track.size += init.length;
     }
     const file = segPath(workDir, track.t, i);
-    track.size += await appendSegment(file, handle, track.copyBuffer, () => describe(track, i));
+    track.size +=
+      track.meta.kind === 'subtitle'
+        ? await appendText(file, handle, () => describe(track, i))
+        : await appendSegment(file, handle, track.copyBuffer, () => describe(track, i));
     await journal.append({ t: track.t, i, p, size: track.size });
     await unlink(file);
   };
@@ -370,7 +486,7 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan): Promise<
     }
   }
   return {
-    tracks: tracks.map((track) => ({ name: track.name, files: track.parts.map((p) => partPath(workDir, track.t, p.index)) })),
+    tracks: tracks.map((track) => ({ name: track.name, ...track.meta, files: track.parts.map((p) => partPath(workDir, track.t, p.index)) })),
     duration: tracks[0]!.playlist.totalDuration,
   };
 }

@@ -52,6 +52,7 @@ export interface Variant {
   height: number | null;
   codecs: string | null;
   audioGroup: string | null;
+  subtitleGroup: string | null;
 }
 
 export interface AudioRendition {
@@ -64,11 +65,23 @@ export interface AudioRendition {
   uri: string | null;
 }
 
+export interface SubtitleRendition {
+  groupId: string;
+  name: string;
+  language: string | null;
+  isDefault: boolean;
+  autoselect: boolean;
+  forced: boolean;
+  /** WebVTT media playlist. */
+  uri: string;
+}
+
 export interface MasterPlaylist {
   kind: 'master';
   url: string;
   variants: Variant[];
   audio: AudioRendition[];
+  subtitles: SubtitleRendition[];
 }
 
 export type Playlist = MasterPlaylist | MediaPlaylist;
@@ -146,6 +159,7 @@ function toMaster(manifest: Manifest, url: string): MasterPlaylist {
       height: resolution?.height ?? null,
       codecs: typeof attrs.CODECS === 'string' ? attrs.CODECS : null,
       audioGroup: typeof attrs.AUDIO === 'string' ? attrs.AUDIO : null,
+      subtitleGroup: typeof attrs.SUBTITLES === 'string' ? attrs.SUBTITLES : null,
     };
   });
   const audio: AudioRendition[] = [];
@@ -162,7 +176,23 @@ function toMaster(manifest: Manifest, url: string): MasterPlaylist {
       });
     }
   }
-  return { kind: 'master', url, variants, audio };
+  const subtitles: SubtitleRendition[] = [];
+  const subGroups = (manifest.mediaGroups?.SUBTITLES ?? {}) as Record<string, Record<string, Record<string, unknown>>>;
+  for (const [groupId, renditions] of Object.entries(subGroups)) {
+    for (const [name, r] of Object.entries(renditions)) {
+      if (typeof r.uri !== 'string' || r.uri === '') continue;
+      subtitles.push({
+        groupId,
+        name,
+        language: typeof r.language === 'string' ? r.language : null,
+        isDefault: r.default === true,
+        autoselect: r.autoselect === true,
+        forced: r.forced === true,
+        uri: resolve(r.uri, url),
+      });
+    }
+  }
+  return { kind: 'master', url, variants, audio, subtitles };
 }
 
 function toMedia(manifest: Manifest, url: string): MediaPlaylist {
@@ -251,4 +281,16 @@ export function pickAudio(master: MasterPlaylist, variant: Variant): AudioRendit
   const group = master.audio.filter((a) => a.groupId === variant.audioGroup);
   const chosen = group.find((a) => a.isDefault) ?? group.find((a) => a.autoselect) ?? group[0];
   return chosen && chosen.uri ? chosen : null;
+}
+
+/** The separate audio renditions a variant can play with (its AUDIO group, those with a URI). */
+export function audioGroupOf(master: MasterPlaylist, variant: Variant): AudioRendition[] {
+  if (!variant.audioGroup) return [];
+  return master.audio.filter((a) => a.groupId === variant.audioGroup && a.uri !== null);
+}
+
+/** The subtitle renditions of a variant's SUBTITLES group. */
+export function subtitleGroupOf(master: MasterPlaylist, variant: Variant): SubtitleRendition[] {
+  if (!variant.subtitleGroup) return [];
+  return master.subtitles.filter((s) => s.groupId === variant.subtitleGroup);
 }

@@ -40,6 +40,8 @@ function namingFields(input: NewJob): Partial<Job> {
   if (input.poster) out.poster = input.poster;
   if (input.variant_key) out.variant_key = input.variant_key;
   if (input.destination) out.destination = input.destination;
+  if (input.audio_languages) out.audio_languages = input.audio_languages;
+  if (input.subtitles_as) out.subtitles_as = input.subtitles_as;
   return out;
 }
 
@@ -61,6 +63,8 @@ export interface JobServiceOptions {
   mediaDir: string;
   /** The quality a job gets when the request names none; "best" when unset. */
   defaultQuality?: string;
+  /** Subtitles a job gets when the request names none (option default_subtitle_languages); "none" when unset. */
+  defaultSubtitleLanguages?: 'none' | 'all' | string[];
 }
 
 interface Active {
@@ -207,6 +211,7 @@ export class JobService {
       completed_at: null,
       updated_at: now,
       ...namingFields(input),
+      subtitle_languages: input.subtitle_languages ?? this.deps.options.defaultSubtitleLanguages ?? 'none',
     };
     this.jobs.push(job);
     this.deps.store.changed();

@@ -86,6 +86,14 @@ export interface Job {
    * Never contains secrets. `file_path` is the same file relative to the destination's folder.
    */
   location?: string | null;
+  /**
+   * Tracks asked for (POST /api/downloads): audio `default` | `all` | language tags; subtitles
+   * `none` | `all` | tags (absent: the `default_subtitle_languages` option at creation);
+   * `subtitles_as` embed | sidecar | both. Absent on jobs stored before tracks existed: default, none, embed.
+   */
+  audio_languages?: 'default' | 'all' | string[];
+  subtitle_languages?: 'none' | 'all' | string[];
+  subtitles_as?: 'embed' | 'sidecar' | 'both';
 }
 
 /** Fields a caller supplies when creating a job. */
@@ -110,6 +118,9 @@ export interface NewJob {
   variant_key?: string | null | undefined;
   /** A destination id (checked by the caller: POST /api/downloads answers 400 for an unknown one). */
   destination?: string | null | undefined;
+  audio_languages?: 'default' | 'all' | string[] | undefined;
+  subtitle_languages?: 'none' | 'all' | string[] | undefined;
+  subtitles_as?: 'embed' | 'sidecar' | 'both' | undefined;
 }
 
 export interface Page<T> {

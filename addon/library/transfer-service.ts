@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { AppError, errorMessage } from '../errors.js';
 import type { ContentType } from '../domain/content.js';
 import type { Clock } from '../platform/clock.js';
@@ -6,6 +7,7 @@ import type { DestinationService } from './destination-service.js';
 import { isRetryable } from './destinations/errors.js';
 import { transferFile, type TransferResult } from './destinations/transfer.js';
 import type { JobTransfer } from './job-transfer.js';
+import type { Destination } from './destinations/types.js';
 import { DEFAULT_DESTINATION_ID, type DestinationRecord } from './model.js';
 import { pathForJob, type JobNamingData } from './naming.js';
 import { titleFromUrl } from './sanitize.js';
@@ -40,6 +42,11 @@ export interface FinishedFile {
   size: number;
   /** Height of the video when the engine knows it (the HLS variant chosen), else null. */
   height: number | null;
+  /**
+   * Subtitle files that go beside the video (subtitles_as sidecar or both): `suffix` replaces
+   * the video's extension, `.pt-BR.srt` or `.en.forced.srt`, so players pair them by name.
+   */
+  sidecars?: Array<{ file: string; suffix: string }>;
 }
 
 export interface TransferPlan {
@@ -196,6 +203,7 @@ export class TransferService {
             ...(options.keepPartialOnAbort ? { keepPartialOnAbort: options.keepPartialOnAbort } : {}),
             logger,
           });
+          await this.deliverSidecars(this.deps.destinations.adapter(id), file, result.relPath, signal, logger);
         } finally {
           release();
         }
@@ -229,14 +237,38 @@ export class TransferService {
     }
   }
 
+  /**
+   * Subtitle sidecars beside the video, named after it as it landed (" (2)" included): the same
+   * .part + size check + rename as the video, so a media server never reads half a file. A
+   * sidecar of the same size already there is this one (a retry); a different one is left
+   * alone with a warning rather than replaced.
+   */
+  private async deliverSidecars(dest: Destination, file: FinishedFile, videoRel: string, signal: AbortSignal, logger: Logger): Promise<void> {
+    if (!file.sidecars?.length) return;
+    const stem = videoRel.slice(0, videoRel.length - path.posix.extname(videoRel).length);
+    for (const sidecar of file.sidecars) {
+      try {
+        await transferFile(dest, sidecar.file, `${stem}${sidecar.suffix}`, { signal, onCollision: 'fail', adoptExisting: true, logger });
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'destination_exists') {
+          logger.warn({ path: `${stem}${sidecar.suffix}` }, 'a different subtitle file is already beside the video: not replaced');
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
   /** cleanup_local false: the file also stays in the media dir, under the default destination's templates. */
   private async keepLocalCopy(job: TransferJob, file: FinishedFile, signal: AbortSignal): Promise<string | null> {
     const local = this.deps.destinations.defaultRecord();
     try {
-      const res = await transferFile(this.deps.destinations.adapter(local.id), file.file, pathForJob(namingDataOf(job, file), local.naming), {
+      const adapter = this.deps.destinations.adapter(local.id);
+      const res = await transferFile(adapter, file.file, pathForJob(namingDataOf(job, file), local.naming), {
         signal,
         onCollision: 'uniquify',
       });
+      await this.deliverSidecars(adapter, file, res.relPath, signal, this.deps.logger.child({ jobId: job.id }));
       return res.relPath;
     } catch (err) {
       if (signal.aborted) throw err;
