@@ -39,6 +39,8 @@ export interface PlanTrack extends Partial<TrackMeta> {
 /** What a job downloads, fixed at its first start so a resume fetches exactly the same segments. */
 export interface HlsPlan {
   version: 1;
+  /** Which manifest the plan came from; absent on plans written before DASH (HLS). */
+  source?: 'hls' | 'dash';
   tracks: PlanTrack[];
   variant: { height: number | null; bandwidth: number } | null;
 }

@@ -11,7 +11,9 @@ import { ConnectionLimits, type DownloadContext, type ProgressSink } from '../do
 import { downloadDirect, moveFile, probeUrl } from '../download/direct-download.js';
 import type { RetryPolicy } from '../download/retry.js';
 import { sniff, type MediaKind } from '../download/sniff.js';
-import { downloadHls, prepareHlsPlan, type HlsResult, type HlsTrackResult } from '../hls/hls-download.js';
+import { prepareDashPlan } from '../dash/dash-plan.js';
+import { looksLikeMpd } from '../dash/mpd.js';
+import { downloadHls, prepareHlsPlan, readSavedPlan, type HlsResult, type HlsTrackResult } from '../hls/hls-download.js';
 import { buildMergeArgs, concatList, type AudioTrackInput, type MergeInput } from '../hls/merge-args.js';
 import { sidecarNames, writeSubtitles } from '../tracks/subtitle-files.js';
 import type { FinishedFile } from '../library/transfer-service.js';
@@ -139,17 +141,19 @@ export class DownloadEngine {
     };
 
     let kind = job.kind;
-    if (existsSync(path.join(workDir, 'plan.json'))) kind = 'hls';
+    const saved = await readSavedPlan(ctx);
+    if (saved) kind = saved.source ?? 'hls';
     let probe = null;
-    if (kind !== 'hls') {
+    if (kind !== 'hls' && kind !== 'dash') {
       probe = await probeUrl(ctx, job.url);
-      kind = sniff(probe.head).kind === 'playlist' ? 'hls' : 'direct';
+      kind = sniff(probe.head).kind === 'playlist' ? 'hls' : looksLikeMpd(probe.head.toString('utf8')) ? 'dash' : 'direct';
     }
     hooks.kind(kind);
 
-    if (kind === 'hls') {
+    if (kind === 'hls' || kind === 'dash') {
       const first = probe?.complete ? { text: probe.head.toString('utf8'), url: probe.finalUrl } : undefined;
-      const plan = await prepareHlsPlan(ctx, { url: job.url, quality: job.quality, audioLanguages: job.audio_languages, subtitleLanguages: job.subtitle_languages }, first);
+      const request = { url: job.url, quality: job.quality, audioLanguages: job.audio_languages, subtitleLanguages: job.subtitle_languages };
+      const plan = saved ?? (kind === 'dash' ? await prepareDashPlan(ctx, request, first) : await prepareHlsPlan(ctx, request, first));
       const result = await downloadHls(ctx, plan);
       hooks.phase('merging');
       return this.mergeTracks(job, workDir, result, plan.variant?.height ?? null, signal, hooks);
@@ -188,7 +192,8 @@ export class DownloadEngine {
       return { path: list, concat: true };
     };
     const main = result.tracks.find((t) => t.kind === 'video') ?? result.tracks[0]!;
-    const audio = result.tracks.filter((t) => t !== main && t.kind === 'audio');
+    // An audio-only stream has no video: its first audio track is `main` and is mapped as audio.
+    const audio = result.tracks.filter((t) => t.kind === 'audio');
     const subtitles = result.tracks.filter((t) => t.kind === 'subtitle');
     const anyDefault = audio.some((t) => t.isDefault);
     const audioTracks: AudioTrackInput[] = [];

@@ -14,7 +14,7 @@ export { ACTIVE_STATUSES, FINAL_STATUSES, JOB_STATUSES, PRIORITIES, type JobStat
 export { CONTAINERS, type Container, type QualityPreference } from '../domain/media.js';
 export type { JobTransfer } from '../library/job-transfer.js';
 
-export type JobKind = 'hls' | 'direct';
+export type JobKind = 'hls' | 'dash' | 'direct';
 
 export interface JobError {
   code: string;
