@@ -179,7 +179,12 @@ export function parseMpd(xml: string, url: string): DashManifest {
   let manifest: ReturnType<typeof parse>;
   try {
     root = stringToMpdXml(xml);
-    manifest = parse(xml, { manifestUri: url });
+    // A dynamic MPD with @duration templates makes mpd-parser list every segment from
+    // availabilityStartTime to now (millions for a channel that started long ago): describe
+    // it as of its start instead; live is refused or recorded elsewhere anyway.
+    const dynamic = root.getAttribute('type') === 'dynamic';
+    const start = Date.parse(root.getAttribute('availabilityStartTime') ?? '');
+    manifest = parse(xml, { manifestUri: url, ...(dynamic ? { NOW: Number.isFinite(start) ? start + 1000 : 0 } : {}) });
   } catch (err) {
     throw new AppError('bad_manifest', `the DASH manifest could not be read: ${(err as Error).message}`, { httpStatus: 422, cause: err });
   }
