@@ -94,6 +94,8 @@ export interface Job {
   audio_languages?: 'default' | 'all' | string[];
   subtitle_languages?: 'none' | 'all' | string[];
   subtitles_as?: 'embed' | 'sidecar' | 'both';
+  /** Once completed: subtitle sidecars beside the file, relative to the destination's folder like `file_path`. */
+  sidecar_paths?: string[];
 }
 
 /** Fields a caller supplies when creating a job. */

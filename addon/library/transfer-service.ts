@@ -69,6 +69,8 @@ export interface Delivered {
   result: TransferResult;
   /** cleanup_local false on a remote destination: where the local copy stays (relative to the media dir). */
   localCopy: string | null;
+  /** Subtitle sidecars delivered beside the file (relative paths). */
+  sidecars: string[];
 }
 
 export interface TransferServiceOptions {
@@ -194,6 +196,7 @@ export class TransferService {
       try {
         const release = await this.deps.destinations.acquire(id, signal);
         let result: TransferResult;
+        let sidecars: string[] = [];
         try {
           result = await transferFile(this.deps.destinations.adapter(id), file.file, plan.path, {
             signal,
@@ -203,14 +206,14 @@ export class TransferService {
             ...(options.keepPartialOnAbort ? { keepPartialOnAbort: options.keepPartialOnAbort } : {}),
             logger,
           });
-          await this.deliverSidecars(this.deps.destinations.adapter(id), file, result.relPath, signal, logger);
+          sidecars = await this.deliverSidecars(this.deps.destinations.adapter(id), file, result.relPath, signal, logger);
         } finally {
           release();
         }
         this.deps.destinations.reportSuccess(id);
         const localCopy = id !== DEFAULT_DESTINATION_ID && plan.destination.cleanup_local === false ? await this.keepLocalCopy(job, file, signal) : null;
         logger.info({ destination: id, path: result.relPath, method: result.method, bytes: result.bytes, resumedFrom: result.resumedFrom }, 'transferred to the library');
-        return { destination: plan.destination, result, localCopy };
+        return { destination: plan.destination, result, localCopy, sidecars };
       } catch (err) {
         if (signal.aborted) throw err;
         const app = err instanceof AppError ? err : new AppError('transfer_failed', errorMessage(err), { cause: err });
@@ -243,12 +246,14 @@ export class TransferService {
    * sidecar of the same size already there is this one (a retry); a different one is left
    * alone with a warning rather than replaced.
    */
-  private async deliverSidecars(dest: Destination, file: FinishedFile, videoRel: string, signal: AbortSignal, logger: Logger): Promise<void> {
-    if (!file.sidecars?.length) return;
+  private async deliverSidecars(dest: Destination, file: FinishedFile, videoRel: string, signal: AbortSignal, logger: Logger): Promise<string[]> {
+    const delivered: string[] = [];
+    if (!file.sidecars?.length) return delivered;
     const stem = videoRel.slice(0, videoRel.length - path.posix.extname(videoRel).length);
     for (const sidecar of file.sidecars) {
       try {
-        await transferFile(dest, sidecar.file, `${stem}${sidecar.suffix}`, { signal, onCollision: 'fail', adoptExisting: true, logger });
+        const res = await transferFile(dest, sidecar.file, `${stem}${sidecar.suffix}`, { signal, onCollision: 'fail', adoptExisting: true, logger });
+        delivered.push(res.relPath);
       } catch (err) {
         if (err instanceof AppError && err.code === 'destination_exists') {
           logger.warn({ path: `${stem}${sidecar.suffix}` }, 'a different subtitle file is already beside the video: not replaced');
@@ -257,6 +262,7 @@ export class TransferService {
         throw err;
       }
     }
+    return delivered;
   }
 
   /** cleanup_local false: the file also stays in the media dir, under the default destination's templates. */
@@ -285,6 +291,8 @@ export class TransferService {
       this.deps.logger.warn({ jobId: job.id, destination: id, file: job.file_path }, 'the destination of this file was deleted: the file is left where it is');
       return;
     }
-    await this.deps.destinations.adapter(id).remove(job.file_path);
+    const adapter = this.deps.destinations.adapter(id);
+    await adapter.remove(job.file_path);
+    for (const sidecar of job.sidecar_paths ?? []) await adapter.remove(sidecar);
   }
 }

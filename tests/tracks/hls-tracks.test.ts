@@ -128,6 +128,10 @@ describe('HLS: every audio language and subtitles, muxed and tagged', () => {
     const cues = srtCues(srt);
     expectTimes(cues, CUES.en);
     expect(cues[2]!.text).toBe('<i>Italic</i> & more');
+    expect(job.sidecar_paths).toEqual(['Downloads/Third.en.srt']);
+    // Deleting the download with its file takes the sidecars too.
+    await request(app.koa.callback()).delete(`/api/downloads/${job.id}?delete_file=true`).expect(204);
+    expect((await readdir(path.dirname(media(job)))).filter((f) => f.startsWith('Third'))).toEqual([]);
   });
 
   it('rejects bad track fields with a 400 naming the field', async () => {

@@ -6,6 +6,7 @@ import { chooseAudio, chooseSubtitles, parseSubtitleOption } from '../../addon/t
 import { sidecarNames } from '../../addon/tracks/subtitle-files.js';
 import { joinVttSegments, parseVtt, splitVttDocuments, toSrt, toWebVtt } from '../../addon/tracks/webvtt.js';
 import { newDownloadSchema } from '../../addon/http/validation.js';
+import { parseAdd } from '../../addon/notify/mqtt/commands.js';
 
 describe('language codes', () => {
   it.each([
@@ -46,6 +47,14 @@ describe('track choice', () => {
     expect(chooseSubtitles(audio, 'none')).toEqual([]);
     expect(chooseSubtitles(audio, ['ja'])).toEqual([]);
     expect(chooseSubtitles(audio, ['en']).map((a) => a.name)).toEqual(['English']);
+  });
+  it('MQTT download/add takes the same fields', () => {
+    expect(parseAdd(JSON.stringify({ url: 'http://h/a.mpd', audio_languages: 'all', subtitle_languages: ['pt-BR'], subtitles_as: 'sidecar' })).input).toMatchObject({
+      audio_languages: 'all',
+      subtitle_languages: ['pt-BR'],
+      subtitles_as: 'sidecar',
+    });
+    expect(() => parseAdd(JSON.stringify({ url: 'http://h/a.mpd', subtitles_as: 'burn' }))).toThrow(/subtitles_as/);
   });
   it('the option form', () => {
     expect(parseSubtitleOption('none')).toBe('none');
