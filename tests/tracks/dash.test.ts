@@ -107,6 +107,17 @@ describe('DASH manifests end to end (ffmpeg-made, loopback origin)', () => {
     }
   });
 
+  it('an audio-only MPD gives an audio-only file with every language asked for', async () => {
+    const job = await download({ url: origin.url(fx.dash.audioOnly), title: 'dash audio', audio_languages: 'all' });
+    expect(job.error).toBeNull();
+    const streams = await streamsOf(media(job));
+    expect(streams.map((s) => [s.codec_type, s.tags?.language])).toEqual([
+      ['audio', 'por'],
+      ['audio', 'eng'],
+    ]);
+    expect(await decodeErrors(media(job))).toBe('');
+  });
+
   it('two periods are joined in order', async () => {
     const job = await download({ url: origin.url(fx.dash.periods), title: 'dash periods' });
     expect(job.error).toBeNull();
