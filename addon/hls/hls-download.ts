@@ -27,6 +27,8 @@ export interface TrackMeta {
 }
 
 export interface PlanTrack extends Partial<TrackMeta> {
+  /** The main track's own audio when the stream names it as a rendition (an EXT-X-MEDIA without URI). */
+  mainAudio?: { language: string | null; title: string | null; isDefault: boolean };
   /** 'main', 'audio', 'audio-2', 'subtitles-1'...: names work files and log lines. */
   name: string;
   url: string;
@@ -47,6 +49,7 @@ export interface HlsPlan {
 
 export interface HlsTrackResult extends TrackMeta {
   name: string;
+  mainAudio?: PlanTrack['mainAudio'];
   /** Part files in order; more than one when the stream has discontinuities. */
   files: string[];
 }
@@ -165,7 +168,11 @@ export async function prepareHlsPlan(
     const master = top.playlist;
     const variant = pickVariant(master.variants, request.quality);
     plan.variant = { height: variant.height, bandwidth: variant.bandwidth };
-    const audioChoice = chooseAudio(audioGroupOf(master, variant), request.audioLanguages ?? 'default');
+    const group = audioGroupOf(master, variant);
+    const audioChoice = chooseAudio(group, request.audioLanguages ?? 'default');
+    // A chosen rendition without a URI is the variant's own audio: it stays in the main track.
+    const muxed = audioChoice.tracks.find((a) => a.uri === null) ?? null;
+    const separate = audioChoice.tracks.filter((a) => a.uri !== null);
     if (!audioChoice.matched) {
       ctx.logger.warn({ asked: request.audioLanguages, offered: audioGroupOf(master, variant).map((a) => a.language) }, 'no audio in the languages asked for: keeping the default audio');
     }
@@ -173,13 +180,19 @@ export async function prepareHlsPlan(
     // The variant and every rendition playlist, fetched together (each under the connection caps).
     const [main, ...renditions] = await Promise.all([
       fetchPlaylist(ctx, variant.uri, 'variant playlist'),
-      ...audioChoice.tracks.map((a) => fetchPlaylist(ctx, a.uri!, `audio playlist "${a.name}"`)),
+      ...separate.map((a) => fetchPlaylist(ctx, a.uri!, `audio playlist "${a.name}"`)),
       ...subtitles.map((s) => fetchPlaylist(ctx, s.uri, `subtitle playlist "${s.name}"`)),
     ]);
     checkMedia(main!.playlist, 'variant playlist');
-    plan.tracks.push({ name: 'main', kind: 'video', url: main!.url, text: main!.text });
     const anyDefault = audioChoice.tracks.some((a) => a.isDefault);
-    audioChoice.tracks.forEach((a, n) => {
+    plan.tracks.push({
+      name: 'main',
+      kind: 'video',
+      url: main!.url,
+      text: main!.text,
+      ...(muxed ? { mainAudio: { language: muxed.language, title: muxed.name, isDefault: anyDefault ? muxed.isDefault : true } } : {}),
+    });
+    separate.forEach((a, n) => {
       const fetched = renditions[n]!;
       checkMedia(fetched.playlist, 'audio playlist');
       plan.tracks.push({
@@ -189,12 +202,12 @@ export async function prepareHlsPlan(
         text: fetched.text,
         language: a.language,
         title: a.name,
-        isDefault: anyDefault ? a.isDefault : n === 0,
+        isDefault: anyDefault ? a.isDefault : n === 0 && !muxed,
         forced: false,
       });
     });
     subtitles.forEach((s, n) => {
-      const fetched = renditions[audioChoice.tracks.length + n]!;
+      const fetched = renditions[separate.length + n]!;
       checkMedia(fetched.playlist, 'subtitle playlist');
       plan.tracks.push({
         name: `subtitles-${n + 1}`,
@@ -488,7 +501,12 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan): Promise<
     }
   }
   return {
-    tracks: tracks.map((track) => ({ name: track.name, ...track.meta, files: track.parts.map((p) => partPath(workDir, track.t, p.index)) })),
+    tracks: tracks.map((track) => ({
+      name: track.name,
+      ...track.meta,
+      ...(plan.tracks[track.t]!.mainAudio ? { mainAudio: plan.tracks[track.t]!.mainAudio } : {}),
+      files: track.parts.map((p) => partPath(workDir, track.t, p.index)),
+    })),
     duration: tracks[0]!.playlist.totalDuration,
   };
 }

@@ -35,8 +35,13 @@ export interface MergeSpec {
   main: MergeInput;
   /** A separate audio rendition to mux in, untagged (ignored when `audioTracks` is given). */
   audio: MergeInput | null;
-  /** Separate audio renditions, each tagged; the first audio input keeps nothing from `main`. */
+  /** Separate audio renditions, each tagged. */
   audioTracks?: readonly AudioTrackInput[];
+  /**
+   * Tags for the audio inside `main` when the stream names it as a rendition: it is kept (first)
+   * beside `audioTracks`. Without it, `main`'s audio is kept only when there are no audioTracks.
+   */
+  mainAudio?: StreamTags | null;
   subtitles?: readonly SubtitleInput[];
   container: Container;
   output: string;
@@ -63,8 +68,10 @@ export function buildMergeArgs(spec: MergeSpec): string[] {
   const subtitles = spec.subtitles ?? [];
   const maps: string[] = [];
   let next = 1;
-  if (audioTracks.length > 0) {
+  const mainAudio = spec.mainAudio ?? null;
+  if (audioTracks.length > 0 || mainAudio) {
     maps.push('-map', '0:v?');
+    if (mainAudio) maps.push('-map', '0:a?');
     for (const track of audioTracks) {
       args.push(...inputArgs(track.input));
       maps.push('-map', `${next++}:a:0`);
@@ -81,7 +88,8 @@ export function buildMergeArgs(spec: MergeSpec): string[] {
   }
   args.push(...maps, '-c', 'copy');
   if (subtitles.length > 0) args.push('-c:s', spec.container === 'mp4' ? 'mov_text' : 'srt');
-  audioTracks.forEach((t, n) => args.push(...tagArgs('a', n, t, spec.container)));
+  const tagged = [...(mainAudio ? [mainAudio] : []), ...audioTracks];
+  tagged.forEach((t, n) => args.push(...tagArgs('a', n, t, spec.container)));
   subtitles.forEach((s, n) => args.push(...tagArgs('s', n, s, spec.container)));
   if (spec.container === 'mp4') {
     args.push('-movflags', '+faststart', '-f', 'mp4');

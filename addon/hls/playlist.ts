@@ -283,10 +283,13 @@ export function pickAudio(master: MasterPlaylist, variant: Variant): AudioRendit
   return chosen && chosen.uri ? chosen : null;
 }
 
-/** The separate audio renditions a variant can play with (its AUDIO group, those with a URI). */
+/**
+ * The audio renditions a variant can play with (its AUDIO group). A rendition without a URI
+ * is the audio muxed into the variant itself.
+ */
 export function audioGroupOf(master: MasterPlaylist, variant: Variant): AudioRendition[] {
   if (!variant.audioGroup) return [];
-  return master.audio.filter((a) => a.groupId === variant.audioGroup && a.uri !== null);
+  return master.audio.filter((a) => a.groupId === variant.audioGroup);
 }
 
 /** The subtitle renditions of a variant's SUBTITLES group. */

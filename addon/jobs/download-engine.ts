@@ -195,10 +195,10 @@ export class DownloadEngine {
     // An audio-only stream has no video: its first audio track is `main` and is mapped as audio.
     const audio = result.tracks.filter((t) => t.kind === 'audio');
     const subtitles = result.tracks.filter((t) => t.kind === 'subtitle');
-    const anyDefault = audio.some((t) => t.isDefault);
+    const anyDefault = audio.some((t) => t.isDefault) || main.mainAudio?.isDefault === true;
     const audioTracks: AudioTrackInput[] = [];
     for (const [n, track] of audio.entries()) {
-      audioTracks.push({ input: await inputOf(track, result.tracks.indexOf(track)), language: track.language, title: track.title, isDefault: anyDefault ? track.isDefault : n === 0 });
+      audioTracks.push({ input: await inputOf(track, result.tracks.indexOf(track)), language: track.language, title: track.title, isDefault: anyDefault ? track.isDefault : n === 0 && !main.mainAudio });
     }
     const subtitleFiles = await writeSubtitles(workDir, main.files[0]!, subtitles);
     const as = job.subtitles_as ?? 'embed';
@@ -211,7 +211,7 @@ export class DownloadEngine {
       height,
       signal,
       async (output) => {
-        await this.deps.ffmpeg.run(buildMergeArgs({ main: mainInput, audio: null, audioTracks, subtitles: embedded, container: job.container, output }), {
+        await this.deps.ffmpeg.run(buildMergeArgs({ main: mainInput, audio: null, audioTracks, mainAudio: main.mainAudio ?? null, subtitles: embedded, container: job.container, output }), {
           signal,
           onProgress: (t) => hooks.mergeProgress(result.duration > 0 ? Math.min(1, t / result.duration) : 0),
         });

@@ -134,6 +134,21 @@ describe('HLS: every audio language and subtitles, muxed and tagged', () => {
     expect((await readdir(path.dirname(media(job)))).filter((f) => f.startsWith('Third'))).toEqual([]);
   });
 
+  it('a DEFAULT rendition without URI is the variant\'s own audio: kept, tagged, first; others added beside it', async () => {
+    const plain = await download({ url: origin.url(fx.hls.muxedMaster), title: 'Muxed default' });
+    expect(plain.error).toBeNull();
+    expect(origin.requests.count('/hls/audio_en/')).toBe(0);
+    const one = ofType((await probe(media(plain), ['-show_entries', 'stream=index,codec_type:stream_tags:stream_disposition'])).streams, 'audio');
+    expect(one.map((s) => [s.tags?.language, s.tags?.handler_name, disposition(s).default])).toEqual([['por', 'Português', 1]]);
+    const all = await download({ url: origin.url(fx.hls.muxedMaster), title: 'Muxed all', audio_languages: 'all' });
+    expect(all.error).toBeNull();
+    const two = ofType((await probe(media(all), ['-show_entries', 'stream=index,codec_type:stream_tags:stream_disposition'])).streams, 'audio');
+    expect(two.map((s) => [s.tags?.language, disposition(s).default])).toEqual([['por', 1], ['eng', 0]]);
+    const english = await download({ url: origin.url(fx.hls.muxedMaster), title: 'Muxed en', audio_languages: ['en'] });
+    const only = ofType((await probe(media(english), ['-show_entries', 'stream=index,codec_type:stream_tags:stream_disposition'])).streams, 'audio');
+    expect(only.map((s) => [s.tags?.language, disposition(s).default])).toEqual([['eng', 1]]);
+  });
+
   it('rejects bad track fields with a 400 naming the field', async () => {
     const post = (body: object) => request(app.koa.callback()).post('/api/downloads').send({ url: 'http://127.0.0.1:9/x.m3u8', ...body });
     for (const [body, field] of [
