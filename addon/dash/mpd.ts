@@ -1,3 +1,4 @@
+/// <reference path="./mpd-parser.d.ts" />
 import { parse, stringToMpdXml, type XmlElement, type MpdMediaGroup, type MpdPlaylist, type MpdSegment } from 'mpd-parser';
 import { AppError } from '../errors.js';
 import type { ByteRange, InitSection, MediaPlaylist, Segment } from '../hls/playlist.js';
