@@ -46,11 +46,10 @@ export async function prepareDashPlan(ctx: DownloadContext, request: TrackReques
   for (const [n, rep] of audio.entries()) {
     await add(rep, n === 0 ? 'audio' : `audio-${n + 1}`, { kind: 'audio', language: rep.language, title: rep.label, isDefault: anyDefault ? rep.isDefault : n === 0, forced: false });
   }
+  if ((request.subtitleLanguages ?? 'none') !== 'none' && manifest.unsupportedText.length > 0) {
+    ctx.logger.warn({ languages: manifest.unsupportedText }, 'text tracks in TTML or packed in MP4 (stpp, wvtt) are not supported yet: they are left out');
+  }
   for (const [n, rep] of subtitles.entries()) {
-    if (rep.codecs && /^(stpp|wvtt)/.test(rep.codecs)) {
-      ctx.logger.warn({ representation: rep.id, codecs: rep.codecs }, 'subtitles packed in MP4 (stpp/wvtt) are not supported yet: skipped');
-      continue;
-    }
     await add(rep, `subtitles-${n + 1}`, { kind: 'subtitle', language: rep.language, title: rep.label, isDefault: rep.isDefault, forced: rep.forced });
   }
   const plan: HlsPlan = { version: 1, source: 'dash', tracks, variant: video ? { height: video.height, bandwidth: video.bandwidth } : null };

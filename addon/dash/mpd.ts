@@ -61,6 +61,8 @@ export interface DashManifest {
   video: DashRepresentation[];
   audio: DashAudioGroup[];
   subtitles: DashRepresentation[];
+  /** Text AdaptationSets in a form not supported (TTML, subtitles in MP4): their languages, for a log line. */
+  unsupportedText: string[];
 }
 
 const DRM_SYSTEMS: Record<string, string> = {
@@ -93,6 +95,21 @@ function drmSystems(root: XmlElement): string[] {
     found.add(uuid ? (DRM_SYSTEMS[uuid] ?? `DRM ${uuid}`) : scheme.includes('mp4protection') ? 'Common Encryption' : scheme || 'DRM');
   }
   return [...found];
+}
+
+/** Text sets mpd-parser drops or cannot give as WebVTT: TTML documents and subtitles in MP4 (stpp, wvtt). */
+function unsupportedTextSets(root: XmlElement): string[] {
+  const out: string[] = [];
+  for (const set of elements(root, 'AdaptationSet')) {
+    const reps = Array.from(set.getElementsByTagName('Representation'));
+    const attr = (name: string): string => [set.getAttribute(name), ...reps.map((r) => r.getAttribute(name))].filter(Boolean).join(' ');
+    const mime = attr('mimeType');
+    const codecs = attr('codecs');
+    const text = set.getAttribute('contentType') === 'text' || /ttml|^application\/mp4/.test(mime) || /stpp|wvtt/.test(codecs);
+    if (text && !/text\/vtt/.test(mime)) out.push(set.getAttribute('lang') ?? 'und');
+    else if (/text\/vtt/.test(mime) && /wvtt/.test(codecs)) out.push(set.getAttribute('lang') ?? 'und');
+  }
+  return out;
 }
 
 /** Representation ids inside AdaptationSets whose Role is forced-subtitle (or a Representation's own). */
@@ -221,7 +238,8 @@ export function parseMpd(xml: string, url: string): DashManifest {
     duration,
     video,
     audio,
-    subtitles,
+    subtitles: subtitles.filter((s) => !(s.codecs && /^(stpp|wvtt)/.test(s.codecs))),
+    unsupportedText: unsupportedTextSets(root),
   };
 }
 

@@ -208,7 +208,12 @@ export async function prepareHlsPlan(
     });
     subtitles.forEach((s, n) => {
       const fetched = renditions[separate.length + n]!;
-      checkMedia(fetched.playlist, 'subtitle playlist');
+      const media = checkMedia(fetched.playlist, 'subtitle playlist');
+      // Subtitles in fragmented MP4 (IMSC/TTML or wvtt samples) are not plain WebVTT: say so, keep the film.
+      if (media.segments.some((seg) => seg.init !== null || /\.(mp4|m4s|cmft)(\?|$)/i.test(seg.uri))) {
+        ctx.logger.warn({ rendition: s.name, language: s.language }, 'subtitles packed in MP4 (IMSC/TTML or wvtt) are not supported yet: this track is left out');
+        return;
+      }
       plan.tracks.push({
         name: `subtitles-${n + 1}`,
         kind: 'subtitle',

@@ -61,6 +61,17 @@ describe('parseMpd', () => {
     expect(looksLikeMpd('\uFEFF<?xml version="1.0"?>\n<!-- hi -->\n<MPD type="static">')).toBe(true);
   });
 
+  it('names text sets it cannot turn into subtitles (TTML, stpp/wvtt in MP4) instead of dropping them silently', () => {
+    const m = parseMpd(
+      MPD(`${VIDEO}<AdaptationSet contentType="text" mimeType="application/mp4" lang="fr"><SegmentTemplate timescale="1000" duration="2000" media="t/$Number$.m4s" initialization="t/init.mp4"/><Representation id="t-fr" codecs="stpp" bandwidth="1"/></AdaptationSet>
+        <AdaptationSet mimeType="application/ttml+xml" lang="de"><Representation id="t-de" bandwidth="1"><BaseURL>de.ttml</BaseURL></Representation></AdaptationSet>
+        <AdaptationSet contentType="text" mimeType="text/vtt" lang="en"><Representation id="t-en" bandwidth="1"><BaseURL>en.vtt</BaseURL></Representation></AdaptationSet>`),
+      'https://h/m.mpd',
+    );
+    expect(m.unsupportedText).toEqual(['fr', 'de']);
+    expect(m.subtitles.map((s) => s.language)).toEqual(['en']);
+  });
+
   it('refuses periods whose representations differ', () => {
     const xml = `<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT8S"><BaseURL>https://h/</BaseURL>
       <Period id="a" start="PT0S" duration="PT4S"><AdaptationSet mimeType="video/mp4"><SegmentTemplate timescale="1" duration="2" media="a-$Number$.m4s"/><Representation id="main" bandwidth="1" height="720" width="1280"/></AdaptationSet></Period>
