@@ -50,7 +50,9 @@ export async function prepareDashPlan(ctx: DownloadContext, request: TrackReques
     ctx.logger.warn({ languages: manifest.unsupportedText }, 'text tracks in TTML or packed in MP4 (stpp, wvtt) are not supported yet: they are left out');
   }
   for (const [n, rep] of subtitles.entries()) {
-    await add(rep, `subtitles-${n + 1}`, { kind: 'subtitle', language: rep.language, title: rep.label, isDefault: rep.isDefault, forced: rep.forced });
+    // WebVTT times count from their Period's start: carried per segment to the join.
+    const offsets = rep.periodStarts.some((t) => t !== 0) ? { timeOffsets: rep.periodStarts } : {};
+    await add(rep, `subtitles-${n + 1}`, { kind: 'subtitle', language: rep.language, title: rep.label, isDefault: rep.isDefault, forced: rep.forced, ...offsets });
   }
   const plan: HlsPlan = { version: 1, source: 'dash', tracks, variant: video ? { height: video.height, bandwidth: video.bandwidth } : null };
   ctx.logger.info(

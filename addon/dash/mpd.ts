@@ -35,6 +35,8 @@ export interface DashRepresentation {
   duration: number;
   /** Segments in order; empty for SegmentBase, whose segments come from its sidx. */
   segments: Segment[];
+  /** Start of each segment's Period, in seconds from the first one (text cue times count from it). */
+  periodStarts: number[];
   sidx: DashSidxRef | null;
   /** How many periods this representation runs through (1 + discontinuities). */
   periods: number;
@@ -160,6 +162,7 @@ function representation(p: MpdPlaylist, kind: DashTrackKind, group: { language?:
     duration: segments.length > 0 ? segments.reduce((d, s) => d + s.duration, 0) : (p.sidx?.duration ?? fallbackDuration),
     segments,
     sidx: p.sidx ? { uri: p.sidx.resolvedUri, range: range(p.sidx.byterange)!, init: p.sidx.map ? { uri: p.sidx.map.resolvedUri, byteRange: range(p.sidx.map.byterange) } : null } : null,
+    periodStarts: (p.segments ?? []).map((s) => (Number(s.timeline) || 0) - (Number(p.segments?.[0]?.timeline) || 0)),
     periods: 1 + segments.filter((s, i) => i > 0 && s.period !== segments[i - 1]!.period).length,
   };
 }

@@ -10,6 +10,7 @@ import { KeyCache } from '../download/keys.js';
 import { classifyError } from '../download/retry.js';
 import { sniff } from '../download/sniff.js';
 import { initKey, planParts, startTimes, type Part } from './parts.js';
+import { withOffsetHeader } from '../tracks/webvtt.js';
 import { chooseAudio, chooseSubtitles, type AudioLanguages, type SubtitleLanguages } from '../tracks/selection.js';
 import { audioGroupOf, parsePlaylist, pickVariant, subtitleGroupOf, type InitSection, type MediaPlaylist, type Playlist } from './playlist.js';
 
@@ -36,6 +37,8 @@ export interface PlanTrack extends Partial<TrackMeta> {
   text?: string;
   /** The segment list (DASH): the engine downloads it like an HLS media playlist. */
   media?: MediaPlaylist;
+  /** Subtitles: seconds to add to the cue times of each segment (DASH: its Period's start). */
+  timeOffsets?: number[];
 }
 
 /** What a job downloads, fixed at its first start so a resume fetches exactly the same segments. */
@@ -114,12 +117,13 @@ async function appendSegment(file: string, out: FileHandle, buffer: Buffer, desc
  * Subtitle segments are small WebVTT documents: appended as they are, each ending in a blank
  * line so the joined file splits back into documents at every "WEBVTT" header.
  */
-async function appendText(file: string, out: FileHandle, describe: () => string): Promise<number> {
-  const body = await readFile(file);
+async function appendText(file: string, out: FileHandle, describe: () => string, offset: number): Promise<number> {
+  let body = await readFile(file);
   const head = body.subarray(0, 64).toString('utf8').replace(/^\uFEFF/, '').trimStart();
   if (!head.startsWith('WEBVTT')) {
     throw new AppError('not_subtitles', `${describe()} is not WebVTT (only WebVTT subtitles are supported)`);
   }
+  if (offset !== 0) body = Buffer.from(withOffsetHeader(body.toString('utf8'), offset));
   const text = Buffer.concat([body, Buffer.from('\n\n')]);
   await out.write(text);
   return text.length;
@@ -425,7 +429,7 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan): Promise<
     const file = segPath(workDir, track.t, i);
     track.size +=
       track.meta.kind === 'subtitle'
-        ? await appendText(file, handle, () => describe(track, i))
+        ? await appendText(file, handle, () => describe(track, i), plan.tracks[track.t]!.timeOffsets?.[i] ?? 0)
         : await appendSegment(file, handle, track.copyBuffer, () => describe(track, i));
     await journal.append({ t: track.t, i, p, size: track.size });
     await unlink(file);

@@ -15,6 +15,8 @@ export interface Cue {
 
 export interface VttSegment {
   map: { mpegts: number; local: number } | null;
+  /** Seconds added to every cue (our own `X-M3UDL-OFFSET` header: a DASH Period's start). */
+  offset: number;
   cues: Cue[];
 }
 
@@ -31,10 +33,13 @@ export function parseTimestamp(text: string): number | null {
 export function parseVtt(text: string): VttSegment {
   const lines = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n').split('\n');
   let map: VttSegment['map'] = null;
+  let offset = 0;
   const cues: Cue[] = [];
   let i = 0;
   // Header: everything up to the first blank line.
   for (; i < lines.length && lines[i]!.trim() !== ''; i++) {
+    const own = /^X-M3UDL-OFFSET=(-?[\d.]+)$/.exec(lines[i]!.trim());
+    if (own) offset = Number(own[1]) || 0;
     const m = /^X-TIMESTAMP-MAP=(.*)$/.exec(lines[i]!.trim());
     if (m) {
       const mpegts = /MPEGTS:(\d+)/.exec(m[1]!)?.[1];
@@ -58,7 +63,12 @@ export function parseVtt(text: string): VttSegment {
     if (payload.trim() === '') continue;
     cues.push({ start, end, text: payload });
   }
-  return { map, cues };
+  return { map, offset, cues };
+}
+
+/** Marks a document's cues as `offset` seconds later (a DASH Period's start), in its header. */
+export function withOffsetHeader(doc: string, offset: number): string {
+  return doc.replace(/^(\uFEFF?WEBVTT[^\n]*)(\r?\n|$)/, `$1\nX-M3UDL-OFFSET=${offset}$2`);
 }
 
 /**
@@ -71,15 +81,15 @@ export function joinVttSegments(segments: readonly string[], videoStart: number 
   const seen = new Set<string>();
   for (const text of segments) {
     const seg = parseVtt(text);
-    let shift = 0;
+    let shift = seg.offset;
     if (seg.map && videoStart !== null) {
       let mpegts = seg.map.mpegts;
       // 33-bit PTS wrap: a map far below the video start belongs to the next wrap.
       const startTicks = videoStart * 90_000;
       if (mpegts + MPEGTS_WRAP / 2 < startTicks) mpegts += MPEGTS_WRAP;
-      shift = mpegts / 90_000 - seg.map.local - videoStart;
+      shift += mpegts / 90_000 - seg.map.local - videoStart;
     } else if (seg.map) {
-      shift = -seg.map.local;
+      shift -= seg.map.local;
     }
     for (const cue of seg.cues) {
       const start = Math.max(0, cue.start + shift);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Job } from '../../addon/jobs/model.js';
 import { parseMpd } from '../../addon/dash/mpd.js';
 import { startHlsOrigin, type HlsOrigin } from '../fakes/hls-origin.js';
-import { CUES, ensureTracksFixtures, type SourceCue, type TracksFixtures } from '../fixtures/tracks-media.js';
+import { CUES, PERIOD_CUES, ensureTracksFixtures, type SourceCue, type TracksFixtures } from '../fixtures/tracks-media.js';
 import { makeTestApp, waitFor, type TestApp } from '../helpers/app.js';
 import { concatFrameHashes, decodeErrors, ffprobePath, probe, runTool, videoFrameHashes, type ProbeStream } from '../helpers/media-check.js';
 
@@ -118,9 +118,12 @@ describe('DASH manifests end to end (ffmpeg-made, loopback origin)', () => {
     expect(await decodeErrors(media(job))).toBe('');
   });
 
-  it('two periods are joined in order', async () => {
-    const job = await download({ url: origin.url(fx.dash.periods), title: 'dash periods' });
+  it('two periods are joined in order, each period\'s subtitles on its own start', async () => {
+    const job = await download({ url: origin.url(fx.dash.periods), title: 'dash periods', subtitle_languages: 'all', container: 'mkv' });
     expect(job.error).toBeNull();
+    const subs = ofType(await streamsOf(media(job)), 'subtitle');
+    expect(subs.map((s) => [s.codec_name, s.tags?.language])).toEqual([['subrip', 'eng']]);
+    expectTimes(await subtitlePackets(media(job), subs[0]!.index), PERIOD_CUES);
     expect(await decodeErrors(media(job))).toBe('');
     expect(await videoFrameHashes(media(job))).toEqual(await concatFrameHashes(fx.dash.periodRefs.map((p) => path.join(fx.root, p))));
   });
