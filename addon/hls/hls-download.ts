@@ -10,22 +10,12 @@ import { KeyCache } from '../download/keys.js';
 import { classifyError } from '../download/retry.js';
 import { sniff } from '../download/sniff.js';
 import { initKey, planParts, startTimes, type Part } from './parts.js';
+import type { TrackMeta } from '../tracks/track-meta.js';
 import { withOffsetHeader } from '../tracks/webvtt.js';
 import { chooseAudio, chooseSubtitles, type AudioLanguages, type SubtitleLanguages } from '../tracks/selection.js';
 import { audioGroupOf, parsePlaylist, pickVariant, subtitleGroupOf, type InitSection, type MediaPlaylist, type Playlist } from './playlist.js';
 
-export type TrackKind = 'video' | 'audio' | 'subtitle';
-
-/** What a track is, for the merge (stream tags) and for sidecar names. */
-export interface TrackMeta {
-  /** 'main' carries the video (and any audio muxed with it); audio and subtitle renditions follow. */
-  kind: TrackKind;
-  language: string | null;
-  /** The rendition's NAME (DASH: its label), used as the stream title. */
-  title: string | null;
-  isDefault: boolean;
-  forced: boolean;
-}
+export type { TrackKind, TrackMeta } from '../tracks/track-meta.js';
 
 export interface PlanTrack extends Partial<TrackMeta> {
   /** The main track's own audio when the stream names it as a rendition (an EXT-X-MEDIA without URI). */

@@ -1,6 +1,6 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { TrackMeta } from '../hls/hls-download.js';
+import type { TrackMeta } from './track-meta.js';
 import { sidecarTag } from './languages.js';
 import { mediaStartSeconds } from './media-start.js';
 import { joinVttSegments, splitVttDocuments, toSrt } from './webvtt.js';
