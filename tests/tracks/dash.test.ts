@@ -3,10 +3,16 @@ import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Job } from '../../addon/jobs/model.js';
+import { describeDashUrl } from '../../addon/dash/describe-url.js';
 import { parseMpd } from '../../addon/dash/mpd.js';
+import { ConnectionLimits, type DownloadContext } from '../../addon/download/context.js';
+import { KeyedSemaphores } from '../../addon/download/semaphore.js';
+import { systemClock } from '../../addon/platform/clock.js';
+import { createHttpClient } from '../../addon/platform/http.js';
+import { silentLogger } from '../../addon/platform/logger.js';
 import { startHlsOrigin, type HlsOrigin } from '../fakes/hls-origin.js';
 import { CUES, PERIOD_CUES, ensureTracksFixtures, type SourceCue, type TracksFixtures } from '../fixtures/tracks-media.js';
-import { makeTestApp, waitFor, type TestApp } from '../helpers/app.js';
+import { FAST_RETRY, makeTestApp, waitFor, type TestApp } from '../helpers/app.js';
 import { concatFrameHashes, decodeErrors, ffprobePath, probe, runTool, videoFrameHashes, type ProbeStream } from '../helpers/media-check.js';
 
 let fx: TracksFixtures;
@@ -140,6 +146,39 @@ describe('DASH manifests end to end (ffmpeg-made, loopback origin)', () => {
     const job = await download({ url: origin.url(fx.dash.live) });
     expect(job.status).toBe('failed');
     expect(job.error).toEqual({ code: 'live_not_supported', message: 'this DASH stream is live (a dynamic MPD); live streams are not supported yet' });
+  });
+});
+
+describe('describeDashUrl (the probe service\'s DASH kind)', () => {
+  it('describes a manifest from the first ranged GET, fetching the rest when it was cut short', async () => {
+    const http = createHttpClient({ timeoutMs: 10_000, maxSocketsPerHost: 4, userAgent: 'test' });
+    try {
+      const ctx: DownloadContext = {
+        http,
+        clock: systemClock,
+        retry: FAST_RETRY,
+        connections: new ConnectionLimits(new KeyedSemaphores(() => 4)),
+        concurrency: 1,
+        logger: silentLogger(),
+        signal: new AbortController().signal,
+        headers: {},
+        workDir: app.root,
+        progress: { bytes: () => undefined, totals: () => undefined, segmentsDone: () => undefined, resumed: () => undefined },
+      };
+      const url = origin.url(fx.dash.timeline);
+      const text = await readFile(path.join(fx.root, fx.dash.timeline));
+      const whole = await describeDashUrl(ctx, { head: text, complete: true, finalUrl: url });
+      expect(origin.requests.count('/dash/timeline/manifest.mpd')).toBe(0);
+      const cut = await describeDashUrl(ctx, { head: text.subarray(0, 200), complete: false, finalUrl: url });
+      expect(origin.requests.count('/dash/timeline/manifest.mpd')).toBe(1);
+      expect(cut).toEqual(whole);
+      expect(whole).toMatchObject({ kind: 'dash', live: false, drm: false, duration_s: 6 });
+      expect(whole.variants.map((v) => v.height)).toEqual([360, 180, 90]);
+      expect(whole.audio).toEqual([{ language: 'pt-BR', name: 'Português', url: null }, { language: 'en', name: 'English', url: null }]);
+      expect(whole.subtitles.map((s) => [s.language, s.forced])).toEqual([['en', false], ['pt-BR', true]]);
+    } finally {
+      http.close();
+    }
   });
 });
 
