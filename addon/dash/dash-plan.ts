@@ -33,6 +33,9 @@ export async function prepareDashPlan(ctx: DownloadContext, request: TrackReques
   }
   const audio = audioChoice.tracks.map(bestOf);
   const subtitles = chooseSubtitles(manifest.subtitles.map((s) => ({ ...s, autoselect: false })), request.subtitleLanguages ?? 'none');
+  if (Array.isArray(request.subtitleLanguages) && subtitles.length === 0) {
+    ctx.logger.warn({ asked: request.subtitleLanguages, offered: manifest.subtitles.map((s) => s.language) }, 'no subtitles in the languages asked for');
+  }
   assertDownloadable(manifest, [...(video ? [video] : []), ...audio]);
 
   const tracks: PlanTrack[] = [];

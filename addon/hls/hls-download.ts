@@ -170,7 +170,11 @@ export async function prepareHlsPlan(
     if (!audioChoice.matched) {
       ctx.logger.warn({ asked: request.audioLanguages, offered: audioGroupOf(master, variant).map((a) => a.language) }, 'no audio in the languages asked for: keeping the default audio');
     }
-    const subtitles = chooseSubtitles(subtitleGroupOf(master, variant), request.subtitleLanguages ?? 'none');
+    const offeredSubtitles = subtitleGroupOf(master, variant);
+    const subtitles = chooseSubtitles(offeredSubtitles, request.subtitleLanguages ?? 'none');
+    if (Array.isArray(request.subtitleLanguages) && subtitles.length === 0) {
+      ctx.logger.warn({ asked: request.subtitleLanguages, offered: offeredSubtitles.map((s) => s.language) }, 'no subtitles in the languages asked for');
+    }
     // The variant and every rendition playlist, fetched together (each under the connection caps).
     const [main, ...renditions] = await Promise.all([
       fetchPlaylist(ctx, variant.uri, 'variant playlist'),
