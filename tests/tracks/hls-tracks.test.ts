@@ -68,6 +68,17 @@ describe('HLS: every audio language and subtitles, muxed and tagged', () => {
     const count = async (dir: string): Promise<number> => (await readFile(path.join(fx.root, 'hls', dir, 'index.m3u8'), 'utf8')).split('\n').filter((l) => l && !l.startsWith('#')).length;
     const total = (await Promise.all(['v360', 'audio_pt', 'audio_en', 'subs_en', 'subs_pt'].map(count))).reduce((a, b) => a + b, 0);
     expect([job.segments_done, job.segments_total]).toEqual([total, total]);
+    // One pool for every track: never more than segment_concurrency (4) segment requests at once,
+    // and the tracks interleave rather than run one after another.
+    const segments = origin.requests.filter(/\.(ts|vtt)$/);
+    const events = segments.flatMap((r) => [[r.startedAt, 1], [r.endedAt ?? Infinity, -1]] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let open = 0;
+    let peak = 0;
+    for (const [, d] of events) peak = Math.max(peak, (open += d));
+    expect(peak).toBeLessThanOrEqual(4);
+    const firstAudio = Math.min(...segments.filter((r) => r.path.includes('/audio_')).map((r) => r.startedAt));
+    const lastVideo = Math.max(...segments.filter((r) => r.path.includes('/v360/')).map((r) => r.startedAt));
+    expect(firstAudio).toBeLessThan(lastVideo);
     const info = await probe(media(job), ['-show_entries', 'stream=index,codec_type,codec_name,height:stream_tags:stream_disposition']);
     expect(info.streams.length).toBe(5);
     expect(ofType(info.streams, 'video').map((s) => s.height)).toEqual([360]);
