@@ -199,7 +199,9 @@ export class DownloadEngine {
     for (const [n, track] of audio.entries()) {
       audioTracks.push({ input: await inputOf(track, result.tracks.indexOf(track)), language: track.language, title: track.title, isDefault: anyDefault ? track.isDefault : n === 0 && !main.mainAudio });
     }
-    const subtitleFiles = await writeSubtitles(workDir, main.files[0]!, subtitles);
+    const subtitleFiles = await writeSubtitles(workDir, main.files[0]!, subtitles, (track) =>
+      this.deps.logger.warn({ jobId: job.id, language: track.language, name: track.title }, 'a subtitle track has no cues: left out'),
+    );
     const as = job.subtitles_as ?? 'embed';
     const embedded = as === 'sidecar' ? [] : subtitleFiles;
     const sidecars = as === 'embed' ? [] : sidecarNames(subtitleFiles);

@@ -13,12 +13,15 @@ export interface SubtitleFile extends TrackMeta {
 /**
  * Each downloaded subtitle track (its WebVTT segments appended into part files) to one SubRip
  * file: documents split apart, cues placed by X-TIMESTAMP-MAP against the first timestamp of
- * the video, duplicates across segment boundaries dropped. Written as .part and renamed.
+ * the video, duplicates across segment boundaries dropped. Written as .part and renamed. A track
+ * without a single cue is left out (ffmpeg refuses an empty subtitle input, and an empty
+ * sidecar helps nobody); `onEmpty` hears about it.
  */
 export async function writeSubtitles(
   workDir: string,
   videoFile: string,
   tracks: ReadonlyArray<TrackMeta & { files: string[] }>,
+  onEmpty: (track: TrackMeta) => void = () => undefined,
 ): Promise<SubtitleFile[]> {
   if (tracks.length === 0) return [];
   const videoStart = await mediaStartSeconds(videoFile).catch(() => null);
@@ -27,6 +30,10 @@ export async function writeSubtitles(
     const documents: string[] = [];
     for (const file of track.files) documents.push(...splitVttDocuments(await readFile(file, 'utf8')));
     const cues = joinVttSegments(documents, videoStart);
+    if (cues.length === 0) {
+      onEmpty(track);
+      continue;
+    }
     const dest = path.join(workDir, `subtitles-${n}.srt`);
     await writeFile(`${dest}.part`, toSrt(cues));
     await rename(`${dest}.part`, dest);

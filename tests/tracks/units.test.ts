@@ -1,9 +1,12 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildMergeArgs } from '../../addon/hls/merge-args.js';
 import { iso6392B, iso6392T, sameLanguage, sidecarTag } from '../../addon/tracks/languages.js';
 import { tsStart } from '../../addon/tracks/media-start.js';
 import { chooseAudio, chooseSubtitles, parseSubtitleOption } from '../../addon/tracks/selection.js';
-import { sidecarNames } from '../../addon/tracks/subtitle-files.js';
+import { sidecarNames, writeSubtitles } from '../../addon/tracks/subtitle-files.js';
 import { joinVttSegments, parseVtt, splitVttDocuments, toSrt, toWebVtt } from '../../addon/tracks/webvtt.js';
 import { newDownloadSchema } from '../../addon/http/validation.js';
 import { parseAdd } from '../../addon/notify/mqtt/commands.js';
@@ -101,6 +104,26 @@ describe('WebVTT', () => {
     expect(toSrt(cues)).toBe('1\n01:01:01,500 --> 01:01:02,000\n<i>Hi</i> & bye\nline two\n');
     expect(toWebVtt(cues)).toBe('WEBVTT\n\n01:01:01.500 --> 01:01:02.000\n<v Bob><i>Hi</i> &amp; <c.red>bye</c>\nline two\n');
   });
+  it('a subtitle track without cues is left out and reported (ffmpeg refuses an empty input)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'm3udl-subs-'));
+    try {
+      await writeFile(path.join(dir, 'empty.part'), 'WEBVTT\n\n\nWEBVTT\nX-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:00.000\n\n');
+      await writeFile(path.join(dir, 'one.part'), 'WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nHi\n');
+      await writeFile(path.join(dir, 'video.ts'), Buffer.alloc(0));
+      const meta = { kind: 'subtitle' as const, title: null, isDefault: false, forced: false };
+      const empty: Array<string | null> = [];
+      const files = await writeSubtitles(dir, path.join(dir, 'video.ts'), [
+        { ...meta, language: 'fr', files: [path.join(dir, 'empty.part')] },
+        { ...meta, language: 'en', files: [path.join(dir, 'one.part')] },
+      ], (t) => empty.push(t.language));
+      expect(empty).toEqual(['fr']);
+      expect(files.map((f) => f.language)).toEqual(['en']);
+      expect(await readFile(files[0]!.path, 'utf8')).toBe('1\n00:00:01,000 --> 00:00:02,000\nHi\n');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('sidecar names: language, forced, numbered on a clash', () => {
     const meta = { kind: 'subtitle' as const, title: null, isDefault: false };
     expect(sidecarNames([
