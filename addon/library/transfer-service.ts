@@ -31,6 +31,8 @@ export interface TransferJob {
   tmdb_id?: number | null | undefined;
   destination?: string | null | undefined;
   transfer?: JobTransfer | null | undefined;
+  /** Subtitle sidecars delivered beside file_path (relative paths). */
+  sidecar_paths?: string[] | undefined;
 }
 
 /** A finished download in the job's work dir, ready to go to the library. */
