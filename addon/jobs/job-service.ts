@@ -574,7 +574,7 @@ export class JobService {
     );
     job.file_path = delivered.result.relPath;
     job.location = delivered.result.location;
-    if (delivered.sidecars.length > 0) job.sidecar_paths = delivered.sidecars;
+    if (delivered.sidecars?.length) job.sidecar_paths = delivered.sidecars;
     if (job.transfer) job.transfer = { ...job.transfer, waiting_since: null, next_attempt_at: null, method: delivered.result.method };
   }
 

@@ -71,8 +71,8 @@ export interface Delivered {
   result: TransferResult;
   /** cleanup_local false on a remote destination: where the local copy stays (relative to the media dir). */
   localCopy: string | null;
-  /** Subtitle sidecars delivered beside the file (relative paths). */
-  sidecars: string[];
+  /** Subtitle sidecars delivered beside the file (relative paths); absent when there are none. */
+  sidecars?: string[];
 }
 
 export interface TransferServiceOptions {
