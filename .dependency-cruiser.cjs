@@ -9,6 +9,8 @@ const PURE_CORE = [
   '^addon/domain/',
   '^addon/hls/playlist[.]ts$',
   '^addon/hls/merge-args[.]ts$',
+  '^addon/tracks/(languages|selection|webvtt|track-meta)[.]ts$',
+  '^addon/dash/(mpd|sidx|probe)[.]ts$',
   '^addon/sources/(m3u-parser|classify|diff|identity|rules|normalize|quality|quality-filter)[.]ts$',
   '^addon/library/(naming|sanitize)[.]ts$',
   '^addon/notify/mqtt/discovery[.]ts$',

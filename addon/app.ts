@@ -55,6 +55,7 @@ import { createObservability, type Observability } from './metrics/observability
 import { SpeedService } from './speed/speed-service.js';
 import { throttledHttp } from './speed/throttled-http.js';
 import { TokenBucket } from './speed/token-bucket.js';
+import { parseSubtitleOption } from './tracks/selection.js';
 
 export interface AppOverrides {
   clock?: Clock;
@@ -190,7 +191,14 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     transfers,
     clock,
     logger,
-    options: { maxConcurrent: initial.max_concurrent_downloads, defaultContainer: initial.default_container, mediaDir: config.media_dir, defaultQuality: initial.default_quality, maxQueueLength: config.max_queue_length },
+    options: {
+      maxConcurrent: initial.max_concurrent_downloads,
+      defaultContainer: initial.default_container,
+      mediaDir: config.media_dir,
+      defaultQuality: initial.default_quality,
+      maxQueueLength: config.max_queue_length,
+      defaultSubtitleLanguages: parseSubtitleOption(config.default_subtitle_languages),
+    },
     onDiskFull: async (detail) => {
       if (!disk.enabled) return false;
       await disk.reportFull(detail);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CONTAINERS } from '../domain/media.js';
+import { SUBTITLE_OPTION_PATTERN } from '../tracks/selection.js';
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -89,6 +90,8 @@ export const configSchema = z.object({
   request_timeout_s: int(1, 600).default(30),
   /** The variant a new download gets when the request names none. */
   default_quality: z.string().trim().toLowerCase().regex(QUALITY_PATTERN, 'must be "best", "worst" or a height such as "720p"').default('best'),
+  /** Subtitles a download keeps when the request names none: none, all, or language tags "pt-BR,en". */
+  default_subtitle_languages: z.string().trim().regex(SUBTITLE_OPTION_PATTERN, 'must be "none", "all" or language tags such as "pt-BR,en"').default('none'),
 
   // Access, housekeeping, volumes (README "Access control" and "Operations").
   /** Origins allowed to call the API from a browser (CORS), e.g. a browser extension's. */

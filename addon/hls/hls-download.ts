@@ -11,19 +11,52 @@ import { classifyError } from '../download/retry.js';
 import { segmentProblem, SizePattern, TruncatedSegmentError } from '../download/segment-check.js';
 import { sniff } from '../download/sniff.js';
 import { initKey, planParts, startTimes, type Part } from './parts.js';
-import { normalisePlaylistText, parsePlaylist, pickAudio, pickVariant, substituteVariables, type InitSection, type MediaPlaylist, type Playlist } from './playlist.js';
+import type { TrackMeta } from '../tracks/track-meta.js';
+import { withOffsetHeader } from '../tracks/webvtt.js';
+import { chooseAudio, chooseSubtitles, type AudioLanguages, type SubtitleLanguages } from '../tracks/selection.js';
+import { audioGroupOf, normalisePlaylistText, parsePlaylist, pickVariant, substituteVariables, subtitleGroupOf, type InitSection, type MediaPlaylist, type Playlist } from './playlist.js';
+
+export type { TrackKind, TrackMeta } from '../tracks/track-meta.js';
+
+export interface PlanTrack extends Partial<TrackMeta> {
+  /** The main track's own audio when the stream names it as a rendition (an EXT-X-MEDIA without URI). */
+  mainAudio?: { language: string | null; title: string | null; isDefault: boolean };
+  /** 'main', 'audio', 'audio-2', 'subtitles-1'...: names work files and log lines. */
+  name: string;
+  url: string;
+  /** The media playlist as fetched (HLS). */
+  text?: string;
+  /** The segment list (DASH): the engine downloads it like an HLS media playlist. */
+  media?: MediaPlaylist;
+  /** Subtitles: seconds to add to the cue times of each segment (DASH: its Period's start). */
+  timeOffsets?: number[];
+}
 
 /** What a job downloads, fixed at its first start so a resume fetches exactly the same segments. */
 export interface HlsPlan {
   version: 1;
-  tracks: Array<{ name: 'main' | 'audio'; url: string; text: string }>;
+  /** Which manifest the plan came from; absent on plans written before DASH (HLS). */
+  source?: 'hls' | 'dash';
+  tracks: PlanTrack[];
   variant: { height: number | null; bandwidth: number } | null;
 }
 
-export interface HlsTrackResult {
-  name: 'main' | 'audio';
+export interface HlsTrackResult extends TrackMeta {
+  name: string;
+  mainAudio?: PlanTrack['mainAudio'];
   /** Part files in order; more than one when the stream has discontinuities. */
   files: string[];
+}
+
+/** Plans written before tracks had a kind: 'main' is the video, anything else audio. */
+export function trackMeta(track: PlanTrack): TrackMeta {
+  return {
+    kind: track.kind ?? (track.name === 'main' ? 'video' : 'audio'),
+    language: track.language ?? null,
+    title: track.title ?? null,
+    isDefault: track.isDefault ?? false,
+    forced: track.forced ?? false,
+  };
 }
 
 export interface HlsResult {
@@ -85,6 +118,22 @@ async function appendSegment(file: string, out: FileHandle, buffer: Buffer, desc
   }
 }
 
+/**
+ * Subtitle segments are small WebVTT documents: appended as they are, each ending in a blank
+ * line so the joined file splits back into documents at every "WEBVTT" header.
+ */
+async function appendText(file: string, out: FileHandle, describe: () => string, offset: number): Promise<number> {
+  let body = await readFile(file);
+  const head = body.subarray(0, 64).toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  if (!head.startsWith('WEBVTT')) {
+    throw new AppError('not_subtitles', `${describe()} is not WebVTT (only WebVTT subtitles are supported)`);
+  }
+  if (offset !== 0) body = Buffer.from(withOffsetHeader(body.toString('utf8'), offset));
+  const text = Buffer.concat([body, Buffer.from('\n\n')]);
+  await out.write(text);
+  return text.length;
+}
+
 async function fetchPlaylist(ctx: DownloadContext, url: string, what: string, imports?: Record<string, string>): Promise<{ playlist: Playlist; text: string; url: string }> {
   const { body, finalUrl } = await limitedRequest(ctx, url, what, (signal) => fetchSmall(ctx.http, url, ctx.headers, signal));
   const raw = body.toString('utf8');
@@ -112,47 +161,128 @@ function checkMedia(playlist: Playlist, what: string): MediaPlaylist {
  * Reads the plan saved by an earlier run, or resolves it: fetch the playlist, pick the
  * variant by quality and the audio rendition it needs, and save both media playlists.
  */
+export interface TrackRequest {
+  url: string;
+  quality: string;
+  audioLanguages?: AudioLanguages;
+  subtitleLanguages?: SubtitleLanguages;
+}
+
 export async function prepareHlsPlan(
   ctx: DownloadContext,
-  request: { url: string; quality: string },
+  request: TrackRequest,
   first?: { text: string; url: string },
 ): Promise<HlsPlan> {
-  const planFile = path.join(ctx.workDir, PLAN_FILE);
-  try {
-    return JSON.parse(await readFile(planFile, 'utf8')) as HlsPlan;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') ctx.logger.warn({ err: errorMessage(err) }, 'saved HLS plan unreadable; resolving again');
-  }
+  const saved = await readSavedPlan(ctx);
+  if (saved) return saved;
   const top = first
     ? { playlist: parsePlaylist(first.text, first.url, ctx.maxPlaylistSegments ? { maxSegments: ctx.maxPlaylistSegments } : {}), text: first.text, url: first.url }
     : await fetchPlaylist(ctx, request.url, 'playlist');
   const plan: HlsPlan = { version: 1, tracks: [], variant: null };
   if (top.playlist.kind === 'master') {
-    const variant = pickVariant(top.playlist.variants, request.quality);
-    const audio = pickAudio(top.playlist, variant);
+    const master = top.playlist;
+    const variant = pickVariant(master.variants, request.quality);
     plan.variant = { height: variant.height, bandwidth: variant.bandwidth };
-    const main = await fetchPlaylist(ctx, variant.uri, 'variant playlist', top.playlist.variables);
-    checkMedia(main.playlist, 'variant playlist');
-    plan.tracks.push({ name: 'main', url: main.url, text: main.text });
-    if (audio?.uri) {
-      const audioTrack = await fetchPlaylist(ctx, audio.uri, 'audio playlist', top.playlist.variables);
-      checkMedia(audioTrack.playlist, 'audio playlist');
-      plan.tracks.push({ name: 'audio', url: audioTrack.url, text: audioTrack.text });
+    const group = audioGroupOf(master, variant);
+    const audioChoice = chooseAudio(group, request.audioLanguages ?? 'default');
+    // A chosen rendition without a URI is the variant's own audio: it stays in the main track.
+    const muxed = audioChoice.tracks.find((a) => a.uri === null) ?? null;
+    const separate = audioChoice.tracks.filter((a) => a.uri !== null);
+    if (!audioChoice.matched) {
+      ctx.logger.warn({ asked: request.audioLanguages, offered: audioGroupOf(master, variant).map((a) => a.language) }, 'no audio in the languages asked for: keeping the default audio');
     }
-    ctx.logger.info({ height: variant.height, bandwidth: variant.bandwidth, audio: audio?.name ?? null }, 'variant chosen');
+    const offeredSubtitles = subtitleGroupOf(master, variant);
+    const subtitles = chooseSubtitles(offeredSubtitles, request.subtitleLanguages ?? 'none');
+    if (Array.isArray(request.subtitleLanguages) && subtitles.length === 0) {
+      ctx.logger.warn({ asked: request.subtitleLanguages, offered: offeredSubtitles.map((s) => s.language) }, 'no subtitles in the languages asked for');
+    }
+    // The variant and every rendition playlist, fetched together (each under the connection caps).
+    const [main, ...renditions] = await Promise.all([
+      fetchPlaylist(ctx, variant.uri, 'variant playlist', master.variables),
+      ...separate.map((a) => fetchPlaylist(ctx, a.uri!, `audio playlist "${a.name}"`, master.variables)),
+      ...subtitles.map((s) => fetchPlaylist(ctx, s.uri, `subtitle playlist "${s.name}"`, master.variables)),
+    ]);
+    checkMedia(main!.playlist, 'variant playlist');
+    const anyDefault = audioChoice.tracks.some((a) => a.isDefault);
+    plan.tracks.push({
+      name: 'main',
+      kind: 'video',
+      url: main!.url,
+      text: main!.text,
+      ...(muxed ? { mainAudio: { language: muxed.language, title: muxed.name, isDefault: anyDefault ? muxed.isDefault : true } } : {}),
+    });
+    separate.forEach((a, n) => {
+      const fetched = renditions[n]!;
+      checkMedia(fetched.playlist, 'audio playlist');
+      plan.tracks.push({
+        name: n === 0 ? 'audio' : `audio-${n + 1}`,
+        kind: 'audio',
+        url: fetched.url,
+        text: fetched.text,
+        language: a.language,
+        title: a.name,
+        isDefault: anyDefault ? a.isDefault : n === 0 && !muxed,
+        forced: false,
+      });
+    });
+    subtitles.forEach((s, n) => {
+      const fetched = renditions[separate.length + n]!;
+      const media = checkMedia(fetched.playlist, 'subtitle playlist');
+      // Subtitles in fragmented MP4 (IMSC/TTML or wvtt samples) are not plain WebVTT: say so, keep the film.
+      if (media.segments.some((seg) => seg.init !== null || /\.(mp4|m4s|cmft)(\?|$)/i.test(seg.uri))) {
+        ctx.logger.warn({ rendition: s.name, language: s.language }, 'subtitles packed in MP4 (IMSC/TTML or wvtt) are not supported yet: this track is left out');
+        return;
+      }
+      plan.tracks.push({
+        name: `subtitles-${n + 1}`,
+        kind: 'subtitle',
+        url: fetched.url,
+        text: fetched.text,
+        language: s.language,
+        title: s.name,
+        isDefault: s.isDefault,
+        forced: s.forced,
+      });
+    });
+    ctx.logger.info(
+      {
+        height: variant.height,
+        bandwidth: variant.bandwidth,
+        audio: audioChoice.tracks.map((a) => a.language ?? a.name),
+        subtitles: subtitles.map((s) => `${s.language ?? s.name}${s.forced ? ' (forced)' : ''}`),
+      },
+      'variant chosen',
+    );
   } else {
     checkMedia(top.playlist, 'playlist');
-    plan.tracks.push({ name: 'main', url: top.url, text: top.text });
+    plan.tracks.push({ name: 'main', kind: 'video', url: top.url, text: top.text });
   }
-  await mkdir(ctx.workDir, { recursive: true });
+  await savePlan(ctx.workDir, plan);
+  return plan;
+}
+
+/** The plan saved by an earlier run of this job, or null. */
+export async function readSavedPlan(ctx: DownloadContext): Promise<HlsPlan | null> {
+  try {
+    return JSON.parse(await readFile(path.join(ctx.workDir, PLAN_FILE), 'utf8')) as HlsPlan;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') ctx.logger.warn({ err: errorMessage(err) }, 'saved plan unreadable; resolving again');
+    return null;
+  }
+}
+
+/** Written before the first segment is fetched: a resume after kill -9 downloads exactly this. */
+export async function savePlan(workDir: string, plan: HlsPlan): Promise<void> {
+  const planFile = path.join(workDir, PLAN_FILE);
+  await mkdir(workDir, { recursive: true });
   await writeFile(`${planFile}.tmp`, JSON.stringify(plan));
   await rename(`${planFile}.tmp`, planFile);
-  return plan;
 }
 
 interface TrackState {
   t: number;
-  name: 'main' | 'audio';
+  name: string;
+  meta: TrackMeta;
   playlist: MediaPlaylist;
   parts: Part[];
   partOf: Int32Array;
@@ -200,13 +330,14 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: 
   const entries = await journal.read();
 
   const tracks: TrackState[] = plan.tracks.map((track, t) => {
-    const playlist = checkMedia(parsePlaylist(track.text, track.url), 'saved playlist');
+    const playlist = checkMedia(track.media ?? parsePlaylist(track.text ?? '', track.url), 'saved playlist');
     const parts = planParts(playlist.segments);
     const partOf = new Int32Array(playlist.segments.length);
     for (const part of parts) partOf.fill(part.index, part.first, part.last + 1);
     return {
       t,
       name: track.name,
+      meta: trackMeta(track),
       playlist,
       parts,
       partOf,
@@ -304,7 +435,7 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: 
   };
 
   const describe = (track: TrackState, i: number): string =>
-    `${track.name === 'audio' ? 'audio ' : ''}segment ${i + 1} of ${track.playlist.segments.length} (${redactUrl(track.playlist.segments[i]!.uri)})`;
+    `${track.name === 'main' ? '' : `${track.name} `}segment ${i + 1} of ${track.playlist.segments.length} (${redactUrl(track.playlist.segments[i]!.uri)})`;
 
   const append = async (track: TrackState, i: number): Promise<void> => {
     const p = track.partOf[i]!;
@@ -329,7 +460,10 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: 
       track.size += init.length;
     }
     const file = segPath(workDir, track.t, i);
-    track.size += await appendSegment(file, handle, track.copyBuffer, () => describe(track, i));
+    track.size +=
+      track.meta.kind === 'subtitle'
+        ? await appendText(file, handle, () => describe(track, i), plan.tracks[track.t]!.timeOffsets?.[i] ?? 0)
+        : await appendSegment(file, handle, track.copyBuffer, () => describe(track, i));
     await journal.append({ t: track.t, i, p, size: track.size });
     await unlink(file);
   };
@@ -482,27 +616,35 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: 
     }
   }
   return {
-    tracks: tracks.map((track) => ({ name: track.name, files: track.parts.map((p) => partPath(workDir, track.t, p.index)) })),
+    tracks: tracks.map((track) => ({
+      name: track.name,
+      ...track.meta,
+      ...(plan.tracks[track.t]!.mainAudio ? { mainAudio: plan.tracks[track.t]!.mainAudio } : {}),
+      files: track.parts.map((p) => partPath(workDir, track.t, p.index)),
+    })),
     duration: tracks[0]!.playlist.totalDuration,
     gapSeconds,
   };
 }
 
 /** The track's media playlist fetched again from the top, for fresh (re-signed) segment URLs. */
-async function refreshedPlaylist(ctx: DownloadContext, plan: HlsPlan, name: 'main' | 'audio', source: HlsSource | undefined): Promise<MediaPlaylist> {
+async function refreshedPlaylist(ctx: DownloadContext, plan: HlsPlan, name: string, source: HlsSource | undefined): Promise<MediaPlaylist> {
   const saved = plan.tracks.find((t) => t.name === name)!;
   const top = await fetchPlaylist(ctx, source?.url ?? saved.url, 'playlist (refresh)');
   if (top.playlist.kind === 'media') {
-    if (name !== 'main') throw new AppError('refresh_failed', 'the playlist no longer lists the audio track');
+    if (name !== 'main') throw new AppError('refresh_failed', `the playlist no longer lists the ${name} track`);
     return top.playlist;
   }
   const master = top.playlist;
   const variant =
     (plan.variant && master.variants.find((v) => v.bandwidth === plan.variant!.bandwidth && v.height === plan.variant!.height)) ||
     pickVariant(master.variants, source?.quality ?? 'best');
-  const uri = name === 'main' ? variant.uri : pickAudio(master, variant)?.uri;
+  // Renditions are found again by their name and language, as the plan chose them.
+  const meta = trackMeta(saved);
+  const group = meta.kind === 'subtitle' ? subtitleGroupOf(master, variant) : audioGroupOf(master, variant);
+  const uri = name === 'main' ? variant.uri : group.find((r) => r.name === saved.title && r.language === (saved.language ?? null))?.uri;
   if (!uri) throw new AppError('refresh_failed', `the refreshed master playlist has no ${name} track`);
-  const media = await fetchPlaylist(ctx, uri, `${name === 'audio' ? 'audio' : 'variant'} playlist (refresh)`, master.variables);
+  const media = await fetchPlaylist(ctx, uri, `${name === 'main' ? 'variant' : name} playlist (refresh)`, master.variables);
   if (media.playlist.kind !== 'media') throw new AppError('refresh_failed', 'the refreshed playlist is not a media playlist');
   return media.playlist;
 }

@@ -1,4 +1,5 @@
 import type { Container } from '../domain/media.js';
+import { iso6392B, iso6392T } from '../tracks/languages.js';
 
 /**
  * ffmpeg arguments for the final remux. Pure, so every combination is table-tested.
@@ -11,10 +12,37 @@ export interface MergeInput {
   concat: boolean;
 }
 
+/** How a stream is labelled in the finished file. */
+export interface StreamTags {
+  /** As the stream gave it (BCP 47 or ISO 639); written as ISO 639-2 ("und" when unknown). */
+  language: string | null;
+  /** Shown by players in the track menu (the HLS NAME, the DASH label). */
+  title: string | null;
+  isDefault: boolean;
+  forced?: boolean;
+}
+
+export interface AudioTrackInput extends StreamTags {
+  input: MergeInput;
+}
+
+export interface SubtitleInput extends StreamTags {
+  /** A SubRip file whose times are already on the video's timeline. */
+  path: string;
+}
+
 export interface MergeSpec {
   main: MergeInput;
-  /** A separate audio rendition to mux in. */
+  /** A separate audio rendition to mux in, untagged (ignored when `audioTracks` is given). */
   audio: MergeInput | null;
+  /** Separate audio renditions, each tagged. */
+  audioTracks?: readonly AudioTrackInput[];
+  /**
+   * Tags for the audio inside `main` when the stream names it as a rendition: it is kept (first)
+   * beside `audioTracks`. Without it, `main`'s audio is kept only when there are no audioTracks.
+   */
+  mainAudio?: StreamTags | null;
+  subtitles?: readonly SubtitleInput[];
   container: Container;
   output: string;
 }
@@ -23,14 +51,46 @@ function inputArgs(input: MergeInput): string[] {
   return input.concat ? ['-f', 'concat', '-safe', '0', '-i', input.path] : ['-i', input.path];
 }
 
+function tagArgs(spec: 'a' | 's', n: number, tags: StreamTags, container: Container): string[] {
+  // MP4 wants ISO 639-2/T; Matroska's Language element is ISO 639-2/B (ffmpeg 5.1 cannot write LanguageBCP47).
+  const language = container === 'mp4' ? iso6392T(tags.language) : iso6392B(tags.language);
+  const args = [`-metadata:s:${spec}:${n}`, `language=${language}`];
+  // MP4 has no track title: players show the handler name instead (VLC, ffprobe, Jellyfin).
+  if (tags.title) args.push(`-metadata:s:${spec}:${n}`, `${container === 'mp4' ? 'handler_name' : 'title'}=${tags.title.replace(/[\r\n]+/g, ' ')}`);
+  const flags = [tags.isDefault ? 'default' : '', tags.forced ? 'forced' : ''].filter(Boolean);
+  args.push(`-disposition:${spec}:${n}`, flags.length > 0 ? flags.join('+') : '0');
+  return args;
+}
+
 export function buildMergeArgs(spec: MergeSpec): string[] {
   const args = ['-v', 'error', '-y', ...inputArgs(spec.main)];
-  if (spec.audio) {
-    args.push(...inputArgs(spec.audio), '-map', '0:v?', '-map', '1:a:0');
+  const audioTracks = spec.audioTracks ?? [];
+  const subtitles = spec.subtitles ?? [];
+  const maps: string[] = [];
+  let next = 1;
+  const mainAudio = spec.mainAudio ?? null;
+  if (audioTracks.length > 0 || mainAudio) {
+    maps.push('-map', '0:v?');
+    if (mainAudio) maps.push('-map', '0:a?');
+    for (const track of audioTracks) {
+      args.push(...inputArgs(track.input));
+      maps.push('-map', `${next++}:a:0`);
+    }
+  } else if (spec.audio) {
+    args.push(...inputArgs(spec.audio));
+    maps.push('-map', '0:v?', '-map', `${next++}:a:0`);
   } else {
-    args.push('-map', '0:v?', '-map', '0:a?');
+    maps.push('-map', '0:v?', '-map', '0:a?');
   }
-  args.push('-c', 'copy');
+  for (const sub of subtitles) {
+    args.push('-i', sub.path);
+    maps.push('-map', `${next++}:s:0`);
+  }
+  args.push(...maps, '-c', 'copy');
+  if (subtitles.length > 0) args.push('-c:s', spec.container === 'mp4' ? 'mov_text' : 'srt');
+  const tagged = [...(mainAudio ? [mainAudio] : []), ...audioTracks];
+  tagged.forEach((t, n) => args.push(...tagArgs('a', n, t, spec.container)));
+  subtitles.forEach((s, n) => args.push(...tagArgs('s', n, s, spec.container)));
   if (spec.container === 'mp4') {
     args.push('-movflags', '+faststart', '-f', 'mp4');
   } else {

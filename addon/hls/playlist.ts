@@ -56,6 +56,7 @@ export interface Variant {
   height: number | null;
   codecs: string | null;
   audioGroup: string | null;
+  subtitleGroup: string | null;
 }
 
 export interface AudioRendition {
@@ -304,6 +305,7 @@ function toMaster(manifest: Manifest, url: string, facts: LineFacts, variables: 
       height: resolution?.height ?? null,
       codecs: typeof attrs.CODECS === 'string' ? attrs.CODECS : null,
       audioGroup: typeof attrs.AUDIO === 'string' ? attrs.AUDIO : null,
+      subtitleGroup: typeof attrs.SUBTITLES === 'string' ? attrs.SUBTITLES : null,
     };
   });
   const audio: AudioRendition[] = [];
@@ -427,4 +429,19 @@ export function pickAudio(master: MasterPlaylist, variant: Variant): AudioRendit
   const group = master.audio.filter((a) => a.groupId === variant.audioGroup);
   const chosen = group.find((a) => a.isDefault) ?? group.find((a) => a.autoselect) ?? group[0];
   return chosen && chosen.uri ? chosen : null;
+}
+
+/**
+ * The audio renditions a variant can play with (its AUDIO group). A rendition without a URI
+ * is the audio muxed into the variant itself.
+ */
+export function audioGroupOf(master: MasterPlaylist, variant: Variant): AudioRendition[] {
+  if (!variant.audioGroup) return [];
+  return master.audio.filter((a) => a.groupId === variant.audioGroup);
+}
+
+/** The subtitle renditions of a variant's SUBTITLES group. */
+export function subtitleGroupOf(master: MasterPlaylist, variant: Variant): SubtitleRendition[] {
+  if (!variant.subtitleGroup) return [];
+  return master.subtitles.filter((s) => s.groupId === variant.subtitleGroup);
 }

@@ -1,5 +1,4 @@
 import { setMaxListeners } from 'node:events';
-import { existsSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../errors.js';
@@ -11,8 +10,11 @@ import { ConnectionLimits, type DownloadContext, type ProgressSink } from '../do
 import { downloadDirect, moveFile, probeUrl } from '../download/direct-download.js';
 import { newRetryBudget, type ErrorClass, type RetryPolicy } from '../download/retry.js';
 import { sniff, type MediaKind } from '../download/sniff.js';
-import { downloadHls, prepareHlsPlan } from '../hls/hls-download.js';
-import { buildMergeArgs, concatList, type MergeInput } from '../hls/merge-args.js';
+import { prepareDashPlan } from '../dash/dash-plan.js';
+import { looksLikeMpd } from '../dash/mpd.js';
+import { downloadHls, prepareHlsPlan, readSavedPlan, type HlsResult, type HlsTrackResult } from '../hls/hls-download.js';
+import { buildMergeArgs, concatList, type AudioTrackInput, type MergeInput } from '../hls/merge-args.js';
+import { sidecarNames, writeSubtitles } from '../tracks/subtitle-files.js';
 import type { FinishedFile } from '../library/transfer-service.js';
 import { PART_SUFFIX } from '../domain/media.js';
 import type { Job, JobKind } from './model.js';
@@ -44,6 +46,13 @@ export interface RunHooks extends ProgressSink {
 
 /** The finished file in the job's work dir (`output.<ext>`); the transfer puts it in the library. */
 export type RunResult = FinishedFile;
+
+/** A subtitle file kept beside the finished one, as recorded in output.json. */
+interface Sidecar {
+  file: string;
+  suffix: string;
+  size: number;
+}
 
 /** Written next to the finished file, so a retry after a failed transfer skips download and merge. */
 const OUTPUT_RECORD = 'output.json';
@@ -93,12 +102,21 @@ export class DownloadEngine {
   async finishedOutput(jobId: string): Promise<RunResult | null> {
     const workDir = workDirOf(this.deps.tmpDir, jobId);
     try {
-      const rec = JSON.parse(await readFile(path.join(workDir, OUTPUT_RECORD), 'utf8')) as { file?: unknown; ext?: unknown; size?: unknown; height?: unknown };
+      const rec = JSON.parse(await readFile(path.join(workDir, OUTPUT_RECORD), 'utf8')) as { file?: unknown; ext?: unknown; size?: unknown; height?: unknown; sidecars?: unknown };
       if (typeof rec.file !== 'string' || rec.file.includes('/') || typeof rec.ext !== 'string' || typeof rec.size !== 'number') return null;
       const file = path.join(workDir, rec.file);
       const st = await stat(file);
       if (!st.isFile() || st.size !== rec.size) return null;
-      return { file, ext: rec.ext, size: rec.size, height: typeof rec.height === 'number' ? rec.height : null };
+      const out: RunResult = { file, ext: rec.ext, size: rec.size, height: typeof rec.height === 'number' ? rec.height : null };
+      if (Array.isArray(rec.sidecars) && rec.sidecars.length > 0) {
+        out.sidecars = [];
+        for (const s of rec.sidecars as Sidecar[]) {
+          if (typeof s.file !== 'string' || s.file.includes('/') || typeof s.suffix !== 'string' || s.suffix.includes('/')) return null;
+          if ((await stat(path.join(workDir, s.file))).size !== s.size) return null;
+          out.sidecars.push({ file: path.join(workDir, s.file), suffix: s.suffix });
+        }
+      }
+      return out;
     } catch {
       return null;
     }
@@ -129,35 +147,23 @@ export class DownloadEngine {
     };
 
     let kind = job.kind;
-    if (existsSync(path.join(workDir, 'plan.json'))) kind = 'hls';
+    const saved = await readSavedPlan(ctx);
+    if (saved) kind = saved.source ?? 'hls';
     let probe = null;
-    if (kind !== 'hls') {
+    if (kind !== 'hls' && kind !== 'dash') {
       probe = await probeUrl(ctx, job.url);
-      kind = sniff(probe.head).kind === 'playlist' ? 'hls' : 'direct';
+      kind = sniff(probe.head).kind === 'playlist' ? 'hls' : looksLikeMpd(probe.head.toString('utf8')) ? 'dash' : 'direct';
     }
     hooks.kind(kind);
 
-    if (kind === 'hls') {
+    if (kind === 'hls' || kind === 'dash') {
       const first = probe?.complete ? { text: probe.head.toString('utf8'), url: probe.finalUrl } : undefined;
-      const plan = await prepareHlsPlan(ctx, { url: job.url, quality: job.quality }, first);
-      const result = await downloadHls(ctx, plan, { url: job.url, quality: job.quality });
+      const request = { url: job.url, quality: job.quality, audioLanguages: job.audio_languages, subtitleLanguages: job.subtitle_languages };
+      const plan = saved ?? (kind === 'dash' ? await prepareDashPlan(ctx, request, first) : await prepareHlsPlan(ctx, request, first));
+      // Expired signed URLs are refreshed through the HLS playlists; a DASH plan has none to re-read.
+      const result = await downloadHls(ctx, plan, plan.source === 'dash' ? undefined : { url: job.url, quality: job.quality });
       hooks.phase('merging');
-      const inputs: Array<MergeInput | null> = await Promise.all(
-        result.tracks.map(async (track, t) => {
-          if (track.files.length === 1) return { path: track.files[0]!, concat: false };
-          const list = path.join(workDir, `t${t}.ffconcat`);
-          await writeFile(list, concatList(track.files));
-          return { path: list, concat: true };
-        }),
-      );
-      const main = inputs[0]!;
-      const audio = result.tracks[1] ? inputs[1]! : null;
-      return this.finish(workDir, job.container, plan.variant?.height ?? null, signal, async (output) => {
-        await this.deps.ffmpeg.run(buildMergeArgs({ main, audio, container: job.container, output }), {
-          signal,
-          onProgress: (t) => hooks.mergeProgress(result.duration > 0 ? Math.min(1, t / result.duration) : 0),
-        });
-      });
+      return this.mergeTracks(job, workDir, result, plan.variant?.height ?? null, signal, hooks);
     }
 
     const direct = await downloadDirect(ctx, probe!, this.deps.chunkBytes);
@@ -181,10 +187,60 @@ export class DownloadEngine {
   }
 
   /**
+   * Video, audio renditions and subtitles into one file: subtitles joined onto the video's
+   * timeline as SubRip, embedded and/or kept as sidecars (`output.<lang>[.forced].srt`) that the
+   * transfer puts beside the video. Shared by HLS and DASH.
+   */
+  async mergeTracks(job: Job, workDir: string, result: HlsResult, height: number | null, signal: AbortSignal, hooks: Pick<RunHooks, 'mergeProgress'>): Promise<RunResult> {
+    const inputOf = async (track: HlsTrackResult, t: number): Promise<MergeInput> => {
+      if (track.files.length === 1) return { path: track.files[0]!, concat: false };
+      const list = path.join(workDir, `t${t}.ffconcat`);
+      await writeFile(list, concatList(track.files));
+      return { path: list, concat: true };
+    };
+    const main = result.tracks.find((t) => t.kind === 'video') ?? result.tracks[0]!;
+    // An audio-only stream has no video: its first audio track is `main` and is mapped as audio.
+    const audio = result.tracks.filter((t) => t.kind === 'audio');
+    const subtitles = result.tracks.filter((t) => t.kind === 'subtitle');
+    const anyDefault = audio.some((t) => t.isDefault) || main.mainAudio?.isDefault === true;
+    const audioTracks: AudioTrackInput[] = [];
+    for (const [n, track] of audio.entries()) {
+      audioTracks.push({ input: await inputOf(track, result.tracks.indexOf(track)), language: track.language, title: track.title, isDefault: anyDefault ? track.isDefault : n === 0 && !main.mainAudio });
+    }
+    const subtitleFiles = await writeSubtitles(workDir, main.files[0]!, subtitles, (track) =>
+      this.deps.logger.warn({ jobId: job.id, language: track.language, name: track.title }, 'a subtitle track has no cues: left out'),
+    );
+    const as = job.subtitles_as ?? 'embed';
+    const embedded = as === 'sidecar' ? [] : subtitleFiles;
+    const sidecars = as === 'embed' ? [] : sidecarNames(subtitleFiles);
+    const mainInput = await inputOf(main, result.tracks.indexOf(main));
+    return this.finish(
+      workDir,
+      job.container,
+      height,
+      signal,
+      async (output) => {
+        await this.deps.ffmpeg.run(buildMergeArgs({ main: mainInput, audio: null, audioTracks, mainAudio: main.mainAudio ?? null, subtitles: embedded, container: job.container, output }), {
+          signal,
+          onProgress: (t) => hooks.mergeProgress(result.duration > 0 ? Math.min(1, t / result.duration) : 0),
+        });
+      },
+      sidecars,
+    );
+  }
+
+  /**
    * `write` produces `output.<ext>.part` in the work dir; once it is complete it is renamed to
    * `output.<ext>` and recorded in output.json (the record is what a later run trusts).
    */
-  private async finish(workDir: string, ext: string, height: number | null, signal: AbortSignal, write: (output: string) => Promise<void>): Promise<RunResult> {
+  private async finish(
+    workDir: string,
+    ext: string,
+    height: number | null,
+    signal: AbortSignal,
+    write: (output: string) => Promise<void>,
+    sidecarFiles: ReadonlyArray<{ path: string; suffix: string }> = [],
+  ): Promise<RunResult> {
     const name = `output.${ext}`;
     const file = path.join(workDir, name);
     const part = file + PART_SUFFIX;
@@ -194,14 +250,23 @@ export class DownloadEngine {
       const { size } = await stat(part);
       await this.verifyMedia(part, size, signal);
       await rename(part, file);
+      const sidecars: Sidecar[] = [];
+      for (const [n, s] of sidecarFiles.entries()) {
+        const sidecarName = `sidecar-${n}${s.suffix}`;
+        await rename(s.path, path.join(workDir, sidecarName));
+        sidecars.push({ file: sidecarName, suffix: s.suffix, size: (await stat(path.join(workDir, sidecarName))).size });
+      }
       const record = path.join(workDir, OUTPUT_RECORD);
-      await writeFile(`${record}.tmp`, JSON.stringify({ file: name, ext, size, height }));
+      await writeFile(`${record}.tmp`, JSON.stringify({ file: name, ext, size, height, ...(sidecars.length > 0 ? { sidecars } : {}) }));
       await rename(`${record}.tmp`, record);
       // Segments, parts and journal are not needed any more: free the space while the transfer runs (or waits).
+      const keep = new Set([name, OUTPUT_RECORD, ...sidecars.map((s) => s.file)]);
       for (const entry of await readdir(workDir)) {
-        if (entry !== name && entry !== OUTPUT_RECORD) await rm(path.join(workDir, entry), { recursive: true, force: true });
+        if (!keep.has(entry)) await rm(path.join(workDir, entry), { recursive: true, force: true });
       }
-      return { file, ext, size, height };
+      const result: RunResult = { file, ext, size, height };
+      if (sidecars.length > 0) result.sidecars = sidecars.map((s) => ({ file: path.join(workDir, s.file), suffix: s.suffix }));
+      return result;
     } catch (err) {
       await unlink(part).catch(() => undefined);
       throw err;

@@ -42,6 +42,8 @@ function namingFields(input: NewJob): Partial<Job> {
   if (input.page_title?.trim()) out.page_title = input.page_title.trim();
   if (input.variant_key) out.variant_key = input.variant_key;
   if (input.destination) out.destination = input.destination;
+  if (input.audio_languages) out.audio_languages = input.audio_languages;
+  if (input.subtitles_as) out.subtitles_as = input.subtitles_as;
   return out;
 }
 
@@ -65,6 +67,8 @@ export interface JobServiceOptions {
   defaultQuality?: string;
   /** Queued downloads beyond which create() refuses (503); unbounded when absent. */
   maxQueueLength?: number;
+  /** Subtitles a job gets when the request names none (option default_subtitle_languages); "none" when unset. */
+  defaultSubtitleLanguages?: 'none' | 'all' | string[];
 }
 
 interface Active {
@@ -212,6 +216,7 @@ export class JobService {
       completed_at: null,
       updated_at: now,
       ...namingFields(input),
+      subtitle_languages: input.subtitle_languages ?? this.deps.options.defaultSubtitleLanguages ?? 'none',
     };
     this.jobs.push(job);
     this.deps.store.changed();
@@ -585,6 +590,7 @@ export class JobService {
     );
     job.file_path = delivered.result.relPath;
     job.location = delivered.result.location;
+    if (delivered.sidecars?.length) job.sidecar_paths = delivered.sidecars;
     if (job.transfer) job.transfer = { ...job.transfer, waiting_since: null, next_attempt_at: null, method: delivered.result.method };
   }
 

@@ -14,7 +14,7 @@ export { ACTIVE_STATUSES, FINAL_STATUSES, JOB_STATUSES, PRIORITIES, type JobStat
 export { CONTAINERS, type Container, type QualityPreference } from '../domain/media.js';
 export type { JobTransfer } from '../library/job-transfer.js';
 
-export type JobKind = 'hls' | 'direct';
+export type JobKind = 'hls' | 'dash' | 'direct';
 
 export interface JobError {
   code: string;
@@ -90,6 +90,16 @@ export interface Job {
    * Never contains secrets. `file_path` is the same file relative to the destination's folder.
    */
   location?: string | null;
+  /**
+   * Tracks asked for (POST /api/downloads): audio `default` | `all` | language tags; subtitles
+   * `none` | `all` | tags (absent: the `default_subtitle_languages` option at creation);
+   * `subtitles_as` embed | sidecar | both. Absent on jobs stored before tracks existed: default, none, embed.
+   */
+  audio_languages?: 'default' | 'all' | string[];
+  subtitle_languages?: 'none' | 'all' | string[];
+  subtitles_as?: 'embed' | 'sidecar' | 'both';
+  /** Once completed: subtitle sidecars beside the file, relative to the destination's folder like `file_path`. */
+  sidecar_paths?: string[];
 }
 
 /** Fields a caller supplies when creating a job. */
@@ -117,6 +127,9 @@ export interface NewJob {
   variant_key?: string | null | undefined;
   /** A destination id (checked by the caller: POST /api/downloads answers 400 for an unknown one). */
   destination?: string | null | undefined;
+  audio_languages?: 'default' | 'all' | string[] | undefined;
+  subtitle_languages?: 'none' | 'all' | string[] | undefined;
+  subtitles_as?: 'embed' | 'sidecar' | 'both' | undefined;
 }
 
 export interface Page<T> {

@@ -7,6 +7,7 @@ import { CONTENT_TYPES } from '../domain/content.js';
 import { PRIORITIES } from '../domain/job-status.js';
 import { CONTAINERS } from '../domain/media.js';
 import { headers, httpUrl } from '../domain/validators.js';
+import { audioLanguagesSchema, subtitleLanguagesSchema, subtitlesAsSchema } from '../tracks/selection.js';
 
 export const newDownloadSchema = z.strictObject(
   {
@@ -38,6 +39,10 @@ export const newDownloadSchema = z.strictObject(
     poster: httpUrl.optional(),
     /** A library destination id (GET /api/destinations); absent: by content type, else the media folder. */
     destination: z.string({ error: 'must be a destination id' }).trim().min(1, 'must be a destination id').max(100, 'is too long').optional(),
+    /** Tracks to keep (README "Tracks"): audio and subtitle languages, and how subtitles are delivered. */
+    audio_languages: audioLanguagesSchema.optional(),
+    subtitle_languages: subtitleLanguagesSchema.optional(),
+    subtitles_as: subtitlesAsSchema.optional(),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : undefined) },
 );

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { AppError, errorMessage } from '../errors.js';
 import type { ContentType } from '../domain/content.js';
 import type { Clock } from '../platform/clock.js';
@@ -6,6 +7,7 @@ import type { DestinationService } from './destination-service.js';
 import { isRetryable } from './destinations/errors.js';
 import { transferFile, type TransferResult } from './destinations/transfer.js';
 import type { JobTransfer } from './job-transfer.js';
+import type { Destination } from './destinations/types.js';
 import { DEFAULT_DESTINATION_ID, type DestinationRecord } from './model.js';
 import { pathForJob, type JobNamingData } from './naming.js';
 import { titleFromUrl } from './sanitize.js';
@@ -29,6 +31,8 @@ export interface TransferJob {
   tmdb_id?: number | null | undefined;
   destination?: string | null | undefined;
   transfer?: JobTransfer | null | undefined;
+  /** Subtitle sidecars delivered beside file_path (relative paths). */
+  sidecar_paths?: string[] | undefined;
 }
 
 /** A finished download in the job's work dir, ready to go to the library. */
@@ -40,6 +44,11 @@ export interface FinishedFile {
   size: number;
   /** Height of the video when the engine knows it (the HLS variant chosen), else null. */
   height: number | null;
+  /**
+   * Subtitle files that go beside the video (subtitles_as sidecar or both): `suffix` replaces
+   * the video's extension, `.pt-BR.srt` or `.en.forced.srt`, so players pair them by name.
+   */
+  sidecars?: Array<{ file: string; suffix: string }>;
 }
 
 export interface TransferPlan {
@@ -62,6 +71,8 @@ export interface Delivered {
   result: TransferResult;
   /** cleanup_local false on a remote destination: where the local copy stays (relative to the media dir). */
   localCopy: string | null;
+  /** Subtitle sidecars delivered beside the file (relative paths); absent when there are none. */
+  sidecars?: string[];
 }
 
 export interface TransferServiceOptions {
@@ -187,6 +198,7 @@ export class TransferService {
       try {
         const release = await this.deps.destinations.acquire(id, signal);
         let result: TransferResult;
+        let sidecars: string[] = [];
         try {
           result = await transferFile(this.deps.destinations.adapter(id), file.file, plan.path, {
             signal,
@@ -196,13 +208,14 @@ export class TransferService {
             ...(options.keepPartialOnAbort ? { keepPartialOnAbort: options.keepPartialOnAbort } : {}),
             logger,
           });
+          sidecars = await this.deliverSidecars(this.deps.destinations.adapter(id), file, result.relPath, signal, logger);
         } finally {
           release();
         }
         this.deps.destinations.reportSuccess(id);
         const localCopy = id !== DEFAULT_DESTINATION_ID && plan.destination.cleanup_local === false ? await this.keepLocalCopy(job, file, signal) : null;
         logger.info({ destination: id, path: result.relPath, method: result.method, bytes: result.bytes, resumedFrom: result.resumedFrom }, 'transferred to the library');
-        return { destination: plan.destination, result, localCopy };
+        return { destination: plan.destination, result, localCopy, sidecars };
       } catch (err) {
         if (signal.aborted) throw err;
         const app = err instanceof AppError ? err : new AppError('transfer_failed', errorMessage(err), { cause: err });
@@ -229,14 +242,41 @@ export class TransferService {
     }
   }
 
+  /**
+   * Subtitle sidecars beside the video, named after it as it landed (" (2)" included): the same
+   * .part + size check + rename as the video, so a media server never reads half a file. A
+   * sidecar of the same size already there is this one (a retry); a different one is left
+   * alone with a warning rather than replaced.
+   */
+  private async deliverSidecars(dest: Destination, file: FinishedFile, videoRel: string, signal: AbortSignal, logger: Logger): Promise<string[]> {
+    const delivered: string[] = [];
+    if (!file.sidecars?.length) return delivered;
+    const stem = videoRel.slice(0, videoRel.length - path.posix.extname(videoRel).length);
+    for (const sidecar of file.sidecars) {
+      try {
+        const res = await transferFile(dest, sidecar.file, `${stem}${sidecar.suffix}`, { signal, onCollision: 'fail', adoptExisting: true, logger });
+        delivered.push(res.relPath);
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'destination_exists') {
+          logger.warn({ path: `${stem}${sidecar.suffix}` }, 'a different subtitle file is already beside the video: not replaced');
+          continue;
+        }
+        throw err;
+      }
+    }
+    return delivered;
+  }
+
   /** cleanup_local false: the file also stays in the media dir, under the default destination's templates. */
   private async keepLocalCopy(job: TransferJob, file: FinishedFile, signal: AbortSignal): Promise<string | null> {
     const local = this.deps.destinations.defaultRecord();
     try {
-      const res = await transferFile(this.deps.destinations.adapter(local.id), file.file, pathForJob(namingDataOf(job, file), local.naming), {
+      const adapter = this.deps.destinations.adapter(local.id);
+      const res = await transferFile(adapter, file.file, pathForJob(namingDataOf(job, file), local.naming), {
         signal,
         onCollision: 'uniquify',
       });
+      await this.deliverSidecars(adapter, file, res.relPath, signal, this.deps.logger.child({ jobId: job.id }));
       return res.relPath;
     } catch (err) {
       if (signal.aborted) throw err;
@@ -253,6 +293,8 @@ export class TransferService {
       this.deps.logger.warn({ jobId: job.id, destination: id, file: job.file_path }, 'the destination of this file was deleted: the file is left where it is');
       return;
     }
-    await this.deps.destinations.adapter(id).remove(job.file_path);
+    const adapter = this.deps.destinations.adapter(id);
+    await adapter.remove(job.file_path);
+    for (const sidecar of job.sidecar_paths ?? []) await adapter.remove(sidecar);
   }
 }

@@ -22,6 +22,8 @@ export interface ProbeTrack {
   name: string;
   /** The rendition's playlist (absolute), null when muxed into the variants. */
   url: string | null;
+  /** Subtitles shown even when subtitles are off (signs, foreign dialogue). */
+  forced?: boolean;
 }
 
 export interface ProbeResult {

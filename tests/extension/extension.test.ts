@@ -146,13 +146,13 @@ describe('browser extension in Chromium', () => {
     await popup.close();
   });
 
-  it('lists a DASH manifest and marks it not supported yet', async () => {
+  it('lists a DASH manifest with what the server probe says, ready to send', async () => {
     const { tabId } = await play('/watch-dash');
     const popup = await openPopupFor(tabId);
     const entry = popup.locator('article.entry[data-kind=dash]');
-    await expect.poll(() => entry.locator('.status').textContent(), { timeout: 15_000 }).toBe(MESSAGES.dashNotYet);
+    await expect.poll(() => entry.locator('.facts').textContent(), { timeout: 15_000 }).toMatch(/^0:10 · 2 qualities/);
     expect(await entry.getAttribute('data-url')).toBe(player.url('/media/manifest.mpd'));
-    expect(await entry.locator('button.primary').isDisabled()).toBe(true);
+    expect(await entry.locator('button.primary').isDisabled()).toBe(false);
     await popup.close();
   });
 

@@ -11,6 +11,7 @@
  *
  * Media is generated with ffmpeg into a temporary directory (about 2 s of work).
  */
+import { DASH_MANIFEST } from './dash-manifest.js';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -60,7 +61,7 @@ async function generate(dir: string): Promise<void> {
     path.join(dir, 'drm.m3u8'),
     ['#EXTM3U', '#EXT-X-VERSION:5', '#EXT-X-TARGETDURATION:1', '#EXT-X-PLAYLIST-TYPE:VOD', '#EXT-X-KEY:METHOD=SAMPLE-AES,URI="skd://key-1",KEYFORMAT="com.apple.streamingkeydelivery",KEYFORMATVERSIONS="1"', '#EXTINF:1.0,', 'v360/seg000.ts', '#EXT-X-ENDLIST', ''].join('\n'),
   );
-  await writeFile(path.join(dir, 'manifest.mpd'), '<?xml version="1.0"?>\n<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT2S"></MPD>\n');
+  await writeFile(path.join(dir, 'manifest.mpd'), DASH_MANIFEST);
   await ffmpeg([...common, '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-t', '1', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', path.join(dir, 'clip.mp4')]);
 }
 

@@ -1,3 +1,4 @@
+import { DASH_MANIFEST } from '../fakes/dash-manifest.js';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
@@ -11,7 +12,7 @@ async function startPageServer(origin: HlsOrigin): Promise<{ url: (p: string) =>
   const server = http.createServer((req, res) => {
     const path = req.url ?? '/';
     if (path === '/manifest.mpd') {
-      res.writeHead(200, { 'Content-Type': 'application/dash+xml' }).end('<?xml version="1.0"?>\n<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static"></MPD>\n');
+      res.writeHead(200, { 'Content-Type': 'application/dash+xml' }).end(DASH_MANIFEST);
     } else if (path === '/watch.html') {
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end('<!doctype html><title>A page</title><video></video>');
     } else if (path === '/subs/master.m3u8') {
@@ -125,11 +126,12 @@ describe('POST /api/probe', () => {
     for (const r of seen) expect([r.headers.referer, r.headers['x-player']]).toEqual([expectedReferer(origin.baseUrl), 'web']);
   });
 
-  it('answers a DASH manifest with a clear "not supported yet"', async () => {
+  it('describes a DASH manifest as it does an HLS master: qualities, audio languages, duration', async () => {
     const res = await probe({ url: pages.url('manifest.mpd') });
-    expect(res.status).toBe(422);
-    expect(res.body.error.code).toBe('dash_not_supported');
-    expect(res.body.error.message).toBe('this is a DASH manifest (.mpd); DASH downloads are not supported yet');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ kind: 'dash', duration_s: 10, live: false, drm: false });
+    expect(res.body.variants.map((v: { height: number }) => v.height)).toEqual([720, 360]);
+    expect(res.body.audio.map((a: { language: string }) => a.language)).toEqual(['pt']);
   });
 
   it('refuses a web page, a missing file and an unreachable host with what went wrong', async () => {

@@ -110,6 +110,8 @@ describe('the panel', () => {
       await page.locator('#add-content_type').selectOption('movie'); // by id: the destination select's options mention the content type too
       await page.getByLabel('Year').fill('2008');
       await page.getByRole('radio', { name: 'High' }).check();
+      await page.getByLabel('Subtitles', { exact: true }).fill('pt-BR, en');
+      await page.locator('#add-subtitles_as').selectOption('sidecar');
       await page.getByRole('button', { name: 'Add', exact: true }).click();
       await card(page, 'Big Buck Bunny (2008)').waitFor();
       await page.locator('article.job[aria-label="Big Buck Bunny (2008)"][data-status="completed"]').waitFor({ timeout: 30_000 });
@@ -118,7 +120,7 @@ describe('the panel', () => {
       expect(await url.inputValue()).toBe('');
       const jobs = await api<{ items: Job[] }>('GET', '/api/downloads');
       const added = jobs.items.find((j) => j.title === 'Big Buck Bunny (2008)');
-      expect(added).toMatchObject({ status: 'completed', content_type: 'movie', year: 2008, priority: 'high' });
+      expect(added).toMatchObject({ status: 'completed', content_type: 'movie', year: 2008, priority: 'high', subtitle_languages: ['pt-BR', 'en'], subtitles_as: 'sidecar' });
       expect(problems).toEqual([]);
     } finally {
       await ctx.close();

@@ -1,12 +1,8 @@
-import { AppError } from '../../errors.js';
+import { describeDashUrl } from '../../dash/describe-url.js';
 import type { Prober } from './types.js';
 
-/** DASH: recognised, not downloadable yet. The DASH work replaces this file with a real prober. */
+/** DASH: the manifest described by the DASH module (addon/dash/probe.ts), as downloads read it. */
 export const dashProber: Prober = {
   kind: 'dash',
-  describe() {
-    return Promise.reject(
-      new AppError('dash_not_supported', 'this is a DASH manifest (.mpd); DASH downloads are not supported yet', { httpStatus: 422 }),
-    );
-  },
+  describe: (ctx, first) => describeDashUrl(ctx, first),
 };
