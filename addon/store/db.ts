@@ -8,6 +8,7 @@ import type { DestinationRecord } from '../library/model.js';
 import type { SourceRecord, SyncRecord } from '../sources/model.js';
 import type { Logger } from '../platform/logger.js';
 import type { SettingsOverrides } from '../ops/settings-model.js';
+import type { NotifierRecord } from '../notify/notifier-record.js';
 
 export interface DbSchema {
   version: 1;
@@ -27,9 +28,11 @@ export interface DbSchema {
   destinations: DestinationRecord[];
   /** Settings changed in the panel (PATCH /api/settings): they override env/options.json until reset. */
   settings: SettingsOverrides;
+  /** Notification channels added in the panel (README "Notification channels"), secrets included. */
+  notifiers: NotifierRecord[];
 }
 
-const emptyDb = (): DbSchema => ({ version: 1, jobs: [], traffic: { day: '', bytes: 0 }, queue: { paused: false }, users: [], api_keys: [], sessions: [], sources: [], syncs: [], destinations: [], settings: {} });
+const emptyDb = (): DbSchema => ({ version: 1, jobs: [], traffic: { day: '', bytes: 0 }, queue: { paused: false }, users: [], api_keys: [], sessions: [], sources: [], syncs: [], destinations: [], settings: {}, notifiers: [] });
 
 export interface StoreOptions {
   /** Rotated copies of the last good db.json: db.json.bak (newest), db.json.bak.1, … */

@@ -267,7 +267,7 @@ describe('MQTT against a real mosquitto broker', () => {
 
     // Cut the app's socket without a DISCONNECT: the broker publishes the will.
     p.clear();
-    const conn = (app.notifications as unknown as { parts: { mqtt: { connection: { client: { stream: { destroy(): void } } } } } }).parts.mqtt.connection;
+    const conn = (app.notifications as unknown as { parts: { mqtt: { service: { connection: { client: { stream: { destroy(): void } } } } } } }).parts.mqtt.service.connection;
     conn.client.stream.destroy();
     const will = await p.next(`${base}/availability`, (m) => m.payload === 'offline');
     expect([will.retain, will.qos]).toEqual([true, 1]);
