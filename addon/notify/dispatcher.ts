@@ -18,6 +18,8 @@ export interface DispatcherDeps {
   sourceBusy?: ((sourceId: string) => boolean) | undefined;
   /** A digest is sent after this long even if its source is still busy (6 h). */
   maxHoldMs?: number;
+  /** How long stop() waits for deliveries in flight before the notifiers are stopped (5 s). */
+  stopWaitMs?: number;
 }
 
 interface Pending {
@@ -127,11 +129,21 @@ export class NotificationDispatcher {
     );
   }
 
-  /** Stops listening, sends every collected group now and waits for deliveries in flight. */
+  /**
+   * Stops listening, sends every collected group now and waits for deliveries in flight, at most
+   * `stopWaitMs`: a channel that never answers must not hold up shutdown (stopping the notifiers
+   * afterwards aborts what is left).
+   */
   async stop(): Promise<void> {
     for (const off of this.offs.splice(0)) off();
     for (const target of this.targets.values()) for (const key of [...target.pending.keys()]) this.flush(target, key);
-    await this.idle();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.deps.stopWaitMs ?? 5000);
+      timer.unref?.();
+    });
+    await Promise.race([this.idle(), deadline]);
+    clearTimeout(timer);
   }
 
   /** Resolves when no delivery is in flight (tests use it to prove nothing more was sent). */
