@@ -127,7 +127,7 @@ describe('Settings -> Notifications', () => {
       await form.getByLabel('Kind', { exact: true }).selectOption({ label: 'Webhook' });
       await form.getByLabel(/^Headers/).waitFor();
       await section.screenshot({ path: await artifactPath('notifications-390x844.png') });
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
       expect(overflow).toBeLessThanOrEqual(0);
       expect(problems).toEqual([]);
     } finally {
