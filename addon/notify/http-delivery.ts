@@ -1,4 +1,5 @@
 import type { Clock } from '../platform/clock.js';
+import { redactUrlsInText } from '../redact.js';
 
 /** The fetch the notifiers use (globalThis.fetch in production; tests hand in the same). */
 export type Fetch = typeof globalThis.fetch;
@@ -71,12 +72,15 @@ function summary(text: string): string {
   if (!trimmed) return '';
   try {
     const json = JSON.parse(trimmed) as Record<string, unknown>;
-    const said = json.error ?? json.message ?? json.errorDescription ?? json.details;
-    if (typeof said === 'string' && said) return `: ${said.slice(0, 200)}`;
+    // Not `details`: apprise-api lists its services' URLs (with their passwords) there.
+    const said = json.error ?? json.message ?? json.errorDescription;
+    if (typeof said === 'string' && said) return `: ${redactUrlsInText(said).slice(0, 200)}`;
+    if (said === null || said === undefined) return '';
   } catch {
     // not JSON: use the text itself
   }
-  return `: ${trimmed.replace(/\s+/g, ' ').slice(0, 200)}`;
+  // Plain text (an HTML error page, a proxy's message): the first words, URLs' credentials masked.
+  return `: ${redactUrlsInText(trimmed.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim()).slice(0, 200)}`;
 }
 
 function causeOf(err: unknown): string {

@@ -51,7 +51,14 @@ class AppriseNotifier extends ChannelNotifier {
       ...(!this.s.config_key && this.s.urls ? { urls: this.s.urls } : {}),
       ...(this.s.config_key && this.s.tag ? { tag: this.s.tag } : {}),
     };
-    const response = await deliver(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) }, this.delivery(signal, this.label()));
+    const response = await deliver(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) }, this.delivery(signal, this.label())).catch(
+      (err: unknown) => {
+        if (err instanceof DeliveryError && err.status === 424) {
+          throw new DeliveryError(`${this.label()} answered 424: some of its services did not take the message (apprise-api's log says which)`, 424, err.attempts);
+        }
+        throw err;
+      },
+    );
     if (response.status === 204) {
       throw new DeliveryError(
         `${this.label()} had nothing to send to (204): ${this.s.config_key ? `no configuration saved under key "${this.s.config_key}"` : 'set Apprise URLs here or APPRISE_STATELESS_URLS on the server'}`,
