@@ -23,7 +23,11 @@ export abstract class ChannelNotifier implements Notifier {
     this.id = ctx.id;
   }
 
-  /** Sends one message; throws a DeliveryError (or any error) when it did not go out. */
+  /**
+   * Sends one message; throws a DeliveryError (or any error) when it did not go out. `input` is
+   * null for a test, which makes one attempt (a person is waiting for the answer); pass it on to
+   * `delivery()`.
+   */
   protected abstract send(input: NotificationEvent | NotificationDigest | null, message: RenderedMessage, signal: AbortSignal): Promise<Record<string, unknown> | void>;
 
   start(): void {
@@ -70,8 +74,10 @@ export abstract class ChannelNotifier implements Notifier {
     }
   }
 
-  protected delivery(signal: AbortSignal, what: string, timeoutMs = 10_000): DeliveryOptions {
-    return { fetch: this.ctx.fetch, clock: this.ctx.clock, timeoutMs, retryDelaysMs: this.ctx.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS, what, signal };
+  /** Timeout and retries for one send; a test (`input` null) gets no retries. */
+  protected delivery(input: NotificationEvent | NotificationDigest | null, signal: AbortSignal, what: string, timeoutMs = 10_000): DeliveryOptions {
+    const retryDelaysMs = input === null ? [] : (this.ctx.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS);
+    return { fetch: this.ctx.fetch, clock: this.ctx.clock, timeoutMs, retryDelaysMs, what, signal };
   }
 
   protected label(): string {

@@ -188,10 +188,15 @@ describe('webhook', () => {
 
     hook.hangNext(3);
     const started = Date.now();
-    const result = await w.test();
-    expect(result).toEqual({ ok: false, error: `the webhook at ${hook.url} did not answer within 1 s` });
+    await expect(w.handle(completed)).rejects.toThrow(`the webhook at ${hook.url} did not answer within 1 s`);
     expect(hook.requests.length - before).toBe(2 + 3); // three attempts: the first and two retries
     expect(Date.now() - started).toBeLessThan(8000);
+    expect(w.status()).toMatchObject({ state: 'error', sent: 1, failed: 1 });
+
+    // A Test makes one attempt: a person is waiting for the answer.
+    hook.failNext(1, 503);
+    expect(await w.test()).toEqual({ ok: false, error: `the webhook at ${hook.url} answered 503: webhook is failing on purpose` });
+    expect(hook.requests.length - before).toBe(2 + 3 + 1);
   });
 
   it('sends a digest as one request listing every event', async () => {

@@ -40,7 +40,7 @@ class AppriseNotifier extends ChannelNotifier {
     return `apprise-api at ${originOf(this.s.url)}`;
   }
 
-  protected async send(_input: NotificationEvent | NotificationDigest | null, message: RenderedMessage, signal: AbortSignal): Promise<Record<string, unknown>> {
+  protected async send(input: NotificationEvent | NotificationDigest | null, message: RenderedMessage, signal: AbortSignal): Promise<Record<string, unknown>> {
     const base = this.s.url.endsWith('/') ? this.s.url : `${this.s.url}/`;
     const url = new URL(this.s.config_key ? `notify/${this.s.config_key}` : 'notify', base).toString();
     const body = {
@@ -51,7 +51,7 @@ class AppriseNotifier extends ChannelNotifier {
       ...(!this.s.config_key && this.s.urls ? { urls: this.s.urls } : {}),
       ...(this.s.config_key && this.s.tag ? { tag: this.s.tag } : {}),
     };
-    const response = await deliver(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) }, this.delivery(signal, this.label())).catch(
+    const response = await deliver(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) }, this.delivery(input, signal, this.label())).catch(
       (err: unknown) => {
         if (err instanceof DeliveryError && err.status === 424) {
           throw new DeliveryError(`${this.label()} answered 424: some of its services did not take the message (apprise-api's log says which)`, 424, err.attempts);

@@ -30,7 +30,7 @@ class GotifyNotifier extends ChannelNotifier {
     return `Gotify at ${originOf(this.s.url)}`;
   }
 
-  protected async send(_input: NotificationEvent | NotificationDigest | null, message: RenderedMessage, signal: AbortSignal): Promise<Record<string, unknown>> {
+  protected async send(input: NotificationEvent | NotificationDigest | null, message: RenderedMessage, signal: AbortSignal): Promise<Record<string, unknown>> {
     const body = {
       title: message.title,
       message: message.body,
@@ -41,7 +41,7 @@ class GotifyNotifier extends ChannelNotifier {
       },
     };
     const url = new URL('message', this.s.url.endsWith('/') ? this.s.url : `${this.s.url}/`).toString();
-    const response = await deliver(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-gotify-key': this.s.token }, body: JSON.stringify(body) }, this.delivery(signal, this.label()));
+    const response = await deliver(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-gotify-key': this.s.token }, body: JSON.stringify(body) }, this.delivery(input, signal, this.label()));
     const id = (JSON.parse(response.text || '{}') as { id?: unknown }).id;
     return typeof id === 'number' ? { message_id: id } : {};
   }

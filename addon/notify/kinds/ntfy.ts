@@ -37,7 +37,7 @@ class NtfyNotifier extends ChannelNotifier {
     return `ntfy at ${originOf(this.s.server_url)}`;
   }
 
-  protected async send(_input: NotificationEvent | NotificationDigest | null, message: RenderedMessage, signal: AbortSignal): Promise<Record<string, unknown>> {
+  protected async send(input: NotificationEvent | NotificationDigest | null, message: RenderedMessage, signal: AbortSignal): Promise<Record<string, unknown>> {
     const body = {
       topic: this.s.topic,
       title: message.title,
@@ -49,7 +49,7 @@ class NtfyNotifier extends ChannelNotifier {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (this.s.token) headers.authorization = `Bearer ${this.s.token}`;
     const root = new URL('/', this.s.server_url).toString();
-    const response = await deliver(root, { method: 'POST', headers, body: JSON.stringify(body) }, this.delivery(signal, this.label()));
+    const response = await deliver(root, { method: 'POST', headers, body: JSON.stringify(body) }, this.delivery(input, signal, this.label()));
     const id = (JSON.parse(response.text || '{}') as { id?: unknown }).id;
     return typeof id === 'string' ? { message_id: id } : {};
   }

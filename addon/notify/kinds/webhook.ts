@@ -97,7 +97,7 @@ class WebhookNotifier extends ChannelNotifier {
     const headers: Record<string, string> = { ...(this.s.headers ?? {}), 'content-type': 'application/json', 'user-agent': 'm3u-downloader' };
     if (this.s.secret) Object.assign(headers, signatureHeaders(this.s.secret, body, id, Math.floor(this.ctx.clock.now() / 1000)));
     else headers['webhook-id'] = id;
-    const delivery = this.delivery(signal, `the webhook at ${originOf(this.s.url)}`, this.s.timeout_s * 1000);
+    const delivery = this.delivery(input, signal, `the webhook at ${originOf(this.s.url)}`, this.s.timeout_s * 1000);
     const waits = delivery.retryDelaysMs;
     const retryDelaysMs = waits.length === 0 ? [] : Array.from({ length: this.s.retries }, (_, i) => waits[Math.min(i, waits.length - 1)]!);
     const response = await deliver(this.s.url, { method: 'POST', headers, body }, { ...delivery, retryDelaysMs });
