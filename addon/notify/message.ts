@@ -29,6 +29,15 @@ const SEVERITY: Record<NotificationEventType, Severity> = {
   'alert.resolved': 'success',
 };
 
+const RANK: Record<Severity, number> = { info: 0, success: 1, warning: 2, failure: 3 };
+
+/** A failed sync or recording is a failure whatever its event type says. */
+function severityOf(event: NotificationEvent): Severity {
+  if (event.type === 'sync.finished' && event.summary.error) return 'failure';
+  if (event.type === 'recording.finished' && event.job.status !== 'completed') return 'failure';
+  return SEVERITY[event.type];
+}
+
 const TAGS: Record<Severity, string> = { info: 'information_source', success: 'white_check_mark', warning: 'warning', failure: 'rotating_light' };
 
 /** Where a finished file went, as a person reads it. */
@@ -96,13 +105,14 @@ export const DIGEST_LINES = 15;
 
 export function renderMessage(input: NotificationEvent | NotificationDigest): RenderedMessage {
   if (input.type !== 'digest') {
-    const severity = SEVERITY[input.type];
+    const severity = severityOf(input);
     return { ...line(input), severity, tags: [TAGS[severity]] };
   }
   const events = input.events;
   if (events.length === 1) return renderMessage(events[0]!);
   const type = events[0]?.type ?? 'download.completed';
-  const severity = SEVERITY[type];
+  // The loudest of its events: one failed recording in a digest makes it a failure.
+  const severity = events.map(severityOf).sort((a, b) => RANK[b] - RANK[a])[0] ?? SEVERITY[type];
   const lines = events.slice(0, DIGEST_LINES).map((e) => `• ${subject(e)}`);
   if (events.length > DIGEST_LINES) lines.push(`… and ${events.length - DIGEST_LINES} more`);
   return { title: DIGEST_TITLE[type](events.length), body: lines.join('\n'), severity, tags: [TAGS[severity]] };
