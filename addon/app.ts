@@ -404,7 +404,7 @@ function createNotifications(
     repository: new NotifierRepository(deps.store),
     registry: notifierRegistry,
     dispatcher,
-    context: ({ id, name }) => ({ id, name, fetch: deps.fetch, clock, logger, mediaDir: config.media_dir, retryDelaysMs: timings.retryDelaysMs }),
+    context: ({ id, name }) => ({ id, name, fetch: deps.fetch, clock, logger, mediaDir: config.media_dir, fileSize, retryDelaysMs: timings.retryDelaysMs }),
     clock,
     logger,
   });

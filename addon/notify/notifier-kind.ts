@@ -12,6 +12,8 @@ export interface NotifierContext {
   fetch: Fetch;
   /** Where the default destination files downloads (absolute paths in webhook payloads). */
   mediaDir: string;
+  /** Size of a finished file (messages say how big it is); null when unknown. */
+  fileSize: (absolutePath: string) => Promise<number | null>;
   clock: Clock;
   logger: Logger;
   /** Waits between retries of one delivery; production: 2 s, 10 s, 30 s. */

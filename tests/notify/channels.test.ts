@@ -4,10 +4,12 @@ import { systemClock } from '../../addon/platform/clock.js';
 import { appriseKind } from '../../addon/notify/kinds/apprise.js';
 import { gotifyKind } from '../../addon/notify/kinds/gotify.js';
 import { ntfyKind } from '../../addon/notify/kinds/ntfy.js';
+import { telegramKind } from '../../addon/notify/kinds/telegram.js';
 import { webhookKind } from '../../addon/notify/kinds/webhook.js';
 import type { NotifierContext } from '../../addon/notify/notifier-kind.js';
 import type { NotificationEvent } from '../../addon/notify/notification-event.js';
 import { startFakeApprise, startFakeGotify, startFakeNtfy, startFakeWebhook, verifySignatures, type FakeReceiver } from '../fakes/notify-receivers.js';
+import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram.js';
 import { captureLogger } from '../helpers/log-capture.js';
 
 const NTFY_TOKEN = 'tk_ntfysecrettoken0123456789';
@@ -18,6 +20,8 @@ let ntfy: FakeReceiver;
 let gotify: FakeReceiver;
 let apprise: FakeReceiver;
 let hook: FakeReceiver & { verified: number };
+let telegram: FakeTelegram;
+const BOT_TOKEN = '4242:panelBotTokenSecret_0123456789ab';
 const log = captureLogger();
 
 beforeAll(async () => {
@@ -27,12 +31,13 @@ beforeAll(async () => {
     startFakeApprise({ keys: ['family'] }),
     startFakeWebhook({ secret: HOOK_SECRET }),
   ]);
+  telegram = await startFakeTelegram();
 });
 afterAll(async () => {
-  await Promise.all([ntfy, gotify, apprise, hook].map((f) => f?.close()));
+  await Promise.all([ntfy, gotify, apprise, hook, telegram].map((f) => f?.close()));
 });
 
-const ctx = (id: string): NotifierContext => ({ id, name: id, fetch: globalThis.fetch, clock: systemClock, logger: log.logger, mediaDir: '/media', retryDelaysMs: [20, 20] });
+const ctx = (id: string): NotifierContext => ({ id, name: id, fetch: globalThis.fetch, clock: systemClock, logger: log.logger, mediaDir: '/media', fileSize: async () => null, retryDelaysMs: [20, 20] });
 
 const job = (over: Partial<Job> = {}): Job =>
   ({
@@ -209,5 +214,28 @@ describe('webhook', () => {
     expect(webhookKind.settings.safeParse({ url: 'ftp://x' }).success).toBe(false);
     expect(webhookKind.settings.safeParse({ url: 'http://x', secret: 'short' }).success).toBe(false);
     expect(webhookKind.settings.safeParse({ url: 'http://x', headers: { 'bad header': 'v' } }).success).toBe(false);
+  });
+});
+
+describe('Telegram added in the panel', () => {
+  it('sends to each chat through the Bot API with its own token; a digest is one message; no bot commands', async () => {
+    const settings = telegramKind.settings.parse({ bot_token: BOT_TOKEN, chat_ids: ['111', '-1001234567890'], api_url: telegram.url });
+    const t = telegramKind.create(settings, ctx('tg-1'));
+    t.start();
+    try {
+      expect(await t.test()).toMatchObject({ ok: true, chats: [{ chat_id: '111', ok: true }, { chat_id: '-1001234567890', ok: true }] });
+      await t.handle({ type: 'digest', events: [completed, { ...completed, job: job({ id: 'job-2', title: 'Second <b>' }) }] });
+      const sent = telegram.sent();
+      expect(sent.every((r) => r.token === BOT_TOKEN)).toBe(true);
+      const digest = sent.filter((r) => String(r.body.text).startsWith('<b>2 downloads complete</b>'));
+      expect(digest.map((r) => r.body.chat_id).sort()).toEqual(['-1001234567890', '111']);
+      expect(digest[0]!.body.text).toBe('<b>2 downloads complete</b>\n• Big Film (2024)\n• Second &lt;b&gt;');
+      expect(telegram.requests.some((r) => r.method === 'getUpdates')).toBe(false);
+      expect(t.status()).toMatchObject({ kind: 'telegram', id: 'tg-1', state: 'ok', commands: false });
+    } finally {
+      await t.stop();
+    }
+    expect(telegramKind.settings.safeParse({ bot_token: 'nope', chat_ids: ['1'] }).success).toBe(false);
+    expect(telegramKind.settings.safeParse({ bot_token: BOT_TOKEN, chat_ids: [] }).success).toBe(false);
   });
 });

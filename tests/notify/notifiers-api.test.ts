@@ -38,7 +38,8 @@ describe('/api/notifiers', () => {
     const res = await request(app.koa.callback()).get('/api/notifiers/kinds').set(viewer);
     expect(res.status).toBe(200);
     const kinds = res.body.items as { kind: string; label: string; secrets: string[]; schema: { type: string; properties: Record<string, Record<string, unknown>>; required?: string[] } }[];
-    expect(kinds.map((k) => k.kind)).toEqual(['webhook', 'ntfy', 'gotify', 'apprise']);
+    expect(kinds.map((k) => k.kind)).toEqual(['webhook', 'ntfy', 'gotify', 'apprise', 'telegram']);
+    expect(kinds.find((k) => k.kind === 'telegram')!.schema.properties.chat_ids).toMatchObject({ type: 'array', items: { type: 'string' }, minItems: 1 });
     const n = kinds.find((k) => k.kind === 'ntfy')!;
     expect(n.schema.type).toBe('object');
     expect(n.schema.required).toEqual(['topic']);
@@ -98,7 +99,7 @@ describe('/api/notifiers', () => {
     const missing = await request(server).post('/api/notifiers').set(admin).send({ kind: 'gotify', name: 'G', settings: { url: gotify.url } });
     expect(missing.body.error).toMatchObject({ field: 'settings.token' });
     const unknownKind = await request(server).post('/api/notifiers').set(admin).send({ kind: 'pigeon', name: 'P' });
-    expect(unknownKind.body.error).toMatchObject({ field: 'kind', message: 'kind: must be one of webhook, ntfy, gotify, apprise' });
+    expect(unknownKind.body.error).toMatchObject({ field: 'kind', message: 'kind: must be one of webhook, ntfy, gotify, apprise, telegram' });
     const unknownEvent = await request(server).post('/api/notifiers').set(admin).send({ ...body, events: ['download.exploded'] });
     expect(unknownEvent.body.error).toMatchObject({ field: 'events.0' });
 

@@ -44,11 +44,14 @@ export interface TelegramStatus extends NotifierStatus {
 }
 
 export interface TelegramDeps {
+  /** `telegram` for the bot from the add-on options; a record id for one added in the panel. */
+  id?: string;
   /** Null when no bot token is set. */
   api: TelegramApi | null;
   chatIds: readonly string[];
   commands: boolean;
-  jobs: JobService;
+  /** Needed for bot commands only. */
+  jobs?: JobService | undefined;
   mediaDir: string;
   fileSize: (absolutePath: string) => Promise<number | null>;
   freeBytes: () => Promise<number | null>;
@@ -80,7 +83,7 @@ interface Update {
  */
 export class TelegramNotifier implements Notifier {
   readonly kind = 'telegram';
-  readonly id = 'telegram';
+  readonly id: string;
   private stopController = new AbortController();
   private readonly chains = new Map<string, { tail: Promise<void>; queued: number; nextAt: number }>();
   private polling: TelegramStatus['polling'] = 'off';
@@ -92,7 +95,9 @@ export class TelegramNotifier implements Notifier {
   private lastSentAt: number | null = null;
   private failedSinceSent = false;
 
-  constructor(private readonly deps: TelegramDeps) {}
+  constructor(private readonly deps: TelegramDeps) {
+    this.id = deps.id ?? 'telegram';
+  }
 
   get enabled(): boolean {
     return this.deps.api !== null && this.deps.chatIds.length > 0;
@@ -101,7 +106,7 @@ export class TelegramNotifier implements Notifier {
   start(): void {
     if (!this.enabled) return;
     if (this.stopController.signal.aborted) this.stopController = new AbortController();
-    if (this.deps.commands) {
+    if (this.deps.commands && this.deps.jobs) {
       this.polling = 'running';
       this.loop = this.poll().catch((err: unknown) => {
         if (!this.stopController.signal.aborted) this.deps.logger.error({ err }, 'telegram polling stopped');
@@ -293,13 +298,15 @@ export class TelegramNotifier implements Notifier {
     const match = /^\/([a-zA-Z0-9_]+)(?:@\S+)?(?:\s+([\s\S]*))?$/.exec(text);
     const command = match?.[1]?.toLowerCase() ?? '';
     const args = match?.[2]?.trim() ?? '';
+    const jobs = this.deps.jobs;
+    if (!jobs) return; // polling only runs with a job service
     const reply = (html: string): Promise<void> => this.send(chat, { text: html }).catch(() => undefined);
     switch (command) {
       case 'status':
-        return reply(statusMessage(this.deps.jobs.stats(), await this.deps.freeBytes()));
+        return reply(statusMessage(jobs.stats(), await this.deps.freeBytes()));
       case 'queue': {
-        const active = ['downloading', 'merging', 'transferring'].flatMap((status) => this.deps.jobs.list({ status: status as Job['status'], limit: 20, offset: 0 }).items);
-        const waiting = this.deps.jobs.list({ status: 'pending', limit: 1000, offset: 0 });
+        const active = ['downloading', 'merging', 'transferring'].flatMap((status) => jobs.list({ status: status as Job['status'], limit: 20, offset: 0 }).items);
+        const waiting = jobs.list({ status: 'pending', limit: 1000, offset: 0 });
         // The order the queue runs them in: priority, then age.
         const next = waiting.items.slice().sort((a, b) => PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] || a.created_at.localeCompare(b.created_at));
         return reply(queueMessage(active, next.slice(0, 15), waiting.total));
@@ -308,7 +315,7 @@ export class TelegramNotifier implements Notifier {
         const [url, ...title] = args.split(/\s+/);
         try {
           const input = newDownloadSchema.parse({ url: url ?? '', ...(title.length > 0 ? { title: title.join(' ') } : {}) });
-          const job = this.deps.jobs.create(input);
+          const job = jobs.create(input);
           this.deps.logger.info({ jobId: job.id, chat }, 'download queued from telegram');
           return reply(queuedMessage(job));
         } catch (err) {

@@ -25,7 +25,7 @@ export interface JsonSchemaObject {
   required?: string[];
 }
 
-export type FieldControl = 'text' | 'url' | 'password' | 'number' | 'checkbox' | 'select' | 'pairs';
+export type FieldControl = 'text' | 'url' | 'password' | 'number' | 'checkbox' | 'select' | 'pairs' | 'list';
 
 export interface FormField {
   key: string;
@@ -57,6 +57,8 @@ export function fieldsOf(schema: JsonSchemaObject): FormField[] {
             ? 'number'
             : type === 'object'
               ? 'pairs'
+              : type === 'array'
+                ? 'list'
               : p.writeOnly
                 ? 'password'
                 : p.format === 'uri'
@@ -73,7 +75,7 @@ export function fieldsOf(schema: JsonSchemaObject): FormField[] {
       min: p.minimum ?? null,
       max: p.maximum ?? null,
       pattern: p.pattern ?? null,
-      placeholder: p.default !== undefined && typeof p.default !== 'object' ? String(p.default) : control === 'pairs' ? 'Header-Name: value' : '',
+      placeholder: p.default !== undefined && typeof p.default !== 'object' ? String(p.default) : control === 'pairs' ? 'Header-Name: value' : control === 'list' ? 'one per line' : '',
     };
   });
 }
@@ -87,6 +89,7 @@ export function initialValues(fields: FormField[], settings: Record<string, unkn
   for (const f of fields) {
     const value = settings ? settings[f.key] : schema.properties?.[f.key]?.default;
     if (f.control === 'checkbox') out[f.key] = value === true;
+    else if (f.control === 'list') out[f.key] = Array.isArray(value) ? value.map(String).join('\n') : '';
     else if (f.control === 'pairs') out[f.key] = value && typeof value === 'object' ? Object.entries(value as Record<string, string>).map(([k, v]) => `${k}: ${v}`).join('\n') : '';
     else out[f.key] = value === undefined || value === null || f.secret ? '' : String(value);
   }
@@ -114,6 +117,7 @@ export function collectSettings(fields: FormField[], values: FormValues, editing
     }
     if (f.control === 'number') out[f.key] = Number(text);
     else if (f.control === 'pairs') out[f.key] = parsePairs(text);
+    else if (f.control === 'list') out[f.key] = text.split(/[\n,]+/).map((x) => x.trim()).filter(Boolean);
     else out[f.key] = text;
   }
   return out;
