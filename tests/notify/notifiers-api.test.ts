@@ -153,6 +153,11 @@ describe('/api/notifiers', () => {
     expect(all.body.results.telegram).toMatchObject({ ok: false, skipped: true });
     expect((await request(server).post('/api/notifications/test').set(operator).send({ target: 'pigeon' })).body.error).toMatchObject({ field: 'target' });
 
+    // A webhook's URL is write-only too (Slack and Discord keep the key in it).
+    const hookView = (await request(server).get(`/api/notifiers/${hookId}`).set(viewer)).body;
+    expect(hookView.settings).toEqual({ timeout_s: 10, retries: 3, has_url: true, has_headers: true, has_secret: true });
+    expect(JSON.stringify(hookView)).not.toContain('/in');
+
     expect(secretsIn(capture.text())).toEqual([]);
     expect(capture.text()).toContain('notification not delivered');
   });

@@ -10,7 +10,7 @@ import type { NotificationDigest, NotificationEvent } from '../notification-even
 import type { NotifierContext, NotifierKind } from '../notifier-kind.js';
 
 const settings = z.strictObject({
-  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).meta({ title: 'URL', description: 'Receives a POST with a JSON body for every event.' }),
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).meta({ title: 'URL', description: 'Receives a POST with a JSON body for every event. Write-only: many services (Slack, Discord) put the key in the URL.' }),
   headers: z
     .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { error: 'must be an HTTP header name' }), z.string().max(4096))
     .optional()
@@ -109,7 +109,7 @@ export const webhookKind: NotifierKind<'webhook', WebhookSettings> = {
   kind: 'webhook',
   label: 'Webhook',
   settings,
-  secrets: ['headers', 'secret'],
+  secrets: ['url', 'headers', 'secret'],
   defaults: { timeout_s: 10, retries: 3 },
   create: (s, ctx) => new WebhookNotifier(s, ctx),
 };
