@@ -64,6 +64,9 @@ export class MqttNotifier implements Notifier {
       failed: this.failed,
       last_error: this.lastError,
       last_sent_at: this.lastSentAt === null ? null : new Date(this.lastSentAt).toISOString(),
+      broker: s.broker,
+      base_topic: s.base_topic,
+      connection: s.state,
     };
   }
 
