@@ -6,7 +6,8 @@ import type { Logger } from '../platform/logger.js';
 import type { NotifierRepository } from '../store/notifier-repository.js';
 import type { NotificationDispatcher } from './dispatcher.js';
 import type { NotifierContext, NotifierKind } from './notifier-kind.js';
-import type { NotifierRecord } from './notifier-record.js';
+import type { NotifierRecord } from '../store/notifier-record.js';
+import { NOTIFICATION_EVENT_TYPES, type NotificationEventType } from './notification-event.js';
 import type { Notifier, NotifierStatus, NotifierTestResult } from './notifier.js';
 import { DEFAULT_DIGEST, DEFAULT_EVENTS, digestSchema, eventTypesSchema, type NotifierRouting } from './routing.js';
 
@@ -42,7 +43,7 @@ export interface NotifierView {
   kind_label: string;
   name: string;
   enabled: boolean;
-  events: NotifierRecord['events'];
+  events: NotificationEventType[];
   digest: NotifierRecord['digest'];
   settings: Record<string, unknown>;
   status: NotifierStatus;
@@ -95,7 +96,7 @@ export class NotifierConfig {
     const entry = this.builtIns.get(id)!;
     const stored = this.deps.repository.get(id);
     if (!stored) return { events: [...entry.defaults.events], digest: { ...entry.defaults.digest } };
-    return { events: stored.enabled ? stored.events : [], digest: stored.digest };
+    return { events: stored.enabled ? knownEvents(stored.events) : [], digest: stored.digest };
   }
 
   private builtInRecord(id: string): NotifierRecord {
@@ -265,7 +266,7 @@ export class NotifierConfig {
       kind_label: builtIn?.label ?? kind?.label ?? record.kind,
       name: record.name,
       enabled: record.enabled,
-      events: record.events,
+      events: knownEvents(record.events),
       digest: record.digest,
       settings,
       status: this.statusOf(record),
@@ -280,7 +281,7 @@ export class NotifierConfig {
     const notifier = this.build(record);
     await notifier.start();
     this.live.set(record.id, notifier);
-    this.deps.dispatcher.set(notifier, { events: record.events, digest: record.digest });
+    this.deps.dispatcher.set(notifier, { events: knownEvents(record.events), digest: record.digest });
   }
 
   private async retire(id: string): Promise<void> {
@@ -308,6 +309,11 @@ export class NotifierConfig {
     if (!found) throw badRequest(`kind: must be one of ${[...this.deps.registry.keys()].join(', ')}`, 'kind');
     return found;
   }
+}
+
+/** The stored event types this version knows (one a newer version wrote is skipped). */
+function knownEvents(stored: readonly string[]): NotificationEventType[] {
+  return NOTIFICATION_EVENT_TYPES.filter((t) => stored.includes(t));
 }
 
 /** An empty form field is an unset one. */

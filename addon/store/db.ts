@@ -8,7 +8,7 @@ import type { DestinationRecord } from '../library/model.js';
 import type { SourceRecord, SyncRecord } from '../sources/model.js';
 import type { Logger } from '../platform/logger.js';
 import type { SettingsOverrides } from '../ops/settings-model.js';
-import type { NotifierRecord } from '../notify/notifier-record.js';
+import type { NotifierRecord } from './notifier-record.js';
 
 export interface DbSchema {
   version: 1;

@@ -1,4 +1,4 @@
-import type { NotifierRecord } from '../notify/notifier-record.js';
+import type { NotifierRecord } from './notifier-record.js';
 import type { Store } from './db.js';
 
 /**
