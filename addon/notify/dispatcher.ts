@@ -106,16 +106,20 @@ export class NotificationDispatcher {
 
   /** Adds a notifier, or replaces the one with the same id (its collected groups are sent first). */
   set(notifier: Notifier, routing: NotifierRouting): void {
-    this.remove(notifier.id);
+    void this.remove(notifier.id);
     this.targets.set(notifier.id, { notifier, routing, pending: new Map(), lastSentAt: new Map() });
   }
 
-  /** Removes a notifier; the groups it was collecting go out now. */
-  remove(id: string): void {
+  /**
+   * Removes a notifier; the groups it was collecting go out now. Resolves when they were
+   * delivered (or failed), so a caller can stop the notifier without cutting them off.
+   */
+  remove(id: string): Promise<void> {
     const target = this.targets.get(id);
-    if (!target) return;
-    for (const key of [...target.pending.keys()]) this.flush(target, key);
+    if (!target) return Promise.resolve();
+    const deliveries = [...target.pending.keys()].map((key) => this.flush(target, key));
     this.targets.delete(id);
+    return Promise.all(deliveries).then(() => undefined);
   }
 
   start(): void {
@@ -136,7 +140,7 @@ export class NotificationDispatcher {
    */
   async stop(): Promise<void> {
     for (const off of this.offs.splice(0)) off();
-    for (const target of this.targets.values()) for (const key of [...target.pending.keys()]) this.flush(target, key);
+    for (const target of this.targets.values()) for (const key of [...target.pending.keys()]) void this.flush(target, key);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, this.deps.stopWaitMs ?? 5000);
@@ -225,16 +229,17 @@ export class NotificationDispatcher {
     this.flush(target, key);
   }
 
-  private flush(target: Target, key: string): void {
+  private flush(target: Target, key: string): Promise<void> {
     const group = target.pending.get(key);
-    if (!group) return;
+    if (!group) return Promise.resolve();
     clearTimeout(group.timer);
     target.pending.delete(key);
     target.lastSentAt.set(group.type, this.deps.clock.now());
-    this.send(target, group.events.length === 1 ? group.events[0]! : { type: 'digest', events: group.events });
+    return this.send(target, group.events.length === 1 ? group.events[0]! : { type: 'digest', events: group.events });
   }
 
-  private send(target: Target, payload: NotificationEvent | NotificationDigest): void {
+  /** Starts one delivery; the promise settles when it is done and never rejects. */
+  private send(target: Target, payload: NotificationEvent | NotificationDigest): Promise<void> {
     const { notifier } = target;
     const delivery = (async () => {
       try {
@@ -246,5 +251,6 @@ export class NotificationDispatcher {
     })();
     this.inflight.add(delivery);
     void delivery.finally(() => this.inflight.delete(delivery));
+    return delivery;
   }
 }

@@ -125,7 +125,7 @@ export class NotifierConfig {
     const all = [...this.live.entries()].reverse();
     this.live.clear();
     for (const [id, notifier] of all) {
-      this.deps.dispatcher.remove(id);
+      await this.deps.dispatcher.remove(id);
       await notifier.stop().catch(() => undefined);
     }
   }
@@ -247,9 +247,10 @@ export class NotifierConfig {
 
   private statusOf(record: NotifierRecord): NotifierStatus {
     const builtIn = this.builtIns.get(record.id);
-    if (builtIn) return { ...builtIn.notifier.status(), name: record.name };
+    // `pending`: events collected for a digest that has not gone out yet.
+    if (builtIn) return { ...builtIn.notifier.status(), name: record.name, pending: this.deps.dispatcher.pendingCount(record.id) };
     const live = this.live.get(record.id);
-    if (live) return { ...live.status(), name: record.name };
+    if (live) return { ...live.status(), name: record.name, pending: this.deps.dispatcher.pendingCount(record.id) };
     return { kind: record.kind, id: record.id, name: record.name, enabled: false, state: 'disabled', reason: record.enabled ? 'not started' : 'turned off', sent: 0, failed: 0, last_error: null, last_sent_at: null };
   }
 
@@ -287,8 +288,9 @@ export class NotifierConfig {
   private async retire(id: string): Promise<void> {
     const old = this.live.get(id);
     if (!old) return;
-    this.deps.dispatcher.remove(id);
     this.live.delete(id);
+    // What it was collecting for a digest goes out before it stops (a changed setting must not lose it).
+    await this.deps.dispatcher.remove(id);
     await old.stop().catch(() => undefined);
   }
 

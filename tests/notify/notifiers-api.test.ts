@@ -162,6 +162,34 @@ describe('/api/notifiers', () => {
     expect(capture.text()).toContain('notification not delivered');
   });
 
+  it('shows what a digest is collecting, and sends it before a changed notifier restarts', async () => {
+    const server = app.koa.callback();
+    const created = await request(server)
+      .post('/api/notifiers')
+      .set(admin)
+      .send({ kind: 'ntfy', name: 'Digest', events: ['alert.raised'], digest: { enabled: true, window_s: 600 }, settings: { server_url: ntfy.url, topic: 'm3u_digest', token: NTFY_TOKEN } });
+    const id = created.body.id as string;
+    const toTopic = () => ntfy.requests.filter((r) => (r.json as { topic?: string }).topic === 'm3u_digest');
+    const alert = (n: number) => ({ id: `queue_long:${n}`, rule: 'queue_long', severity: 'warning' as const, message: `alert ${n}`, value: n, threshold: 1, raised_at: '2026-12-06T10:00:00.000Z', resolved_at: null });
+    app.bus.emit('alert.raised', alert(1)); // alone: at once
+    app.bus.emit('alert.raised', alert(2)); // soon after: collected
+    app.bus.emit('alert.raised', alert(3));
+    await app.notifications.dispatcher.idle();
+    expect(toTopic().map((r) => (r.json as { message: string }).message)).toEqual(['alert 1']);
+    const status = (await request(server).get('/api/notifications/status').set(viewer)).body.notifiers.find((n: { id: string }) => n.id === id);
+    expect(status).toMatchObject({ pending: 2, sent: 1 });
+
+    // Changing a setting restarts the notifier: what it collected goes out first, not lost.
+    expect((await request(server).patch(`/api/notifiers/${id}`).set(admin).send({ settings: { priority: 4 } })).status).toBe(200);
+    expect(toTopic().map((r) => r.json)).toEqual([
+      expect.objectContaining({ message: 'alert 1' }),
+      // Sent by the instance being replaced: its priority 3, one higher for a warning.
+      expect.objectContaining({ title: '2 alerts', message: '• alert 2\n• alert 3', priority: 4 }),
+    ]);
+    expect((await request(server).get(`/api/notifiers/${id}`).set(viewer)).body.status).toMatchObject({ pending: 0, state: 'ok' });
+    await request(server).delete(`/api/notifiers/${id}`).set(admin).expect(204);
+  });
+
   it('keeps panel-configured notifiers across a restart (through the store)', async () => {
     const ids = app.store.data.notifiers.map((n) => n.id);
     await app.stop();
