@@ -131,9 +131,12 @@ describe('/api/notifiers', () => {
     const seenBefore = ntfy.requests.length;
     const job = await request(server).post('/api/downloads').set(admin).send({ url: origin.url('/movie.mp4'), title: 'Notified Film' });
     expect(job.status).toBe(201);
-    await waitFor(() => (hook.requests.some((r) => r.path === '/in') ? true : undefined), 15_000, 'webhook delivery');
-    await waitFor(() => (ntfy.requests.slice(seenBefore).some((r) => (r.json as { topic?: string }).topic === 'm3u_e2e') ? true : undefined), 15_000, 'ntfy delivery');
-    await waitFor(() => (app.notifications.status().notifiers.find((n) => n.id === down)!.failed === 1 ? true : undefined), 15_000, 'failure counted');
+    // Each notifier counts a delivery once the service has answered: wait for the counts (a
+    // request seen by a fake is not yet an answer read by the notifier).
+    const counted = (id: string, key: 'sent' | 'failed') => app.notifications.status().notifiers.find((n) => n.id === id)![key] === 1;
+    await waitFor(() => (counted(hookId, 'sent') && counted(phone, 'sent') && counted(down, 'failed') ? true : undefined), 15_000, 'every channel done');
+    expect(hook.requests.some((r) => r.path === '/in')).toBe(true);
+    expect(ntfy.requests.slice(seenBefore).some((r) => (r.json as { topic?: string }).topic === 'm3u_e2e')).toBe(true);
 
     const done = app.jobs.get(job.body.id);
     expect(done.status).toBe('completed');
