@@ -75,6 +75,7 @@ describe('Settings -> Notifications', () => {
 
       await form.getByLabel(/^Topic/).fill('m3u_phone');
       await form.getByRole('button', { name: 'Save' }).click();
+      await form.waitFor({ state: 'detached' });
       const phone = channels.getByRole('listitem', { name: 'Phone' });
       await phone.waitFor();
       await section.screenshot({ path: await artifactPath('notifications-1280x800.png') });
@@ -93,7 +94,8 @@ describe('Settings -> Notifications', () => {
       await editForm.getByLabel(/^Priority/).fill('5');
       await editForm.getByLabel('Download completed').uncheck();
       await editForm.getByRole('button', { name: 'Save' }).click();
-      await phone.getByText(/one message each|digest/).waitFor();
+      // Saved when the form closes (the server answers once db.json is written).
+      await editForm.waitFor({ state: 'detached' });
       const stored = app.store.data.notifiers.find((n) => n.name === 'Phone')!;
       expect(stored.settings).toMatchObject({ token: TOKEN, priority: 5, topic: 'm3u_phone' });
       expect(stored.events).not.toContain('download.completed');
@@ -103,6 +105,7 @@ describe('Settings -> Notifications', () => {
       await phone.getByRole('button', { name: 'Edit Phone' }).click();
       await section.getByRole('form', { name: 'Edit Phone' }).getByLabel(/^Access token/).fill('tk_wrong');
       await section.getByRole('form', { name: 'Edit Phone' }).getByRole('button', { name: 'Save' }).click();
+      await section.getByRole('form', { name: 'Edit Phone' }).waitFor({ state: 'detached' });
       await phone.getByRole('button', { name: 'Test' }).click();
       await phone.getByRole('alert').filter({ hasText: `Not sent: ntfy at ${ntfy.url} answered 401: unauthorized` }).waitFor();
       await phone.getByText('Error').first().waitFor();
