@@ -37,6 +37,11 @@ import { HomeAssistantNotifier } from './notify/homeassistant.js';
 import { MqttConnection, type Backoff } from './notify/mqtt/client.js';
 import type { SyncAllHook } from './notify/mqtt/commands.js';
 import { MqttService } from './notify/mqtt/service.js';
+import { MqttNotifier } from './notify/mqtt/notifier.js';
+import { NotificationDispatcher } from './notify/dispatcher.js';
+import { NotifierConfig } from './notify/notifier-config.js';
+import { notifierRegistry } from './notify/registry.js';
+import { NotifierRepository } from './store/notifier-repository.js';
 import { SupervisorClient } from './notify/supervisor.js';
 import { TelegramApi } from './notify/telegram/api.js';
 import { TelegramNotifier } from './notify/telegram/notifier.js';
@@ -77,6 +82,8 @@ export interface AppOverrides {
   logBuffer?: LogBuffer;
   /** Faster notifier timings for tests. */
   notify?: NotifyTimings;
+  /** The fetch notifiers use (webhook, ntfy, Gotify, apprise-api); globalThis.fetch by default. */
+  fetch?: typeof globalThis.fetch;
   /** How often destinations are checked (5 minutes in production). */
   destinationCheckIntervalMs?: number;
   /** Waits between transfer attempts to a destination that is down (15 s ... 5 min in production). */
@@ -277,6 +284,8 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     bus,
     clock,
     logger,
+    store,
+    fetch: overrides.fetch ?? globalThis.fetch,
     timings: overrides.notify ?? {},
     // MQTT's "Sync all sources": answers when every enabled source has synced.
     syncAll: async () =>
@@ -407,6 +416,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     corsOrigins: config.cors_origins,
     logs: overrides.logBuffer ?? new LogBuffer(0),
     notifications,
+    notifiers: notifications.configured,
     sources,
     destinations,
     settings,
@@ -456,7 +466,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
       await jobs.start();
       await sources.start();
       await maintenance.start();
-      notifications.start();
+      await notifications.start();
       observability.start();
     },
     listen(port = config.port, host = '0.0.0.0') {
@@ -494,8 +504,8 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
 /** MQTT, Home Assistant events and Telegram, each a bus subscriber; none blocks start-up. */
 function createNotifications(
   config: Config,
-  deps: { jobs: JobService; bus: EventBus<AppEvents>; clock: Clock; logger: Logger; timings: NotifyTimings; syncAll: SyncAllHook },
-): Notifications {
+  deps: { jobs: JobService; bus: EventBus<AppEvents>; clock: Clock; logger: Logger; store: Store; fetch: typeof globalThis.fetch; timings: NotifyTimings; syncAll: SyncAllHook },
+): Notifications & { configured: NotifierConfig } {
   const { jobs, bus, clock, logger, timings, syncAll } = deps;
   const supervisor = config.supervisor_token ? new SupervisorClient({ baseUrl: config.supervisor_url, token: config.supervisor_token, fetch: globalThis.fetch }) : null;
   const version = readVersion();
@@ -528,7 +538,6 @@ function createNotifications(
     supervisor,
     events: config.homeassistant_events,
     notifyService: config.homeassistant_notify_service,
-    bus,
     mediaDir: config.media_dir,
     fileSize,
     clock,
@@ -542,7 +551,6 @@ function createNotifications(
     api: telegramApi,
     chatIds: config.telegram_chat_ids,
     commands: config.telegram_commands,
-    bus,
     jobs,
     mediaDir: config.media_dir,
     fileSize,
@@ -556,7 +564,24 @@ function createNotifications(
     ...(timings.telegramPollRetryMs !== undefined ? { pollRetryMs: timings.telegramPollRetryMs } : {}),
     ...(timings.telegramChatIntervalMs !== undefined ? { chatIntervalMs: timings.telegramChatIntervalMs } : {}),
   });
-  return new Notifications({ mqtt, homeassistant, telegram });
+  // One bus subscriber for every notifier: event filter, digest, failure isolation.
+  const unfinished = ['pending', 'downloading', 'merging', 'transferring'] as const;
+  const dispatcher = new NotificationDispatcher({
+    bus,
+    clock,
+    logger,
+    sourceBusy: (sourceId) => unfinished.some((status) => jobs.list({ status, limit: Number.MAX_SAFE_INTEGER, offset: 0 }).items.some((j) => j.source_id === sourceId)),
+  });
+  const configured = new NotifierConfig({
+    repository: new NotifierRepository(deps.store),
+    registry: notifierRegistry,
+    dispatcher,
+    context: ({ id, name }) => ({ id, name, fetch: deps.fetch, clock, logger, mediaDir: config.media_dir, fileSize, retryDelaysMs: timings.retryDelaysMs }),
+    clock,
+    logger,
+  });
+  const notifications = new Notifications({ mqtt: new MqttNotifier(mqtt, { clock, mediaDir: config.media_dir }), homeassistant, telegram, dispatcher, configured });
+  return Object.assign(notifications, { configured });
 }
 
 /** What /api/stats tells the panel about a db.json restored at start (null when there was none). */

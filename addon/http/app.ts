@@ -30,6 +30,8 @@ import { keyRoutes } from './routes/keys.js';
 import { mediaServerRoutes } from './routes/media-servers.js';
 import { notificationRoutes, type NotificationsApi } from './routes/notifications.js';
 import { probeRoutes } from './routes/probe.js';
+import { notifierRoutes } from './routes/notifiers.js';
+import type { NotifierConfig } from '../notify/notifier-config.js';
 import { queueRoutes } from './routes/queue.js';
 import type { ProbeService } from '../probe/probe-service.js';
 import { settingsRoutes } from './routes/settings.js';
@@ -60,6 +62,8 @@ export interface HttpDeps {
   panelDir?: string | null;
   /** MQTT, Home Assistant and Telegram: /api/notifications/status and /test. */
   notifications?: NotificationsApi;
+  /** Notifiers added in the panel: /api/notifiers (README "Notification channels"). */
+  notifiers?: NotifierConfig;
   /** Playlist sources (README "Playlist sources"). */
   sources?: SourceService;
   /** Largest accepted M3U upload (upload_max_mb). */
@@ -104,6 +108,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
     activityRoutes(deps.activity, deps.logs),
     queueRoutes(deps.jobs),
     ...(deps.notifications ? [notificationRoutes(deps.notifications)] : []),
+    ...(deps.notifiers ? [notifierRoutes(deps.notifiers)] : []),
     ...(deps.sources ? [sourceRoutes(deps.sources, { uploadMaxBytes: deps.uploadMaxBytes ?? 100 * 1024 * 1024 })] : []),
     ...(deps.destinations ? [destinationRoutes(deps.destinations)] : []),
     ...(deps.settings ? [settingsRoutes(deps.settings)] : []),

@@ -1,10 +1,11 @@
 import { AppError, errorMessage } from '../errors.js';
-import type { AppEvents, SyncSummary } from '../events/app-events.js';
-import type { EventBus } from '../events/bus.js';
-import type { Job } from '../jobs/model.js';
+import type { SyncSummary } from '../events/app-events.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import { downloadEventData, formatBytes, formatDuration, syncEventData, type DownloadEventData } from './job-summary.js';
+import { renderMessage } from './message.js';
+import type { NotificationDigest, NotificationEvent, NotificationEventType } from './notification-event.js';
+import type { Notifier, NotifierStatus, NotifierTestResult } from './notifier.js';
 import type { SupervisorClient } from './supervisor.js';
 
 /** Event types fired on Home Assistant's bus. */
@@ -15,7 +16,21 @@ export const HA_EVENTS = {
   test: 'm3u_downloader_test',
 } as const;
 
-export interface HomeAssistantStatus {
+/** The Home Assistant event fired for each notification (automations trigger on these). */
+export const HA_EVENT_TYPES: Record<NotificationEventType, string> = {
+  'download.completed': HA_EVENTS.completed,
+  'download.failed': HA_EVENTS.failed,
+  'sync.finished': HA_EVENTS.syncCompleted,
+  'recording.started': 'm3u_downloader_recording_started',
+  'recording.finished': 'm3u_downloader_recording_finished',
+  'destination.down': 'm3u_downloader_destination_down',
+  'destination.up': 'm3u_downloader_destination_up',
+  'disk.full': 'm3u_downloader_disk_full',
+  'alert.raised': 'm3u_downloader_alert_raised',
+  'alert.resolved': 'm3u_downloader_alert_resolved',
+};
+
+export interface HomeAssistantStatus extends NotifierStatus {
   enabled: boolean;
   /** Why nothing is sent (null when enabled). */
   reason: string | null;
@@ -33,7 +48,6 @@ export interface HomeAssistantDeps {
   events: boolean;
   /** `notify.mobile_app_phone`, or any `domain.service` taking {title, message}. */
   notifyService?: string | undefined;
-  bus: EventBus<AppEvents>;
   mediaDir: string;
   fileSize: (absolutePath: string) => Promise<number | null>;
   clock: Clock;
@@ -49,17 +63,20 @@ interface Notification {
 
 /**
  * Fires `m3u_downloader_*` events through the Supervisor's core API and, when configured,
- * calls a notify service. A bus subscriber: Home Assistant being down costs a log line, never a
- * download.
+ * calls a notify service. Fed by the notification dispatcher: Home Assistant being down costs a
+ * log line, never a download. A digest still fires one event per download (automations count on
+ * that) but calls the notify service once.
  */
-export class HomeAssistantNotifier {
-  private readonly offs: (() => void)[] = [];
-  private readonly stopController = new AbortController();
+export class HomeAssistantNotifier implements Notifier {
+  readonly kind = 'homeassistant';
+  readonly id = 'homeassistant';
+  private stopController = new AbortController();
   private readonly inflight = new Set<Promise<void>>();
   private sent = 0;
   private failed = 0;
   private lastError: string | null = null;
   private lastSentAt: number | null = null;
+  private failedSinceSent = false;
 
   constructor(private readonly deps: HomeAssistantDeps) {}
 
@@ -73,20 +90,10 @@ export class HomeAssistantNotifier {
   }
 
   start(): void {
-    if (!this.enabled) return;
-    const { bus } = this.deps;
-    this.offs.push(
-      bus.on('job.status', ({ job, previous }) => {
-        if (job.status === previous) return;
-        if (job.status === 'completed') this.track(this.onDownload(job, 'completed'));
-        else if (job.status === 'failed') this.track(this.onDownload(job, 'failed'));
-      }),
-      bus.on('sync.completed', (summary) => this.track(this.onSync(summary))),
-    );
+    if (this.stopController.signal.aborted) this.stopController = new AbortController();
   }
 
   async stop(): Promise<void> {
-    for (const off of this.offs.splice(0)) off();
     this.stopController.abort();
     await Promise.allSettled([...this.inflight]);
   }
@@ -98,7 +105,10 @@ export class HomeAssistantNotifier {
         ? 'homeassistant_events is off and no homeassistant_notify_service is set'
         : null;
     return {
+      kind: this.kind,
+      id: this.id,
       enabled: this.enabled,
+      state: !this.enabled ? 'disabled' : this.lastError && this.failedSinceSent ? 'error' : 'ok',
       reason,
       events: this.deps.events,
       notify_service: this.deps.notifyService ?? null,
@@ -109,34 +119,68 @@ export class HomeAssistantNotifier {
     };
   }
 
-  /** Fires the test event (and calls the notify service when set); throws what went wrong. */
-  async test(): Promise<{ ok: boolean; event: string; notify_service: string | null }> {
-    if (!this.deps.supervisor) throw new AppError('not_configured', this.status().reason!, { httpStatus: 409 });
-    await this.deliver(HA_EVENTS.test, { message: 'test from m3u-downloader' }, { title: 'M3U Downloader', message: 'Test notification from m3u-downloader' }, true);
+  /** Fires the test event (and calls the notify service when set); says what went wrong. */
+  async test(): Promise<NotifierTestResult> {
+    if (!this.deps.supervisor) return { ok: false, skipped: true, error: this.status().reason ?? 'not running as a Home Assistant add-on' };
+    try {
+      await this.deliver([[HA_EVENTS.test, { message: 'test from m3u-downloader' }]], { title: 'M3U Downloader', message: 'Test notification from m3u-downloader' }, true);
+    } catch (err) {
+      return { ok: false, error: errorMessage(err), event: HA_EVENTS.test };
+    }
     return { ok: true, event: HA_EVENTS.test, notify_service: this.deps.notifyService ?? null };
   }
 
-  private track(p: Promise<void>): void {
-    this.inflight.add(p);
-    void p.finally(() => this.inflight.delete(p));
+  /** One event (or a digest's events) on Home Assistant's bus, and one notify-service message. */
+  async handle(input: NotificationEvent | NotificationDigest): Promise<void> {
+    if (!this.enabled) return;
+    const task = (async () => {
+      const events = input.type === 'digest' ? input.events : [input];
+      const fired = await Promise.all(events.map(async (e) => [HA_EVENT_TYPES[e.type], await this.eventData(e)] as [string, Record<string, unknown>]));
+      const single = events.length === 1 ? events[0]! : null;
+      const notification =
+        single && (single.type === 'download.completed' || single.type === 'download.failed' || single.type === 'sync.finished')
+          ? legacyNotification(single, fired[0]![1])
+          : fromRendered(renderMessage(input));
+      await this.deliver(fired, notification, true);
+    })();
+    this.inflight.add(task);
+    try {
+      await task;
+    } finally {
+      this.inflight.delete(task);
+    }
   }
 
-  private async onDownload(job: Job, kind: 'completed' | 'failed'): Promise<void> {
-    const size = job.file_path ? await this.deps.fileSize(`${this.deps.mediaDir}/${job.file_path}`) : null;
-    const data = downloadEventData(job, { mediaDir: this.deps.mediaDir, size });
-    await this.deliver(HA_EVENTS[kind], { ...data }, kind === 'completed' ? completedNotification(data) : failedNotification(data));
+  private async eventData(event: NotificationEvent): Promise<Record<string, unknown>> {
+    switch (event.type) {
+      case 'download.completed':
+      case 'download.failed':
+      case 'recording.started':
+      case 'recording.finished': {
+        const job = event.job;
+        const size = job.file_path ? await this.deps.fileSize(`${this.deps.mediaDir}/${job.file_path}`) : null;
+        return { ...downloadEventData(job, { mediaDir: this.deps.mediaDir, size }) };
+      }
+      case 'sync.finished':
+        return { ...syncEventData(event.summary) };
+      case 'destination.down':
+      case 'destination.up':
+        return { ...event.destination };
+      case 'disk.full':
+        return { reason: event.reason, detail: event.detail, since: event.since };
+      case 'alert.raised':
+      case 'alert.resolved':
+        return { ...event.alert };
+    }
   }
 
-  private async onSync(summary: SyncSummary): Promise<void> {
-    await this.deliver(HA_EVENTS.syncCompleted, { ...syncEventData(summary) }, syncNotification(summary));
-  }
-
-  private async deliver(type: string, data: Record<string, unknown>, notification: Notification, rethrow = false): Promise<void> {
+  private async deliver(events: [string, Record<string, unknown>][], notification: Notification, rethrow = false): Promise<void> {
     const supervisor = this.deps.supervisor;
     if (!supervisor) return;
     const signal = this.stopController.signal;
     const tasks: [string, () => Promise<void>][] = [];
-    if (this.deps.events || rethrow) tasks.push([`event ${type}`, () => supervisor.fireEvent(type, data, signal)]);
+    const forced = events.length === 1 && events[0]![0] === HA_EVENTS.test;
+    if (this.deps.events || forced) for (const [type, data] of events) tasks.push([`event ${type}`, () => supervisor.fireEvent(type, data, signal)]);
     const service = this.deps.notifyService;
     if (service) {
       const [domain, name] = service.includes('.') ? (service.split('.', 2) as [string, string]) : ['notify', service];
@@ -148,9 +192,11 @@ export class HomeAssistantNotifier {
         await this.withRetries(task);
         this.sent++;
         this.lastSentAt = this.deps.clock.now();
+        this.failedSinceSent = false;
       } catch (err) {
         if (signal.aborted) return;
         this.failed++;
+        this.failedSinceSent = true;
         this.lastError = `${what}: ${errorMessage(err)}`;
         this.deps.logger.warn({ what, error: errorMessage(err) }, 'home assistant notification failed');
         firstError ??= err;
@@ -172,6 +218,16 @@ export class HomeAssistantNotifier {
       }
     }
   }
+}
+
+function legacyNotification(event: NotificationEvent, data: Record<string, unknown>): Notification {
+  if (event.type === 'sync.finished') return syncNotification(event.summary);
+  const d = data as unknown as DownloadEventData;
+  return event.type === 'download.completed' ? completedNotification(d) : failedNotification(d);
+}
+
+function fromRendered(m: { title: string; body: string }): Notification {
+  return { title: m.title, message: m.body };
 }
 
 function completedNotification(d: DownloadEventData): Notification {

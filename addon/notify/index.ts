@@ -1,60 +1,111 @@
 import { errorMessage } from '../errors.js';
+import type { NotificationDispatcher } from './dispatcher.js';
 import type { HomeAssistantNotifier, HomeAssistantStatus } from './homeassistant.js';
-import type { MqttService, MqttStatus } from './mqtt/service.js';
+import type { MqttStatus } from './mqtt/service.js';
+import { MQTT_ROUTING, type MqttNotifier } from './mqtt/notifier.js';
+import { NOTIFICATION_EVENT_TYPES } from './notification-event.js';
+import type { NotifierConfig } from './notifier-config.js';
+import type { Notifier, NotifierStatus, NotifierTestResult } from './notifier.js';
+import { defaultRouting } from './routing.js';
 import type { TelegramNotifier, TelegramStatus } from './telegram/notifier.js';
 
 export interface NotificationsStatus {
   mqtt: MqttStatus;
   homeassistant: HomeAssistantStatus;
   telegram: TelegramStatus;
+  /** Notifiers added in the panel (Settings -> Notifications), by id order of creation. */
+  notifiers: NotifierStatus[];
 }
 
+/** The option-configured channels; `all` tests them and every panel-configured one. */
 export const TEST_TARGETS = ['mqtt', 'telegram', 'homeassistant'] as const;
-export type TestTarget = (typeof TEST_TARGETS)[number];
+export type BuiltInTarget = (typeof TEST_TARGETS)[number];
+/** A built-in channel or the id of a notifier added in the panel. */
+export type TestTarget = string;
 
-export interface TestResult {
-  ok: boolean;
-  /** The target is not set up, so nothing was sent. */
-  skipped?: boolean;
-  error?: string;
-  [key: string]: unknown;
+export type TestResult = NotifierTestResult;
+
+export interface NotificationsParts {
+  mqtt: MqttNotifier;
+  homeassistant: HomeAssistantNotifier;
+  telegram: TelegramNotifier;
+  dispatcher: NotificationDispatcher;
+  /** Notifiers added in the panel, and the stored event filter and digest of the three above. */
+  configured: NotifierConfig;
 }
 
-/** The three notifiers behind one start/stop, one status and one "send a test". */
+/**
+ * Every notifier behind one list: the option-configured MQTT, Home Assistant and Telegram, then
+ * the ones added in the panel. Started in that order after the dispatcher, stopped in reverse
+ * after it has sent the digests it was collecting.
+ */
 export class Notifications {
-  constructor(
-    private readonly parts: { mqtt: MqttService; homeassistant: HomeAssistantNotifier; telegram: TelegramNotifier },
-  ) {}
+  constructor(private readonly parts: NotificationsParts) {}
 
-  start(): void {
-    this.parts.mqtt.start();
-    this.parts.homeassistant.start();
-    this.parts.telegram.start();
+  /** The option-configured notifiers, in start order. */
+  private builtIns(): Notifier[] {
+    return [this.parts.mqtt, this.parts.homeassistant, this.parts.telegram];
+  }
+
+  /** Every live notifier, in start order. */
+  list(): Notifier[] {
+    return [...this.builtIns(), ...this.parts.configured.instances()];
+  }
+
+  get dispatcher(): NotificationDispatcher {
+    return this.parts.dispatcher;
+  }
+
+  async start(): Promise<void> {
+    const { dispatcher, configured } = this.parts;
+    configured.addBuiltIn(this.parts.mqtt, 'MQTT', MQTT_ROUTING(NOTIFICATION_EVENT_TYPES));
+    configured.addBuiltIn(this.parts.homeassistant, 'Home Assistant', defaultRouting());
+    configured.addBuiltIn(this.parts.telegram, 'Telegram', defaultRouting());
+    dispatcher.start();
+    for (const notifier of this.builtIns()) await notifier.start();
+    await this.parts.configured.start();
   }
 
   async stop(): Promise<void> {
-    await Promise.allSettled([this.parts.mqtt.stop(), this.parts.homeassistant.stop(), this.parts.telegram.stop()]);
+    await this.parts.dispatcher.stop();
+    await this.parts.configured.stop();
+    for (const notifier of this.builtIns().reverse()) {
+      await notifier.stop().catch(() => undefined);
+    }
   }
 
   status(): NotificationsStatus {
-    return { mqtt: this.parts.mqtt.status(), homeassistant: this.parts.homeassistant.status(), telegram: this.parts.telegram.status() };
-  }
-
-  /** For /api/health: states only, no details. */
-  summary(): { mqtt: MqttStatus['state']; homeassistant: 'on' | 'off'; telegram: 'on' | 'off' } {
     return {
-      mqtt: this.parts.mqtt.status().state,
-      homeassistant: this.parts.homeassistant.enabled ? 'on' : 'off',
-      telegram: this.parts.telegram.enabled ? 'on' : 'off',
+      mqtt: this.parts.mqtt.service.status(),
+      homeassistant: this.parts.homeassistant.status(),
+      telegram: this.parts.telegram.status(),
+      notifiers: this.parts.configured.statuses(),
     };
   }
 
-  async test(targets: readonly TestTarget[]): Promise<Partial<Record<TestTarget, TestResult>>> {
-    const out: Partial<Record<TestTarget, TestResult>> = {};
+  /** For /api/health: states only, no details. */
+  summary(): { mqtt: MqttStatus['state']; homeassistant: 'on' | 'off'; telegram: 'on' | 'off'; notifiers: number } {
+    return {
+      mqtt: this.parts.mqtt.service.status().state,
+      homeassistant: this.parts.homeassistant.enabled ? 'on' : 'off',
+      telegram: this.parts.telegram.enabled ? 'on' : 'off',
+      notifiers: this.parts.configured.instances().length,
+    };
+  }
+
+  /** Whether `target` names something test() can send through. */
+  knows(target: string): boolean {
+    return target === 'all' || (TEST_TARGETS as readonly string[]).includes(target) || this.parts.configured.has(target);
+  }
+
+  async test(targets: readonly TestTarget[]): Promise<Record<string, TestResult>> {
+    const out: Record<string, TestResult> = {};
+    const builtIn = new Map<string, Notifier>(this.builtIns().map((n) => [n.id, n]));
     await Promise.all(
       targets.map(async (target) => {
         try {
-          out[target] = await this.testOne(target);
+          const notifier = builtIn.get(target);
+          out[target] = notifier ? await notifier.test() : await this.parts.configured.test(target);
         } catch (err) {
           out[target] = { ok: false, error: errorMessage(err) };
         }
@@ -63,25 +114,8 @@ export class Notifications {
     return out;
   }
 
-  private async testOne(target: TestTarget): Promise<TestResult> {
-    switch (target) {
-      case 'mqtt': {
-        const status = this.parts.mqtt.status();
-        if (status.state === 'disabled') return { ok: false, skipped: true, error: status.reason ?? 'MQTT is off' };
-        return this.parts.mqtt.ping();
-      }
-      case 'telegram': {
-        const t = this.parts.telegram;
-        if (!t.enabled) return { ok: false, skipped: true, error: t.status().reason ?? 'Telegram is off' };
-        const result = await t.test();
-        const failed = result.chats.find((c) => !c.ok);
-        return { ok: result.ok, chats: result.chats, ...(failed?.error ? { error: failed.error } : {}) };
-      }
-      case 'homeassistant': {
-        const h = this.parts.homeassistant;
-        if (!h.available) return { ok: false, skipped: true, error: h.status().reason ?? 'not running as a Home Assistant add-on' };
-        return h.test();
-      }
-    }
+  /** Every built-in target and every live panel-configured notifier. */
+  allTargets(): string[] {
+    return [...TEST_TARGETS, ...this.parts.configured.instances().map((n) => n.id)];
   }
 }

@@ -11,6 +11,7 @@ import type { SourceRecord, SyncRecord } from '../sources/model.js';
 import type { Logger } from '../platform/logger.js';
 import { LastGoodCopy, lastGoodName, savedAt as savedAtOf } from './last-good.js';
 import type { SettingsOverrides } from '../ops/settings-model.js';
+import type { NotifierRecord } from './notifier-record.js';
 
 export interface DbSchema {
   version: 1;
@@ -36,9 +37,11 @@ export interface DbSchema {
   media_servers: MediaServerRecord[];
   /** NFO files the add-on wrote (to tell them from ones a user edited); only MetadataFileRepository touches it. */
   metadata_files: MetadataFileRecord[];
+  /** Notification channels added in the panel (README "Notification channels"), secrets included. */
+  notifiers: NotifierRecord[];
 }
 
-const emptyDb = (): DbSchema => ({ version: 1, jobs: [], traffic: { day: '', bytes: 0 }, queue: { paused: false }, users: [], api_keys: [], sessions: [], sources: [], syncs: [], destinations: [], settings: {}, media_servers: [], metadata_files: [] });
+const emptyDb = (): DbSchema => ({ version: 1, jobs: [], traffic: { day: '', bytes: 0 }, queue: { paused: false }, users: [], api_keys: [], sessions: [], sources: [], syncs: [], destinations: [], settings: {}, media_servers: [], metadata_files: [], notifiers: [] });
 
 export interface StoreOptions {
   /** Rotated copies of the last good db.json: db.json.bak (newest), db.json.bak.1, … */

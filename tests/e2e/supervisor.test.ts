@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { freePort, startServer, type ServerProcess } from '../helpers/server-process.js';
 import { call, type CallResult } from '../helpers/http-call.js';
+import { waitFor } from '../helpers/app.js';
 
 /**
  * The add-on run as the Supervisor would run it: the built server with /data/options.json made
@@ -134,13 +135,20 @@ afterAll(async () => {
 
 describe('the add-on under a (fake) Supervisor', () => {
   it('starts in add-on mode from options.json and talks to the Supervisor with its token', async () => {
-    await new Promise((r) => setTimeout(r, 300));
-    const started = server
-      .output()
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .find((l) => l.msg === 'm3u-downloader listening');
+    // The start-up line and the first Supervisor call prove it started; no fixed wait.
+    const started = await waitFor(
+      () =>
+        supervisor.requests.length > 0
+          ? server
+              .output()
+              .split('\n')
+              .filter((l) => l.startsWith('{'))
+              .map((l) => JSON.parse(l) as Record<string, unknown>)
+              .find((l) => l.msg === 'm3u-downloader listening')
+          : undefined,
+      10_000,
+      'the start-up line and a Supervisor request',
+    );
     expect(started).toMatchObject({ mode: 'addon', options: env.OPTIONS_PATH, trustedProxies: ['127.0.0.2'], bootstrapKey: 'set' });
     expect(supervisor.requests.length).toBeGreaterThan(0);
     expect(supervisor.requests.every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);

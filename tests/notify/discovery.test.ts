@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { describeError } from '../../addon/notify/errors.js';
 import { brokerFromConfig } from '../../addon/notify/mqtt/broker.js';
 import type { JobService } from '../../addon/jobs/job-service.js';
@@ -170,27 +170,36 @@ describe('broker from the configuration', () => {
 });
 
 describe('KeyedThrottle', () => {
-  it('sends the first at once, keeps only the newest within the interval, spaces keys independently', async () => {
-    let now = 0;
-    const sent: [string, number, number][] = [];
-    const t = new KeyedThrottle<number>(40, (k, v) => sent.push([k, v, now]), () => now);
-    t.push('a', 1);
-    t.push('a', 2);
-    t.push('a', 3);
-    t.push('b', 9);
-    expect(sent).toEqual([
-      ['a', 1, 0],
-      ['b', 9, 0],
-    ]);
-    now = 40;
-    await new Promise((r) => setTimeout(r, 60));
-    expect(sent[2]).toEqual(['a', 3, 40]);
-    t.push('c', 1);
-    t.drop('c');
-    t.push('a', 4);
-    t.stop();
-    await new Promise((r) => setTimeout(r, 60));
-    expect(sent.map((s) => s[1])).toEqual([1, 9, 3, 1]);
+  it('sends the first at once, keeps only the newest within the interval, spaces keys independently (fake timers)', async () => {
+    vi.useFakeTimers();
+    try {
+      let now = 0;
+      const sent: [string, number, number][] = [];
+      const t = new KeyedThrottle<number>(40, (k, v) => sent.push([k, v, now]), () => now);
+      t.push('a', 1);
+      t.push('a', 2);
+      t.push('a', 3);
+      t.push('b', 9);
+      expect(sent).toEqual([
+        ['a', 1, 0],
+        ['b', 9, 0],
+      ]);
+      await vi.advanceTimersByTimeAsync(39);
+      expect(sent).toHaveLength(2); // not before the interval has passed
+      now = 40;
+      await vi.advanceTimersByTimeAsync(1);
+      expect(sent[2]).toEqual(['a', 3, 40]);
+      t.push('c', 1);
+      t.drop('c');
+      t.push('a', 4);
+      t.stop();
+      // Nothing is left to fire: the dropped and the stopped values are gone, not late.
+      expect(vi.getTimerCount()).toBe(0);
+      await vi.runAllTimersAsync();
+      expect(sent.map((s) => s[1])).toEqual([1, 9, 3, 1]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

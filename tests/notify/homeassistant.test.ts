@@ -108,3 +108,30 @@ describe('Home Assistant events through the Supervisor core API', () => {
     expect(posts('/core/api/services/persistent_notification/create')[0]!.body).toEqual({ title: 'M3U Downloader', message: 'Test notification from m3u-downloader' });
   });
 });
+
+describe('Home Assistant with a digest', () => {
+  it('fires one event per download (automations count on them) but calls the notify service once', async () => {
+    const { HomeAssistantNotifier } = await import('../../addon/notify/homeassistant.js');
+    const { SupervisorClient } = await import('../../addon/notify/supervisor.js');
+    const { systemClock } = await import('../../addon/platform/clock.js');
+    const ha = new HomeAssistantNotifier({
+      supervisor: new SupervisorClient({ baseUrl: supervisor.url, token: supervisor.token, fetch: globalThis.fetch }),
+      events: true,
+      notifyService: 'notify.mobile_app_phone',
+      mediaDir: '/media',
+      fileSize: async () => 1000,
+      clock: systemClock,
+      logger: captureLogger().logger,
+      retryDelaysMs: [],
+    });
+    ha.start();
+    const job = (id: string) => ({ id, url: `http://x/${id}.mp4`, title: `Episode ${id}`, status: 'completed', file_path: `TV/${id}.mp4`, started_at: null, completed_at: null, updated_at: '2026-12-06T10:00:00.000Z', error: null, headers: {}, referer: null }) as never;
+    await ha.handle({ type: 'digest', events: [1, 2, 3].map((i) => ({ type: 'download.completed' as const, job: job(`e${i}`) })) });
+    expect(posts('/core/api/events/m3u_downloader_download_completed').map((r) => (r.body as { id: string }).id)).toEqual(['e1', 'e2', 'e3']);
+    expect(posts('/core/api/services/notify/mobile_app_phone').map((r) => r.body)).toEqual([{ title: '3 downloads complete', message: '• Episode e1\n• Episode e2\n• Episode e3' }]);
+    await ha.handle({ type: 'disk.full', reason: 'disk_full', detail: '/media has 1 GB free', since: '2026-12-06T10:00:00.000Z' });
+    expect(posts('/core/api/events/m3u_downloader_disk_full')[0]!.body).toEqual({ reason: 'disk_full', detail: '/media has 1 GB free', since: '2026-12-06T10:00:00.000Z' });
+    expect(ha.status()).toMatchObject({ kind: 'homeassistant', state: 'ok', sent: 6, failed: 0 });
+    await ha.stop();
+  });
+});

@@ -48,6 +48,22 @@ async function probe(topics: string[], url = broker.url, options = {}): Promise<
 const json = (payload: string): Record<string, unknown> => JSON.parse(payload) as Record<string, unknown>;
 
 describe('MQTT against a real mosquitto broker', () => {
+  it('publishes the notification events (recordings, destinations, disk, alerts) through its Notifier, not retained', async () => {
+    const { app, base } = await startApp();
+    await connected(app);
+    const p = await probe([`${base}/#`]);
+    const alert = { id: 'queue_long', rule: 'queue_long', severity: 'warning' as const, message: '120 downloads waiting', value: 120, threshold: 100, raised_at: '2026-12-06T10:00:00.000Z', resolved_at: null };
+    app.bus.emit('alert.raised', alert);
+    app.bus.emit('destination.status', { id: 'nas', name: 'NAS', kind: 'smb', status: 'offline', previous: 'online', message: 'connection refused', code: 'destination_unreachable', checked_at: '2026-12-06T10:00:00.000Z' });
+    app.bus.emit('queue.held', { reason: 'disk_full', held: true, detail: '/media has 1 GB free', since: '2026-12-06T10:00:00.000Z' });
+    const raised = await p.next(`${base}/alert/raised`);
+    expect([raised.retain, raised.qos]).toEqual([false, 1]);
+    expect(json(raised.payload)).toEqual({ event: 'alert.raised', ...alert });
+    expect(json((await p.next(`${base}/destination/down`)).payload)).toMatchObject({ event: 'destination.down', id: 'nas', status: 'offline', message: 'connection refused' });
+    expect(json((await p.next(`${base}/disk/full`)).payload)).toEqual({ event: 'disk.full', reason: 'disk_full', detail: '/media has 1 GB free', since: '2026-12-06T10:00:00.000Z' });
+    await waitFor(() => (app.notifications.list().find((n) => n.id === 'mqtt')!.status().sent === 3 ? true : undefined), 5000, 'three counted');
+  });
+
   it('announces the device (retained, QoS 1), availability and state', async () => {
     const { app, base } = await startApp();
     await connected(app);
@@ -267,7 +283,7 @@ describe('MQTT against a real mosquitto broker', () => {
 
     // Cut the app's socket without a DISCONNECT: the broker publishes the will.
     p.clear();
-    const conn = (app.notifications as unknown as { parts: { mqtt: { connection: { client: { stream: { destroy(): void } } } } } }).parts.mqtt.connection;
+    const conn = (app.notifications as unknown as { parts: { mqtt: { service: { connection: { client: { stream: { destroy(): void } } } } } } }).parts.mqtt.service.connection;
     conn.client.stream.destroy();
     const will = await p.next(`${base}/availability`, (m) => m.payload === 'offline');
     expect([will.retain, will.qos]).toEqual([true, 1]);

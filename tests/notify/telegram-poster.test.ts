@@ -52,6 +52,9 @@ describe('Telegram posters for downloads from playlist sources', () => {
     );
     apps.push(app);
     const server = app.koa.callback();
+    // One message per download, each with its poster: without the digest (which would send the
+    // two downloads of this source as one message once both are done).
+    await request(server).patch('/api/notifiers/telegram').send({ digest: { enabled: false } }).expect(200);
     const created = await request(server).post('/api/sources').send({ name: 'P', kind: 'm3u', url: `${provider.baseUrl}/list.m3u` });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const sourceId = created.body.id as string;

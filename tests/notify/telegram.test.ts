@@ -1,7 +1,5 @@
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { EventBus } from '../../addon/events/bus.js';
-import type { AppEvents } from '../../addon/events/app-events.js';
 import type { JobService } from '../../addon/jobs/job-service.js';
 import type { Job } from '../../addon/jobs/model.js';
 import { systemClock } from '../../addon/platform/clock.js';
@@ -125,13 +123,11 @@ describe('Telegram alerts against a fake Bot API', () => {
   });
 
   it('sends the poster with sendPhoto (caption within 1024) and falls back to text when Telegram cannot fetch it', async () => {
-    const bus = new EventBus<AppEvents>(silentLogger());
     const api = new TelegramApi({ baseUrl: telegram.url, token: TOKEN, fetch: globalThis.fetch, clock: systemClock });
     const notifier = new TelegramNotifier({
       api,
       chatIds: ['111'],
       commands: false,
-      bus,
       jobs: {} as JobService,
       mediaDir: '/media',
       fileSize: async () => 123_456_789,
@@ -143,7 +139,7 @@ describe('Telegram alerts against a fake Bot API', () => {
     });
     notifier.start();
     const job = { id: 'j1', url: 'http://x/a.m3u8', title: `${'Very long title '.repeat(200)}`, status: 'completed', file_path: 'Movies/a.mp4', started_at: '2026-01-01T10:00:00.000Z', completed_at: '2026-01-01T10:03:12.000Z', updated_at: '2026-01-01T10:03:12.000Z', error: null, headers: {}, referer: null } as unknown as Job;
-    bus.emit('job.status', { job, previous: 'merging' });
+    await notifier.handle({ type: 'download.completed', job });
     await waitFor(() => (telegram.sent().length === 1 ? true : undefined), 5000, 'photo');
     const photo = telegram.sent()[0]!;
     expect(photo.method).toBe('sendPhoto');
@@ -154,7 +150,7 @@ describe('Telegram alerts against a fake Bot API', () => {
     expect(caption).toContain('123 MB in 3m 12s');
 
     telegram.failNext(1, 400, 'Bad Request: wrong file identifier/HTTP URL specified');
-    bus.emit('job.status', { job: { ...job, id: 'j2' }, previous: 'merging' });
+    await notifier.handle({ type: 'download.completed', job: { ...job, id: 'j2' } });
     await waitFor(() => (telegram.sent().length === 3 ? true : undefined), 5000, 'fallback');
     expect(telegram.sent()[2]).toMatchObject({ method: 'sendMessage', status: 200 });
     await notifier.stop();

@@ -113,6 +113,13 @@ export class MqttService {
     return acked ? { ok: true, topic: this.topics.test } : { ok: false, error: 'the broker did not acknowledge the test message within 5 s' };
   }
 
+  /** Publishes one non-retained event with QoS 1 and waits for the broker's acknowledgement. */
+  async publishEvent(topic: string, payload: string): Promise<void> {
+    if (!this.connection || !this.connection.connected) throw new Error(`MQTT is not connected: ${this.status().reason ?? 'no broker'}`);
+    const acked = await within(10_000, this.connection.publish(topic, payload, { qos: 1, retain: false }));
+    if (!acked) throw new Error('the broker did not acknowledge within 10 s');
+  }
+
   private async run(): Promise<void> {
     const signal = this.stopController.signal;
     const backoff = this.deps.resolveBackoff ?? DEFAULT_BACKOFF;

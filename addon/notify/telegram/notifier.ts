@@ -1,6 +1,4 @@
 import { errorMessage } from '../../errors.js';
-import type { AppEvents, SyncSummary } from '../../events/app-events.js';
-import type { EventBus } from '../../events/bus.js';
 import { newDownloadSchema } from '../../jobs/new-download-schema.js';
 import type { JobService } from '../../jobs/job-service.js';
 import type { Job } from '../../jobs/model.js';
@@ -8,6 +6,9 @@ import type { Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
 import { describeError } from '../errors.js';
 import { downloadEventData } from '../job-summary.js';
+import { renderMessage } from '../message.js';
+import type { NotificationDigest, NotificationEvent } from '../notification-event.js';
+import type { Notifier, NotifierStatus, NotifierTestResult } from '../notifier.js';
 import { TelegramError, type TelegramApi } from './api.js';
 import {
   CAPTION_LIMIT,
@@ -28,7 +29,7 @@ export const CHAT_INTERVAL_MS = 1000;
 const MAX_QUEUED_PER_CHAT = 50;
 const PRIORITY_RANK: Record<Job['priority'], number> = { high: 0, medium: 1, low: 2 };
 
-export interface TelegramStatus {
+export interface TelegramStatus extends NotifierStatus {
   enabled: boolean;
   reason: string | null;
   chats: number;
@@ -43,12 +44,14 @@ export interface TelegramStatus {
 }
 
 export interface TelegramDeps {
+  /** `telegram` for the bot from the add-on options; a record id for one added in the panel. */
+  id?: string;
   /** Null when no bot token is set. */
   api: TelegramApi | null;
   chatIds: readonly string[];
   commands: boolean;
-  bus: EventBus<AppEvents>;
-  jobs: JobService;
+  /** Needed for bot commands only. */
+  jobs?: JobService | undefined;
   mediaDir: string;
   fileSize: (absolutePath: string) => Promise<number | null>;
   freeBytes: () => Promise<number | null>;
@@ -78,9 +81,10 @@ interface Update {
  * chats. Messages to one chat are paced a second apart; a failing Telegram is logged and
  * counted, and never reaches a download.
  */
-export class TelegramNotifier {
-  private readonly offs: (() => void)[] = [];
-  private readonly stopController = new AbortController();
+export class TelegramNotifier implements Notifier {
+  readonly kind = 'telegram';
+  readonly id: string;
+  private stopController = new AbortController();
   private readonly chains = new Map<string, { tail: Promise<void>; queued: number; nextAt: number }>();
   private polling: TelegramStatus['polling'] = 'off';
   private pollError: string | null = null;
@@ -89,8 +93,11 @@ export class TelegramNotifier {
   private failed = 0;
   private lastError: string | null = null;
   private lastSentAt: number | null = null;
+  private failedSinceSent = false;
 
-  constructor(private readonly deps: TelegramDeps) {}
+  constructor(private readonly deps: TelegramDeps) {
+    this.id = deps.id ?? 'telegram';
+  }
 
   get enabled(): boolean {
     return this.deps.api !== null && this.deps.chatIds.length > 0;
@@ -98,15 +105,8 @@ export class TelegramNotifier {
 
   start(): void {
     if (!this.enabled) return;
-    const { bus } = this.deps;
-    this.offs.push(
-      bus.on('job.status', ({ job, previous }) => {
-        if (job.status === previous) return;
-        if (job.status === 'completed' || job.status === 'failed') return this.onDownload(job);
-      }),
-      bus.on('sync.completed', (summary) => this.onSync(summary)),
-    );
-    if (this.deps.commands) {
+    if (this.stopController.signal.aborted) this.stopController = new AbortController();
+    if (this.deps.commands && this.deps.jobs) {
       this.polling = 'running';
       this.loop = this.poll().catch((err: unknown) => {
         if (!this.stopController.signal.aborted) this.deps.logger.error({ err }, 'telegram polling stopped');
@@ -115,7 +115,6 @@ export class TelegramNotifier {
   }
 
   async stop(): Promise<void> {
-    for (const off of this.offs.splice(0)) off();
     this.stopController.abort();
     if (this.polling !== 'off') this.polling = 'stopped';
     await this.loop;
@@ -125,7 +124,10 @@ export class TelegramNotifier {
   status(): TelegramStatus {
     const reason = !this.deps.api ? 'telegram_bot_token is not set' : this.deps.chatIds.length === 0 ? 'telegram_chat_ids is empty' : null;
     return {
+      kind: this.kind,
+      id: this.id,
       enabled: this.enabled,
+      state: !this.enabled ? 'disabled' : this.failedSinceSent ? 'error' : 'ok',
       reason,
       chats: this.deps.chatIds.length,
       commands: this.deps.commands && this.enabled,
@@ -139,8 +141,8 @@ export class TelegramNotifier {
   }
 
   /** Sends a test message to every chat; resolves with each chat's outcome. */
-  async test(): Promise<{ ok: boolean; chats: { chat_id: string; ok: boolean; error?: string }[] }> {
-    if (!this.enabled) return { ok: false, chats: [] };
+  async test(): Promise<NotifierTestResult & { chats: { chat_id: string; ok: boolean; error?: string }[] }> {
+    if (!this.enabled) return { ok: false, skipped: true, error: this.status().reason ?? 'Telegram is off', chats: [] };
     const results = await Promise.all(
       this.deps.chatIds.map(async (chat) => {
         try {
@@ -151,23 +153,31 @@ export class TelegramNotifier {
         }
       }),
     );
-    return { ok: results.every((r) => r.ok), chats: results };
+    const failed = results.find((r) => !r.ok);
+    return { ok: results.every((r) => r.ok), chats: results, ...(failed?.error ? { error: failed.error } : {}) };
   }
 
-  private async onDownload(job: Job): Promise<void> {
-    const size = job.file_path ? await this.deps.fileSize(`${this.deps.mediaDir}/${job.file_path}`) : null;
-    const data = downloadEventData(job, { mediaDir: this.deps.mediaDir, size });
-    const text = job.status === 'completed' ? completedMessage(data) : failedMessage(data);
-    const photo = job.status === 'completed' ? (this.deps.poster?.(job) ?? null) : null;
-    this.broadcast({ text, photo });
+  /** Sends one event (or a digest) to every chat; rejects when a chat did not get it. */
+  async handle(input: NotificationEvent | NotificationDigest): Promise<void> {
+    if (!this.enabled) return;
+    const message = await this.outgoing(input.type === 'digest' && input.events.length === 1 ? input.events[0]! : input);
+    const results = await Promise.allSettled(this.deps.chatIds.map((chat) => this.send(chat, message)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
-  private onSync(summary: SyncSummary): void {
-    this.broadcast({ text: syncMessage(summary) });
-  }
-
-  private broadcast(message: Outgoing): void {
-    for (const chat of this.deps.chatIds) this.send(chat, message).catch(() => undefined);
+  private async outgoing(input: NotificationEvent | NotificationDigest): Promise<Outgoing> {
+    if (input.type === 'download.completed' || input.type === 'download.failed') {
+      const job = input.job;
+      const size = job.file_path ? await this.deps.fileSize(`${this.deps.mediaDir}/${job.file_path}`) : null;
+      const data = downloadEventData(job, { mediaDir: this.deps.mediaDir, size });
+      if (input.type === 'download.failed') return { text: failedMessage(data) };
+      return { text: completedMessage(data), photo: this.deps.poster?.(job) ?? null };
+    }
+    if (input.type === 'sync.finished') return { text: syncMessage(input.summary) };
+    // Everything else (recordings, destinations, disk, alerts, digests): the common wording.
+    const m = renderMessage(input);
+    return { text: truncateHtml(`<b>${escapeHtml(m.title)}</b>\n${escapeHtml(m.body)}`, MESSAGE_LIMIT) };
   }
 
   /** Queues a message for one chat, paced; rejects when it could not be delivered. */
@@ -192,9 +202,11 @@ export class TelegramNotifier {
         await this.deliver(chat, message);
         this.sent++;
         this.lastSentAt = this.deps.clock.now();
+        this.failedSinceSent = false;
       } catch (err) {
         if (!this.stopController.signal.aborted) {
           this.failed++;
+          this.failedSinceSent = true;
           this.lastError = errorMessage(err);
           this.deps.logger.warn({ chat, error: this.lastError }, 'telegram message not delivered');
         }
@@ -286,13 +298,15 @@ export class TelegramNotifier {
     const match = /^\/([a-zA-Z0-9_]+)(?:@\S+)?(?:\s+([\s\S]*))?$/.exec(text);
     const command = match?.[1]?.toLowerCase() ?? '';
     const args = match?.[2]?.trim() ?? '';
+    const jobs = this.deps.jobs;
+    if (!jobs) return; // polling only runs with a job service
     const reply = (html: string): Promise<void> => this.send(chat, { text: html }).catch(() => undefined);
     switch (command) {
       case 'status':
-        return reply(statusMessage(this.deps.jobs.stats(), await this.deps.freeBytes()));
+        return reply(statusMessage(jobs.stats(), await this.deps.freeBytes()));
       case 'queue': {
-        const active = ['downloading', 'merging', 'transferring'].flatMap((status) => this.deps.jobs.list({ status: status as Job['status'], limit: 20, offset: 0 }).items);
-        const waiting = this.deps.jobs.list({ status: 'pending', limit: 1000, offset: 0 });
+        const active = ['downloading', 'merging', 'transferring'].flatMap((status) => jobs.list({ status: status as Job['status'], limit: 20, offset: 0 }).items);
+        const waiting = jobs.list({ status: 'pending', limit: 1000, offset: 0 });
         // The order the queue runs them in: priority, then age.
         const next = waiting.items.slice().sort((a, b) => PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] || a.created_at.localeCompare(b.created_at));
         return reply(queueMessage(active, next.slice(0, 15), waiting.total));
@@ -301,7 +315,7 @@ export class TelegramNotifier {
         const [url, ...title] = args.split(/\s+/);
         try {
           const input = newDownloadSchema.parse({ url: url ?? '', ...(title.length > 0 ? { title: title.join(' ') } : {}) });
-          const job = this.deps.jobs.create(input);
+          const job = jobs.create(input);
           this.deps.logger.info({ jobId: job.id, chat }, 'download queued from telegram');
           return reply(queuedMessage(job));
         } catch (err) {
