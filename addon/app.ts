@@ -130,6 +130,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     logger,
     tmpDir: config.tmp_dir,
     segmentConcurrency: initial.segment_concurrency,
+    live: { maxRecordingMinutes: config.max_recording_minutes, outageToleranceS: config.live_outage_tolerance_s },
     ...(overrides.chunkBytes ? { chunkBytes: overrides.chunkBytes } : {}),
   });
   // Library destinations: the only place their adapters (local, smb, sftp, rsync) are built.

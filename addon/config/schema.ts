@@ -157,6 +157,12 @@ export const configSchema = z.object({
   // Library destinations (README "Library destinations"); the destinations themselves are in db.json.
   /** How long a finished download waits (retrying with backoff) for a destination that is down before it fails; 0 fails at once. */
   transfer_retry_limit_minutes: int(0, 43200).default(1440),
+
+  // Live recording (README "Live recording").
+  /** The longest a recording runs, also one started without an end (a live URL added as a download). */
+  max_recording_minutes: int(1, 1440).default(240),
+  /** How long reload and segment errors, or a playlist that stops advancing, are ridden out before a recording files what it has. */
+  live_outage_tolerance_s: int(5, 3600).default(300),
 }).superRefine((c, ctx) => {
   if (c.mqtt_base_topic === c.mqtt_discovery_prefix || c.mqtt_base_topic.startsWith(`${c.mqtt_discovery_prefix}/`)) {
     ctx.addIssue({ code: 'custom', path: ['mqtt_base_topic'], message: `must differ from mqtt_discovery_prefix (${c.mqtt_discovery_prefix})` });

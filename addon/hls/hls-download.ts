@@ -9,14 +9,17 @@ import { Journal } from '../download/journal.js';
 import { KeyCache } from '../download/keys.js';
 import { classifyError } from '../download/retry.js';
 import { sniff } from '../download/sniff.js';
-import { initKey, planParts, startTimes, type Part } from './parts.js';
-import { parsePlaylist, pickAudio, pickVariant, type InitSection, type MediaPlaylist, type Playlist } from './playlist.js';
+import { InitCache } from './init-cache.js';
+import { planParts, startTimes, type Part } from './parts.js';
+import { parsePlaylist, pickAudio, pickVariant, type MediaPlaylist, type Playlist } from './playlist.js';
 
 /** What a job downloads, fixed at its first start so a resume fetches exactly the same segments. */
 export interface HlsPlan {
   version: 1;
   tracks: Array<{ name: 'main' | 'audio'; url: string; text: string }>;
   variant: { height: number | null; bandwidth: number } | null;
+  /** The media playlist has no EXT-X-ENDLIST: a live stream, recorded by addon/live/ (only asked-for with `allowLive`). */
+  live?: boolean;
 }
 
 export interface HlsTrackResult {
@@ -44,7 +47,7 @@ const COPY_BUFFER_BYTES = 1024 * 1024;
  * Appends a fetched segment to its part file through a reused buffer, dropping any disguise
  * prefix the sniffer finds and refusing text (an error page served as a segment).
  */
-async function appendSegment(file: string, out: FileHandle, buffer: Buffer, describe: () => string): Promise<number> {
+export async function appendSegment(file: string, out: FileHandle, buffer: Buffer, describe: () => string): Promise<number> {
   const input = await open(file, 'r');
   try {
     let position = 0;
@@ -70,16 +73,17 @@ async function appendSegment(file: string, out: FileHandle, buffer: Buffer, desc
   }
 }
 
-async function fetchPlaylist(ctx: DownloadContext, url: string, what: string): Promise<{ playlist: Playlist; text: string; url: string }> {
+export async function fetchPlaylist(ctx: DownloadContext, url: string, what: string): Promise<{ playlist: Playlist; text: string; url: string }> {
   const { body, finalUrl } = await limitedRequest(ctx, url, what, (signal) => fetchSmall(ctx.http, url, ctx.headers, signal));
   const text = body.toString('utf8');
   return { playlist: parsePlaylist(text, finalUrl), text, url: finalUrl };
 }
 
-function checkMedia(playlist: Playlist, what: string): MediaPlaylist {
+export function checkMedia(playlist: Playlist, what: string, allowLive = false): MediaPlaylist {
   if (playlist.kind !== 'media') {
     throw new AppError('bad_playlist', `the ${what} is a master playlist where a media playlist was expected`);
   }
+  if (!playlist.endList && allowLive) return playlist;
   if (!playlist.endList) {
     throw new AppError('live_not_supported', 'live streams are not supported yet (the playlist has no #EXT-X-ENDLIST)');
   }
@@ -95,7 +99,9 @@ export async function prepareHlsPlan(
   ctx: DownloadContext,
   request: { url: string; quality: string },
   first?: { text: string; url: string },
+  options: { allowLive?: boolean } = {},
 ): Promise<HlsPlan> {
+  const allowLive = options.allowLive === true;
   const planFile = path.join(ctx.workDir, PLAN_FILE);
   try {
     return JSON.parse(await readFile(planFile, 'utf8')) as HlsPlan;
@@ -111,18 +117,23 @@ export async function prepareHlsPlan(
     const audio = pickAudio(top.playlist, variant);
     plan.variant = { height: variant.height, bandwidth: variant.bandwidth };
     const main = await fetchPlaylist(ctx, variant.uri, 'variant playlist');
-    checkMedia(main.playlist, 'variant playlist');
+    const media = checkMedia(main.playlist, 'variant playlist', allowLive);
     plan.tracks.push({ name: 'main', url: main.url, text: main.text });
+    if (!media.endList) plan.live = true;
     if (audio?.uri) {
       const audioTrack = await fetchPlaylist(ctx, audio.uri, 'audio playlist');
-      checkMedia(audioTrack.playlist, 'audio playlist');
+      checkMedia(audioTrack.playlist, 'audio playlist', allowLive);
       plan.tracks.push({ name: 'audio', url: audioTrack.url, text: audioTrack.text });
     }
     ctx.logger.info({ height: variant.height, bandwidth: variant.bandwidth, audio: audio?.name ?? null }, 'variant chosen');
   } else {
-    checkMedia(top.playlist, 'playlist');
+    const media = checkMedia(top.playlist, 'playlist', allowLive);
     plan.tracks.push({ name: 'main', url: top.url, text: top.text });
+    if (!media.endList) plan.live = true;
   }
+  // A live plan is not saved: the recorder keeps its own state, and a restart resolves the
+  // variant again (its playlist URL may carry a token that has expired).
+  if (plan.live) return plan;
   await mkdir(ctx.workDir, { recursive: true });
   await writeFile(`${planFile}.tmp`, JSON.stringify(plan));
   await rename(`${planFile}.tmp`, planFile);
@@ -254,21 +265,7 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan): Promise<
     const { body } = await limitedRequest(ctx, uri, 'key', (s) => fetchSmall(ctx.http, uri, ctx.headers, s, 64 * 1024), signal);
     return body;
   });
-  const inits = new Map<string, Promise<string>>();
-  const initFile = (init: InitSection): Promise<string> => {
-    const keyOfInit = initKey(init);
-    let pending = inits.get(keyOfInit);
-    if (!pending) {
-      const dest = path.join(workDir, `init-${inits.size}.mp4`);
-      pending = limitedRequest(ctx, init.uri, 'init segment', (s) =>
-        fetchToFile(ctx.http, { url: init.uri, headers: ctx.headers, byteRange: init.byteRange, signal: s, dest }),
-        signal,
-      ).then(() => dest);
-      pending.catch(() => inits.delete(keyOfInit));
-      inits.set(keyOfInit, pending);
-    }
-    return pending;
-  };
+  const inits = new InitCache(ctx, signal);
 
   const describe = (track: TrackState, i: number): string =>
     `${track.name === 'audio' ? 'audio ' : ''}segment ${i + 1} of ${track.playlist.segments.length} (${redactUrl(track.playlist.segments[i]!.uri)})`;
@@ -285,7 +282,7 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan): Promise<
     }
     const handle = track.handle!;
     if (i === part.first && track.size === 0 && part.init) {
-      const init = await readFile(await initFile(part.init));
+      const init = await readFile(await inits.file(part.init));
       await handle.write(init);
       track.size += init.length;
     }

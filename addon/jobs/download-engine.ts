@@ -13,6 +13,8 @@ import type { RetryPolicy } from '../download/retry.js';
 import { sniff, type MediaKind } from '../download/sniff.js';
 import { downloadHls, prepareHlsPlan } from '../hls/hls-download.js';
 import { buildMergeArgs, concatList, type MergeInput } from '../hls/merge-args.js';
+import type { RecordingStatus } from '../live/model.js';
+import { finishedRecording, recordingLimits, runRecordingPhase, type RecordedFile, type RecordingOptions } from '../live/recording-phase.js';
 import type { FinishedFile } from '../library/transfer-service.js';
 import { PART_SUFFIX } from '../domain/media.js';
 import type { Job, JobKind } from './model.js';
@@ -28,6 +30,8 @@ export interface EngineDeps {
   segmentConcurrency: number;
   /** Size of the ranges a direct file is split into (tests use small ones). */
   chunkBytes?: number;
+  /** max_recording_minutes and live_outage_tolerance_s; defaults 240 and 300. */
+  live?: RecordingOptions;
 }
 
 /** How a running job tells its owner what happens; progress is hot, phase and kind are durable. */
@@ -36,10 +40,19 @@ export interface RunHooks extends ProgressSink {
   phase(phase: 'merging'): void;
   /** Merge progress, 0..1. */
   mergeProgress(fraction: number): void;
+  /** A live recording: fires when the user's Stop ends it (keeping what was recorded). */
+  recordingStop?: AbortSignal;
+  /** A live recording's first segment is on disk. */
+  recordingStarted?(status: RecordingStatus): void;
+  /** A live recording's figures changed (segment, gap, reload error). */
+  recording?(status: RecordingStatus): void;
 }
 
-/** The finished file in the job's work dir (`output.<ext>`); the transfer puts it in the library. */
-export type RunResult = FinishedFile;
+/**
+ * The finished file in the job's work dir (`output.<ext>`); the transfer puts it in the library.
+ * A recording carries its files (more than one when split) and its final state as well.
+ */
+export type RunResult = FinishedFile & { recording?: { files: RecordedFile[]; status: RecordingStatus } };
 
 /** Written next to the finished file, so a retry after a failed transfer skips download and merge. */
 const OUTPUT_RECORD = 'output.json';
@@ -88,6 +101,11 @@ export class DownloadEngine {
   /** The finished file of an earlier run, when it is still there with its recorded size. */
   async finishedOutput(jobId: string): Promise<RunResult | null> {
     const workDir = workDirOf(this.deps.tmpDir, jobId);
+    const recorded = await finishedRecording(workDir);
+    if (recorded) {
+      const first = recorded.files[0]!;
+      return { file: first.file, ext: first.ext, size: first.size, height: first.height, started_at: first.started_at, recording: recorded };
+    }
     try {
       const rec = JSON.parse(await readFile(path.join(workDir, OUTPUT_RECORD), 'utf8')) as { file?: unknown; ext?: unknown; size?: unknown; height?: unknown };
       if (typeof rec.file !== 'string' || rec.file.includes('/') || typeof rec.ext !== 'string' || typeof rec.size !== 'number') return null;
@@ -121,7 +139,7 @@ export class DownloadEngine {
       progress: hooks,
     };
 
-    let kind = job.kind;
+    let kind = job.kind === 'recording' ? 'hls' : job.kind;
     if (existsSync(path.join(workDir, 'plan.json'))) kind = 'hls';
     let probe = null;
     if (kind !== 'hls') {
@@ -132,7 +150,8 @@ export class DownloadEngine {
 
     if (kind === 'hls') {
       const first = probe?.complete ? { text: probe.head.toString('utf8'), url: probe.finalUrl } : undefined;
-      const plan = await prepareHlsPlan(ctx, { url: job.url, quality: job.quality }, first);
+      const plan = await prepareHlsPlan(ctx, { url: job.url, quality: job.quality }, first, { allowLive: true });
+      if (plan.live) return this.record(job, ctx, plan, hooks);
       const result = await downloadHls(ctx, plan);
       hooks.phase('merging');
       const inputs: Array<MergeInput | null> = await Promise.all(
@@ -171,6 +190,27 @@ export class DownloadEngine {
     const fromUrl = urlExtension(job.url);
     const ext = MEDIA_EXTENSIONS[fromUrl] === sniffed.kind || (sniffed.kind === 'unknown' && fromUrl) ? fromUrl : sniffed.kind === 'mkv' ? 'mkv' : sniffed.kind === 'mp4' ? 'mp4' : fromUrl || 'bin';
     return this.finish(workDir, ext, null, signal, (output) => moveFile(direct.file, output));
+  }
+
+  /**
+   * A live stream: record it (addon/live/) until it ends, a limit, the user's Stop, or an outage
+   * longer than the tolerance; a VOD playlist never gets here, whatever the request asked.
+   */
+  private async record(job: Job, ctx: DownloadContext, plan: Parameters<typeof runRecordingPhase>[2]['plan'], hooks: RunHooks): Promise<RunResult> {
+    hooks.kind('recording');
+    const options = this.deps.live ?? { maxRecordingMinutes: 240, outageToleranceS: 300 };
+    const result = await runRecordingPhase(
+      ctx,
+      { ffmpeg: this.deps.ffmpeg },
+      { plan, container: job.container, limits: recordingLimits(job.live, options), stop: hooks.recordingStop ?? new AbortController().signal },
+      {
+        started: (status) => hooks.recordingStarted?.(status),
+        progress: (status) => hooks.recording?.(status),
+        merging: () => hooks.phase('merging'),
+      },
+    );
+    const first = result.files[0]!;
+    return { file: first.file, ext: first.ext, size: first.size, height: first.height, started_at: first.started_at, recording: result };
   }
 
   /**

@@ -7,6 +7,7 @@ import { CONTENT_TYPES } from '../domain/content.js';
 import { PRIORITIES } from '../domain/job-status.js';
 import { CONTAINERS } from '../domain/media.js';
 import { headers, httpUrl } from '../domain/validators.js';
+import { liveRequestSchema } from '../live/request.js';
 
 export const newDownloadSchema = z.strictObject(
   {
@@ -34,6 +35,8 @@ export const newDownloadSchema = z.strictObject(
     poster: httpUrl.optional(),
     /** A library destination id (GET /api/destinations); absent: by content type, else the media folder. */
     destination: z.string({ error: 'must be a destination id' }).trim().min(1, 'must be a destination id').max(100, 'is too long').optional(),
+    /** Record a live stream: `{duration_s?, until?, start_at?, split_minutes?, channel?}` (README "Live recording"). */
+    live: liveRequestSchema.optional(),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : undefined) },
 );

@@ -8,7 +8,7 @@ export type { JobProgress } from '../../../addon/events/app-events.js';
 /** Values copied from addon/jobs/model.ts (types cannot carry them); the contract test compares. */
 export const JOB_STATUSES = ['pending', 'downloading', 'merging', 'transferring', 'completed', 'failed', 'paused', 'cancelled'] as const;
 export const PRIORITIES = ['low', 'medium', 'high'] as const;
-export const CONTENT_TYPES = ['movie', 'series', 'novela', 'other'] as const;
+export const CONTENT_TYPES = ['movie', 'series', 'novela', 'other', 'recording'] as const;
 
 export interface DestinationOption {
   id: string;
