@@ -10,6 +10,7 @@ import { EventBus } from './events/bus.js';
 import { createHttpApp, type HttpApp } from './http/app.js';
 import { isHttpUrl } from './domain/validators.js';
 import { DownloadEngine } from './jobs/download-engine.js';
+import { ChannelStore } from './live/channel-store.js';
 import { JobService } from './jobs/job-service.js';
 import { DestinationService } from './library/destination-service.js';
 import { createDestination } from './library/destinations/registry.js';
@@ -175,7 +176,8 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     jobs.configure({ maxConcurrent: e.max_concurrent_downloads, defaultQuality: e.default_quality, defaultContainer: e.default_container });
   });
   const tmdb = new TmdbClient({ http, apiKey: config.tmdb_api_key, baseUrl: config.tmdb_base_url, language: config.tmdb_language, clock, logger });
-  const sources: SourceService = new SourceService({ store, bus, jobs, http, clock, logger, dataDir: config.data_dir, tmdb });
+  const channels = new ChannelStore(path.join(config.data_dir, 'channels'), logger);
+  const sources: SourceService = new SourceService({ store, bus, jobs, http, clock, logger, dataDir: config.data_dir, tmdb, channels });
   const disk = new DiskGuard({
     dirs: [config.media_dir, config.tmp_dir],
     minFreeBytes: config.min_free_space_mb * 1024 * 1024,

@@ -28,6 +28,7 @@ import { notificationRoutes, type NotificationsApi } from './routes/notification
 import { queueRoutes } from './routes/queue.js';
 import { settingsRoutes } from './routes/settings.js';
 import { sourceRoutes } from './routes/sources.js';
+import { channelRoutes } from './routes/channels.js';
 import { userRoutes } from './routes/users.js';
 import { systemRoutes, type SystemInfo } from './routes/system.js';
 
@@ -75,6 +76,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
     queueRoutes(deps.jobs),
     ...(deps.notifications ? [notificationRoutes(deps.notifications)] : []),
     ...(deps.sources ? [sourceRoutes(deps.sources, { uploadMaxBytes: deps.uploadMaxBytes ?? 100 * 1024 * 1024 })] : []),
+    ...(deps.sources ? [channelRoutes(deps.sources)] : []),
     ...(deps.destinations ? [destinationRoutes(deps.destinations)] : []),
     ...(deps.settings ? [settingsRoutes(deps.settings)] : []),
   ];

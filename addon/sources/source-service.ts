@@ -16,7 +16,9 @@ import type { AppEvents } from '../events/app-events.js';
 import type { EventBus } from '../events/bus.js';
 import { Semaphore, KeyedSemaphores } from '../download/semaphore.js';
 import type { JobService } from '../jobs/job-service.js';
-import type { Container, Job, Page, Priority } from '../jobs/model.js';
+import type { Container, Job, LiveRequest, Page, Priority } from '../jobs/model.js';
+import type { ChannelStore } from '../live/channel-store.js';
+import { queryChannels, type ChannelPage, type ChannelQuery } from '../live/channels.js';
 import { redactHeaders } from '../jobs/view.js';
 import type { Clock } from '../platform/clock.js';
 import type { HttpClient } from '../platform/http.js';
@@ -66,6 +68,8 @@ export interface SourceServiceDeps {
   logger: Logger;
   dataDir: string;
   tmdb: TmdbClient | null;
+  /** Where each sync leaves the list's live channels (absent: they are dropped, as before). */
+  channels?: ChannelStore;
 }
 
 /** Settings a caller gives when creating a source (validated by http/sources-validation.ts). */
@@ -315,6 +319,7 @@ export class SourceService {
     this.deps.store.changed();
     this.cache.delete(id);
     await this.files.remove(id);
+    await this.deps.channels?.remove(id);
     await rm(this.uploadPath(id), { force: true });
     this.deps.logger.info({ sourceId: id }, 'source removed');
   }
@@ -449,6 +454,7 @@ export class SourceService {
         q.job_id = job.id;
         record.queued.push(q);
       }
+      if (this.deps.channels) await this.deps.channels.replace(s.id, outcome.channels, outcome.epgUrls);
       record.counts = { ...outcome.counts, queued: record.queued.length };
       record.anomaly = outcome.anomaly;
       record.issues = outcome.issues;
@@ -693,6 +699,33 @@ export class SourceService {
       priority: m.priority,
       item: this.itemView(s, m.item, this.statusOf(m.item, seq, library), library, now),
     }));
+  }
+
+  /** Live channels of every source (GET /api/channels). */
+  async channels(query: ChannelQuery): Promise<ChannelPage> {
+    return queryChannels(this.deps.channels ? await this.deps.channels.all() : [], query);
+  }
+
+  /**
+   * Records a channel (POST /api/channels/:id/record): a job with the channel's URL as its source
+   * kind resolves it, the source's and the list's headers, the source's connection limit, and
+   * `live` as asked (nothing: record until stopped, capped by max_recording_minutes).
+   */
+  async recordChannel(id: string, request: { live?: LiveRequest | undefined; title?: string | undefined; priority?: Priority | undefined }): Promise<Job> {
+    const channel = this.deps.channels ? await this.deps.channels.get(id) : undefined;
+    if (!channel) throw notFound(`channel ${id}`);
+    const s = this.get(channel.source_id);
+    const kind = connectSource(s);
+    return this.deps.jobs.create({
+      url: kind.resolveUrl(channel.url),
+      title: request.title?.trim() || channel.name,
+      headers: { ...kind.downloadHeaders(), ...channel.headers },
+      priority: request.priority ?? 'high',
+      content_type: 'recording',
+      source_id: s.id,
+      show: channel.name,
+      live: { ...(request.live ?? {}), channel: request.live?.channel ?? channel.name },
+    });
   }
 
   private async createJob(

@@ -5,9 +5,10 @@
  * must stay VOD although they carry one channel-like signal.
  */
 import { describe, expect, it } from 'vitest';
-import { channelScore, classifyEntry, urlSignals, type ClassifyInput, type ContentType } from '../../addon/sources/classify.js';
+import type { EntryType } from '../../addon/domain/content.js';
+import { channelScore, classifyEntry, urlSignals, type ClassifyInput } from '../../addon/sources/classify.js';
 
-type Row = [group: string | null, title: string, url: string, attrs: Record<string, string>, type: ContentType, cleanTitle: string, year?: number | null];
+type Row = [group: string | null, title: string, url: string, attrs: Record<string, string>, type: EntryType, cleanTitle: string, year?: number | null];
 
 const rows: Row[] = [
   // Channels

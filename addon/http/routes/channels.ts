@@ -1,0 +1,51 @@
+import Router from '@koa/router';
+import { z } from 'zod';
+import { jobView } from '../../jobs/view.js';
+import { PRIORITIES } from '../../jobs/model.js';
+import { liveRequestSchema } from '../../live/request.js';
+import type { SourceService } from '../../sources/source-service.js';
+import { allow } from '../access.js';
+import { noteActivity } from '../audit.js';
+import { strictObjectOptions } from '../validation.js';
+
+const channelQuerySchema = z.object({
+  q: z.string().trim().max(200, 'is too long').optional(),
+  group: z.string().max(500, 'is too long').optional(),
+  source_id: z.string().max(100, 'is too long').optional(),
+  limit: z.coerce.number({ error: 'must be a number' }).int().min(1).max(500).default(100),
+  offset: z.coerce.number({ error: 'must be a number' }).int().min(0).default(0),
+});
+
+const recordSchema = z.strictObject(
+  {
+    live: liveRequestSchema.optional(),
+    title: z.string().trim().max(500, 'is too long').optional(),
+    priority: z.enum(PRIORITIES, { error: `must be one of ${PRIORITIES.join(', ')}` }).optional(),
+  },
+  strictObjectOptions,
+);
+
+/**
+ * /api/channels: the live channels playlist sources list (README "Live recording"), and
+ * recording one now or between two times.
+ */
+export function channelRoutes(sources: SourceService): Router {
+  const router = new Router({ prefix: '/api/channels' });
+
+  router.get('/', allow('viewer'), async (ctx) => {
+    const page = await sources.channels(channelQuerySchema.parse(ctx.query));
+    // The URL and headers may carry an account: the panel needs neither.
+    ctx.body = { ...page, items: page.items.map(({ url: _url, headers: _headers, ...rest }) => rest) };
+  });
+
+  router.post('/:id/record', allow('operator'), async (ctx) => {
+    const input = recordSchema.parse(ctx.request.body ?? {});
+    const job = await sources.recordChannel(ctx.params.id!, input);
+    noteActivity(ctx, { action: 'channel.record', target: job.id, details: { title: job.title } });
+    ctx.status = 201;
+    ctx.set('Location', `/api/downloads/${job.id}`);
+    ctx.body = jobView(job);
+  });
+
+  return router;
+}
