@@ -4,6 +4,10 @@
  */
 export type { ContentType, Job, JobStatus, Page, Priority } from '../../../addon/jobs/model.js';
 export type { JobProgress } from '../../../addon/events/app-events.js';
+export type { ChannelPage } from '../../../addon/live/channels.js';
+/** A channel as GET /api/channels lists it (no URL, no headers). */
+export type ChannelView = Omit<import('../../../addon/live/channels.js').Channel, 'url' | 'headers'>;
+export type ChannelListPage = Omit<import('../../../addon/live/channels.js').ChannelPage, 'items'> & { items: ChannelView[] };
 
 /** Values copied from addon/jobs/model.ts (types cannot carry them); the contract test compares. */
 export const JOB_STATUSES = ['pending', 'downloading', 'merging', 'transferring', 'completed', 'failed', 'paused', 'cancelled'] as const;
