@@ -11,6 +11,7 @@ import { createHttpApp, type HttpApp } from './http/app.js';
 import { isHttpUrl } from './domain/validators.js';
 import { DownloadEngine } from './jobs/download-engine.js';
 import { ChannelStore } from './live/channel-store.js';
+import { GuideService } from './live/epg/guide-service.js';
 import { JobService } from './jobs/job-service.js';
 import { DestinationService } from './library/destination-service.js';
 import { createDestination } from './library/destinations/registry.js';
@@ -177,7 +178,11 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
   });
   const tmdb = new TmdbClient({ http, apiKey: config.tmdb_api_key, baseUrl: config.tmdb_base_url, language: config.tmdb_language, clock, logger });
   const channels = new ChannelStore(path.join(config.data_dir, 'channels'), logger);
-  const sources: SourceService = new SourceService({ store, bus, jobs, http, clock, logger, dataDir: config.data_dir, tmdb, channels });
+  const guides = new GuideService({ http, clock, logger, dir: path.join(config.data_dir, 'guides') });
+  const sources: SourceService = new SourceService({
+    store, bus, jobs, http, clock, logger, dataDir: config.data_dir, tmdb, channels, guides,
+    recordingPadding: { beforeMin: config.epg_padding_before_min, afterMin: config.epg_padding_after_min },
+  });
   const disk = new DiskGuard({
     dirs: [config.media_dir, config.tmp_dir],
     minFreeBytes: config.min_free_space_mb * 1024 * 1024,

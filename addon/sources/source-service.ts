@@ -11,14 +11,16 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { AppError, errorMessage, notFound } from '../errors.js';
+import { AppError, badRequest, errorMessage, notFound } from '../errors.js';
 import type { AppEvents } from '../events/app-events.js';
 import type { EventBus } from '../events/bus.js';
 import { Semaphore, KeyedSemaphores } from '../download/semaphore.js';
 import type { JobService } from '../jobs/job-service.js';
 import type { Container, Job, LiveRequest, Page, Priority } from '../jobs/model.js';
 import type { ChannelStore } from '../live/channel-store.js';
-import { queryChannels, type ChannelPage, type ChannelQuery } from '../live/channels.js';
+import { queryChannels, type Channel, type ChannelPage, type ChannelQuery } from '../live/channels.js';
+import type { GuideProgramme, GuideService } from '../live/epg/guide-service.js';
+import { programmeRecording } from '../live/epg/programme-recording.js';
 import { redactHeaders } from '../jobs/view.js';
 import type { Clock } from '../platform/clock.js';
 import type { HttpClient } from '../platform/http.js';
@@ -70,6 +72,10 @@ export interface SourceServiceDeps {
   tmdb: TmdbClient | null;
   /** Where each sync leaves the list's live channels (absent: they are dropped, as before). */
   channels?: ChannelStore;
+  /** The programme guides of the sources' channels (x-tvg-url / url-tvg), refreshed by each sync. */
+  guides?: GuideService;
+  /** Padding of a programme recording, minutes before its start and after its end (default 2 and 5). */
+  recordingPadding?: { beforeMin: number; afterMin: number };
 }
 
 /** Settings a caller gives when creating a source (validated by http/sources-validation.ts). */
@@ -320,6 +326,7 @@ export class SourceService {
     this.cache.delete(id);
     await this.files.remove(id);
     await this.deps.channels?.remove(id);
+    await this.deps.guides?.remove(id);
     await rm(this.uploadPath(id), { force: true });
     this.deps.logger.info({ sourceId: id }, 'source removed');
   }
@@ -455,6 +462,17 @@ export class SourceService {
         record.queued.push(q);
       }
       if (this.deps.channels) await this.deps.channels.replace(s.id, outcome.channels, outcome.epgUrls);
+      if (this.deps.guides && outcome.epgUrls.length > 0 && outcome.channels.length > 0) {
+        // The guide rides on the source's schedule; a guide that fails leaves the sync a note, not a failure.
+        try {
+          const g = await this.deps.guides.refresh(s.id, outcome.epgUrls, outcome.channels, signal);
+          outcome.notes.push(`guide: ${g.programmes} programmes for ${g.matched_channels} of ${outcome.channels.length} channels`);
+        } catch (err) {
+          if (signal.aborted) throw err;
+          outcome.notes.push(`guide: ${redactUrlsInText(errorMessage(err))}`);
+          logger.warn({ err: redactUrlsInText(errorMessage(err)) }, 'the programme guide could not be updated; the channels are kept');
+        }
+      }
       record.counts = { ...outcome.counts, queued: record.queued.length };
       record.anomaly = outcome.anomaly;
       record.issues = outcome.issues;
@@ -701,9 +719,20 @@ export class SourceService {
     }));
   }
 
-  /** Live channels of every source (GET /api/channels). */
-  async channels(query: ChannelQuery): Promise<ChannelPage> {
-    return queryChannels(this.deps.channels ? await this.deps.channels.all() : [], query);
+  /** Live channels of every source (GET /api/channels), with what is on now and next. */
+  async channels(query: ChannelQuery): Promise<ChannelPage & { items: Array<Channel & { now: GuideProgramme | null; next: GuideProgramme | null }> }> {
+    const page = queryChannels(this.deps.channels ? await this.deps.channels.all() : [], query);
+    const items = await Promise.all(page.items.map(async (c) => ({ ...c, ...(this.deps.guides ? await this.deps.guides.nowNext(c) : { now: null, next: null }) })));
+    return { ...page, items };
+  }
+
+  /** A channel's programmes in the next `hours` (GET /api/channels/:id/guide). */
+  async channelGuide(id: string, hours: number): Promise<GuideProgramme[]> {
+    const channel = this.deps.channels ? await this.deps.channels.get(id) : undefined;
+    if (!channel) throw notFound(`channel ${id}`);
+    if (!this.deps.guides) return [];
+    const now = this.deps.clock.now();
+    return this.deps.guides.programmes(channel, now, now + hours * 3600_000);
   }
 
   /**
@@ -711,18 +740,30 @@ export class SourceService {
    * kind resolves it, the source's and the list's headers, the source's connection limit, and
    * `live` as asked (nothing: record until stopped, capped by max_recording_minutes).
    */
-  async recordChannel(id: string, request: { live?: LiveRequest | undefined; title?: string | undefined; priority?: Priority | undefined }): Promise<Job> {
+  async recordChannel(
+    id: string,
+    request: { live?: LiveRequest | undefined; title?: string | undefined; priority?: Priority | undefined; programme?: { start: string } | undefined },
+  ): Promise<Job> {
     const channel = this.deps.channels ? await this.deps.channels.get(id) : undefined;
     if (!channel) throw notFound(`channel ${id}`);
     const s = this.get(channel.source_id);
     const kind = connectSource(s);
-    return this.deps.jobs.create({
+    const base = {
       url: kind.resolveUrl(channel.url),
-      title: request.title?.trim() || channel.name,
       headers: { ...kind.downloadHeaders(), ...channel.headers },
-      priority: request.priority ?? 'high',
-      content_type: 'recording',
+      priority: request.priority ?? ('high' as const),
       source_id: s.id,
+    };
+    if (request.programme) {
+      const start = Date.parse(request.programme.start);
+      const programme = this.deps.guides ? (await this.deps.guides.programmes(channel, start - 1, start + 1)).find((p) => p.start === start) : undefined;
+      if (!programme) throw badRequest(`programme: no programme of ${channel.name} starts at ${request.programme.start} (GET /api/channels/${id}/guide lists them)`, 'programme');
+      return this.deps.jobs.create({ ...base, ...programmeRecording(channel.name, programme, this.deps.recordingPadding ?? { beforeMin: 2, afterMin: 5 }, this.deps.clock.now()), ...(request.title ? { title: request.title } : {}) });
+    }
+    return this.deps.jobs.create({
+      ...base,
+      title: request.title?.trim() || channel.name,
+      content_type: 'recording',
       show: channel.name,
       live: { ...(request.live ?? {}), channel: request.live?.channel ?? channel.name },
     });

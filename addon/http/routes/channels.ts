@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import { z } from 'zod';
+import { AppError } from '../../errors.js';
 import { jobView } from '../../jobs/view.js';
 import { PRIORITIES } from '../../jobs/model.js';
 import { liveRequestSchema } from '../../live/request.js';
@@ -21,6 +22,8 @@ const recordSchema = z.strictObject(
     live: liveRequestSchema.optional(),
     title: z.string().trim().max(500, 'is too long').optional(),
     priority: z.enum(PRIORITIES, { error: `must be one of ${PRIORITIES.join(', ')}` }).optional(),
+    /** A programme of the guide, by its start (GET /api/channels/:id/guide): recorded with the padding options. */
+    programme: z.strictObject({ start: z.string().trim().max(64).refine((s) => Number.isFinite(Date.parse(s)), 'must be an ISO time') }, strictObjectOptions).optional(),
   },
   strictObjectOptions,
 );
@@ -38,8 +41,15 @@ export function channelRoutes(sources: SourceService): Router {
     ctx.body = { ...page, items: page.items.map(({ url: _url, headers: _headers, ...rest }) => rest) };
   });
 
+  router.get('/:id/guide', allow('viewer'), async (ctx) => {
+    const { hours } = z.object({ hours: z.coerce.number({ error: 'must be a number' }).min(1).max(14 * 24).default(24) }).parse(ctx.query);
+    const items = await sources.channelGuide(ctx.params.id!, hours);
+    ctx.body = { items, total: items.length };
+  });
+
   router.post('/:id/record', allow('operator'), async (ctx) => {
     const input = recordSchema.parse(ctx.request.body ?? {});
+    if (input.programme && input.live) throw new AppError('invalid_request', 'live: give a programme or live times, not both', { httpStatus: 400, field: 'live' });
     const job = await sources.recordChannel(ctx.params.id!, input);
     noteActivity(ctx, { action: 'channel.record', target: job.id, details: { title: job.title } });
     ctx.status = 201;
