@@ -23,11 +23,24 @@ beforeAll(async () => {
   ensurePanelBuilt();
   await liveMedia(1);
   [origin, chrome] = await Promise.all([startLiveOrigin({ segmentSeconds: 1 }), launchChromium()]);
-  list = http.createServer((_req, res) => {
+  const xt = (ms: number): string => new Date(ms).toISOString().replace(/[-:T]/g, '').slice(0, 14) + ' +0000';
+  const t = Date.now();
+  const guide = [
+    '<tv><channel id="NewsOne.uk"><display-name>News One</display-name></channel>',
+    `<programme start="${xt(t - 600_000)}" stop="${xt(t + 1_800_000)}" channel="NewsOne.uk"><title>Morning News</title></programme>`,
+    `<programme start="${xt(t + 1_800_000)}" stop="${xt(t + 3_600_000)}" channel="NewsOne.uk"><title>Drama</title><episode-num system="xmltv_ns">0.1.</episode-num></programme>`,
+    '</tv>',
+  ].join('');
+  list = http.createServer((req, res) => {
+    if (req.url === '/guide.xml') {
+      res.writeHead(200, { 'content-type': 'text/xml' });
+      res.end(guide);
+      return;
+    }
     res.writeHead(200, { 'content-type': 'audio/x-mpegurl' });
     res.end(
       [
-        '#EXTM3U',
+        `#EXTM3U x-tvg-url="http://127.0.0.1:${(list.address() as AddressInfo).port}/guide.xml"`,
         `#EXTINF:-1 tvg-id="NewsOne.uk" tvg-chno="101" group-title="News",News One HD`,
         origin.url('plain'),
         `#EXTINF:-1 tvg-id="Sport.br" tvg-chno="7" group-title="Sport",Sport Max FHD`,
@@ -82,8 +95,15 @@ describe('Channels view', () => {
       expect(done.recording!.ended).toBe('stopped');
       expect(await decodeErrors(`${app.config.media_dir}/${done.file_path}`)).toBe('');
 
-      // From… to…: a scheduled recording waits with its start shown.
+      // The guide: now and next, and "Record it" schedules the next programme as an episode.
       await page.goto(`${baseUrl}/#/channels`);
+      await page.getByText('Morning News').waitFor();
+      await page.getByRole('button', { name: 'Record Drama on News One' }).click();
+      const drama = await waitFor(() => app.jobs.list({ limit: 10, offset: 0 }).items.find((j) => j.title === 'Drama'), 10_000, 'the programme job');
+      expect(drama).toMatchObject({ status: 'pending', content_type: 'series', show: 'Drama', season: 1, episode: 2 });
+      await app.jobs.cancel(drama.id);
+
+      // From… to…: a scheduled recording waits with its start shown.
       await page.getByRole('button', { name: 'Record Sport Max from a time to a time' }).click();
       await page.getByRole('button', { name: 'Schedule' }).click();
       const scheduled = await waitFor(() => app.jobs.list({ limit: 10, offset: 0 }).items.find((j) => j.title === 'Sport Max'), 10_000, 'the scheduled job');

@@ -6,7 +6,8 @@ export type { ContentType, Job, JobStatus, Page, Priority } from '../../../addon
 export type { JobProgress } from '../../../addon/events/app-events.js';
 export type { ChannelPage } from '../../../addon/live/channels.js';
 /** A channel as GET /api/channels lists it (no URL, no headers). */
-export type ChannelView = Omit<import('../../../addon/live/channels.js').Channel, 'url' | 'headers'>;
+export type GuideProgramme = import('../../../addon/live/epg/guide-service.js').GuideProgramme;
+export type ChannelView = Omit<import('../../../addon/live/channels.js').Channel, 'url' | 'headers'> & { now?: GuideProgramme | null; next?: GuideProgramme | null };
 export type ChannelListPage = Omit<import('../../../addon/live/channels.js').ChannelPage, 'items'> & { items: ChannelView[] };
 
 /** Values copied from addon/jobs/model.ts (types cannot carry them); the contract test compares. */
