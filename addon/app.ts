@@ -12,6 +12,7 @@ import { isHttpUrl } from './domain/validators.js';
 import { DownloadEngine } from './jobs/download-engine.js';
 import { ChannelStore } from './live/channel-store.js';
 import { GuideService } from './live/epg/guide-service.js';
+import { runRecordCommand } from './live/record-command.js';
 import { JobService } from './jobs/job-service.js';
 import { DestinationService } from './library/destination-service.js';
 import { createDestination } from './library/destinations/registry.js';
@@ -35,7 +36,7 @@ import { LogBuffer } from './platform/log-buffer.js';
 import { Notifications } from './notify/index.js';
 import { HomeAssistantNotifier } from './notify/homeassistant.js';
 import { MqttConnection, type Backoff } from './notify/mqtt/client.js';
-import type { SyncAllHook } from './notify/mqtt/commands.js';
+import type { RecordHook, SyncAllHook } from './notify/mqtt/commands.js';
 import { MqttService } from './notify/mqtt/service.js';
 import { SupervisorClient } from './notify/supervisor.js';
 import { TelegramApi } from './notify/telegram/api.js';
@@ -241,6 +242,15 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     // MQTT's "Sync all sources": answers when every enabled source has synced.
     syncAll: async () =>
       (await sources.syncAll()).map((r) => ({ source_id: r.source_id, status: r.status, counts: r.counts, duration_ms: r.duration_ms, error: r.error?.message ?? null })),
+    // MQTT's `record`: a channel of the sources (now, between times, or a programme) or a URL.
+    record: (command) =>
+      runRecordCommand(command, {
+        createJob: (input) => jobs.create(input),
+        channels: () => sources.allChannels(),
+        recordChannel: (id, request) => sources.recordChannel(id, request),
+        guide: (channel, from, to) => sources.programmesOf(channel, from, to),
+        now: () => clock.now(),
+      }),
   });
   health.register('mqtt', () => {
     const m = notifications.status().mqtt;
@@ -330,9 +340,9 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
 /** MQTT, Home Assistant events and Telegram, each a bus subscriber; none blocks start-up. */
 function createNotifications(
   config: Config,
-  deps: { jobs: JobService; bus: EventBus<AppEvents>; clock: Clock; logger: Logger; timings: NotifyTimings; syncAll: SyncAllHook },
+  deps: { jobs: JobService; bus: EventBus<AppEvents>; clock: Clock; logger: Logger; timings: NotifyTimings; syncAll: SyncAllHook; record: RecordHook },
 ): Notifications {
-  const { jobs, bus, clock, logger, timings, syncAll } = deps;
+  const { jobs, bus, clock, logger, timings, syncAll, record } = deps;
   const supervisor = config.supervisor_token ? new SupervisorClient({ baseUrl: config.supervisor_url, token: config.supervisor_token, fetch: globalThis.fetch }) : null;
   const version = readVersion();
   const free = (): Promise<number | null> => freeBytes(config.media_dir);
@@ -358,6 +368,7 @@ function createNotifications(
     freeBytes: free,
     fileSize,
     syncAll,
+    record,
     ...(timings.mqttBackoff ? { resolveBackoff: timings.mqttBackoff } : {}),
   });
   const homeassistant = new HomeAssistantNotifier({

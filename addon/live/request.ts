@@ -31,3 +31,41 @@ export function liveRequestProblem(live: LiveRequest, now: number): [string, str
   if (live.duration_s != null && until !== null) return ['live.duration_s', 'give duration_s or until, not both'];
   return null;
 }
+
+/**
+ * The MQTT `record` command: a channel (id, tvg-id or name) or a URL, and when: `duration_s`,
+ * `until`, `start_at`, or `programme` (a title airing now or next on the channel, or `{start}`).
+ */
+export const recordCommandSchema = z
+  .strictObject(
+    {
+      channel: z.string({ error: 'must be a channel id, tvg-id or name' }).trim().min(1).max(200).optional(),
+      url: z
+        .string({ error: 'must be a string' })
+        .trim()
+        .max(8192, 'is too long')
+        .refine((u) => {
+          try {
+            const p = new URL(u);
+            return (p.protocol === 'http:' || p.protocol === 'https:') && p.hostname !== '';
+          } catch {
+            return false;
+          }
+        }, 'must be an http(s) URL')
+        .optional(),
+      title: z.string().trim().max(500, 'is too long').optional(),
+      duration_s: liveRequestSchema.shape.duration_s,
+      until: liveRequestSchema.shape.until,
+      start_at: liveRequestSchema.shape.start_at,
+      split_minutes: liveRequestSchema.shape.split_minutes,
+      programme: z.union([z.string().trim().min(1).max(500), z.strictObject({ start: z.string().trim().max(64) })]).optional(),
+      request_id: z.union([z.string().max(200), z.number()]).optional(),
+    },
+    { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : undefined) },
+  )
+  .superRefine((v, ctx) => {
+    if (!v.channel === !v.url) ctx.addIssue({ code: 'custom', path: ['channel'], message: 'give a channel or a url' });
+    if (v.programme && !v.channel) ctx.addIssue({ code: 'custom', path: ['programme'], message: 'a programme needs a channel' });
+    if (v.programme && (v.duration_s || v.until || v.start_at)) ctx.addIssue({ code: 'custom', path: ['programme'], message: 'give a programme or times, not both' });
+  });
+export type RecordCommand = z.infer<typeof recordCommandSchema>;

@@ -726,6 +726,16 @@ export class SourceService {
     return { ...page, items };
   }
 
+  /** Every source's channels. */
+  async allChannels(): Promise<Channel[]> {
+    return this.deps.channels ? this.deps.channels.all() : [];
+  }
+
+  /** A channel's programmes overlapping [from, to). */
+  async programmesOf(channel: Channel, from: number, to: number): Promise<GuideProgramme[]> {
+    return this.deps.guides ? this.deps.guides.programmes(channel, from, to) : [];
+  }
+
   /** A channel's programmes in the next `hours` (GET /api/channels/:id/guide). */
   async channelGuide(id: string, hours: number): Promise<GuideProgramme[]> {
     const channel = this.deps.channels ? await this.deps.channels.get(id) : undefined;
