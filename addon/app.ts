@@ -13,6 +13,7 @@ import { DownloadEngine } from './jobs/download-engine.js';
 import { ChannelStore } from './live/channel-store.js';
 import { GuideService } from './live/epg/guide-service.js';
 import { runRecordCommand } from './live/record-command.js';
+import { SeriesRules } from './live/series-rules.js';
 import { JobService } from './jobs/job-service.js';
 import { DestinationService } from './library/destination-service.js';
 import { createDestination } from './library/destinations/registry.js';
@@ -180,8 +181,19 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
   const tmdb = new TmdbClient({ http, apiKey: config.tmdb_api_key, baseUrl: config.tmdb_base_url, language: config.tmdb_language, clock, logger });
   const channels = new ChannelStore(path.join(config.data_dir, 'channels'), logger);
   const guides = new GuideService({ http, clock, logger, dir: path.join(config.data_dir, 'guides') });
+  // Series recordings: rules evaluated after every guide refresh and when one is added.
+  const recordingRules: SeriesRules = new SeriesRules({
+    dir: config.data_dir,
+    logger,
+    channels: () => sources.allChannels(),
+    programmes: (channel, from, to) => sources.programmesOf(channel, from, to),
+    jobs: () => jobs.list({ limit: Number.MAX_SAFE_INTEGER, offset: 0 }).items,
+    recordProgramme: (channelId, start) => sources.recordChannel(channelId, { programme: { start: new Date(start).toISOString() } }),
+    now: () => clock.now(),
+  });
   const sources: SourceService = new SourceService({
     store, bus, jobs, http, clock, logger, dataDir: config.data_dir, tmdb, channels, guides,
+    afterGuide: () => recordingRules.evaluate(),
     recordingPadding: { beforeMin: config.epg_padding_before_min, afterMin: config.epg_padding_after_min },
   });
   const disk = new DiskGuard({
@@ -281,6 +293,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     logs: overrides.logBuffer ?? new LogBuffer(0),
     notifications,
     sources,
+    recordingRules,
     destinations,
     settings,
     uploadMaxBytes: config.upload_max_mb * 1024 * 1024,

@@ -29,6 +29,7 @@ import { queueRoutes } from './routes/queue.js';
 import { settingsRoutes } from './routes/settings.js';
 import { sourceRoutes } from './routes/sources.js';
 import { channelRoutes } from './routes/channels.js';
+import type { SeriesRules } from '../live/series-rules.js';
 import { userRoutes } from './routes/users.js';
 import { systemRoutes, type SystemInfo } from './routes/system.js';
 
@@ -58,6 +59,8 @@ export interface HttpDeps {
   destinations?: DestinationService;
   /** Runtime settings: GET/PATCH /api/settings (README "Settings"). */
   settings?: RuntimeSettings;
+  /** Series recording rules (README "Live recording"). */
+  recordingRules?: SeriesRules;
 }
 
 /** The Koa app and its routes with their declared access (tests check every route declares one). */
@@ -76,7 +79,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
     queueRoutes(deps.jobs),
     ...(deps.notifications ? [notificationRoutes(deps.notifications)] : []),
     ...(deps.sources ? [sourceRoutes(deps.sources, { uploadMaxBytes: deps.uploadMaxBytes ?? 100 * 1024 * 1024 })] : []),
-    ...(deps.sources ? [channelRoutes(deps.sources)] : []),
+    ...(deps.sources ? [channelRoutes(deps.sources, deps.recordingRules)] : []),
     ...(deps.destinations ? [destinationRoutes(deps.destinations)] : []),
     ...(deps.settings ? [settingsRoutes(deps.settings)] : []),
   ];

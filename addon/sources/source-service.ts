@@ -74,6 +74,8 @@ export interface SourceServiceDeps {
   channels?: ChannelStore;
   /** The programme guides of the sources' channels (x-tvg-url / url-tvg), refreshed by each sync. */
   guides?: GuideService;
+  /** After a guide refresh: series recording rules queue the new airings (wired in app.ts). */
+  afterGuide?: () => Promise<unknown>;
   /** Padding of a programme recording, minutes before its start and after its end (default 2 and 5). */
   recordingPadding?: { beforeMin: number; afterMin: number };
 }
@@ -467,6 +469,7 @@ export class SourceService {
         try {
           const g = await this.deps.guides.refresh(s.id, outcome.epgUrls, outcome.channels, signal);
           outcome.notes.push(`guide: ${g.programmes} programmes for ${g.matched_channels} of ${outcome.channels.length} channels`);
+          await this.deps.afterGuide?.().catch((err: unknown) => logger.warn({ err: errorMessage(err) }, 'series recording rules could not be evaluated'));
         } catch (err) {
           if (signal.aborted) throw err;
           outcome.notes.push(`guide: ${redactUrlsInText(errorMessage(err))}`);

@@ -4,6 +4,7 @@ import { AppError } from '../../errors.js';
 import { jobView } from '../../jobs/view.js';
 import { PRIORITIES } from '../../jobs/model.js';
 import { liveRequestSchema } from '../../live/request.js';
+import type { SeriesRules } from '../../live/series-rules.js';
 import type { SourceService } from '../../sources/source-service.js';
 import { allow } from '../access.js';
 import { noteActivity } from '../audit.js';
@@ -16,6 +17,14 @@ const channelQuerySchema = z.object({
   limit: z.coerce.number({ error: 'must be a number' }).int().min(1).max(500).default(100),
   offset: z.coerce.number({ error: 'must be a number' }).int().min(0).default(0),
 });
+
+const ruleSchema = z.strictObject(
+  {
+    channel_id: z.string({ error: 'must be a channel id' }).trim().min(1, 'is required').max(100),
+    title: z.string({ error: 'must be a string' }).trim().min(1, 'is required').max(500, 'is too long'),
+  },
+  strictObjectOptions,
+);
 
 const recordSchema = z.strictObject(
   {
@@ -32,8 +41,27 @@ const recordSchema = z.strictObject(
  * /api/channels: the live channels playlist sources list (README "Live recording"), and
  * recording one now or between two times.
  */
-export function channelRoutes(sources: SourceService): Router {
+export function channelRoutes(sources: SourceService, rules?: SeriesRules): Router {
   const router = new Router({ prefix: '/api/channels' });
+  if (rules) {
+    // Series recordings: "record every airing of <title> on <channel>".
+    router.get('/rules', allow('viewer'), async (ctx) => {
+      const items = await rules.list();
+      ctx.body = { items, total: items.length };
+    });
+    router.post('/rules', allow('operator'), async (ctx) => {
+      const input = ruleSchema.parse(ctx.request.body ?? {});
+      const { rule, queued } = await rules.add(input);
+      noteActivity(ctx, { action: 'channel.rule_added', target: rule.id, details: { title: rule.title, channel: rule.channel_name } });
+      ctx.status = 201;
+      ctx.body = { rule, queued: queued.map(jobView) };
+    });
+    router.delete('/rules/:id', allow('operator'), async (ctx) => {
+      await rules.remove(ctx.params.id!);
+      noteActivity(ctx, { action: 'channel.rule_removed', target: ctx.params.id! });
+      ctx.status = 204;
+    });
+  }
 
   router.get('/', allow('viewer'), async (ctx) => {
     const page = await sources.channels(channelQuerySchema.parse(ctx.query));
