@@ -70,6 +70,8 @@ const common = {
   rules: z.array(ruleSchema).max(50, 'at most 50 rules').optional(),
   priority: priority.optional(),
   connection_limit: z.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').max(20, 'at most 20').optional(),
+  /** An XMLTV guide for the source's channels, besides those its list names; null removes it. */
+  epg_url: z.union([httpUrl, z.null()]).optional(),
 };
 
 /** One strict shape per kind: its own settings (sources/kinds/) and the common ones. */

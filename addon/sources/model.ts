@@ -80,6 +80,8 @@ export interface SourceRecord {
   priority: PrioritySettings;
   /** Connections the provider allows: every download of this source shares them. */
   connection_limit: number;
+  /** An XMLTV guide URL set by hand, used with those the list names (x-tvg-url / url-tvg). Absent on older records. */
+  epg_url?: string | null;
   status: SourceStatus;
   error: { code: string; message: string } | null;
   last_sync_at: string | null;

@@ -93,6 +93,7 @@ export interface SourceSettings {
   rules?: Array<Partial<Rule> & Pick<Rule, 'kind' | 'value'>> | undefined;
   priority?: Partial<SourceRecord['priority']> | undefined;
   connection_limit?: number | undefined;
+  epg_url?: string | null | undefined;
   url?: string | undefined;
   server?: string | undefined;
   username?: string | undefined;
@@ -228,6 +229,7 @@ export class SourceService {
     return {
       ...(shown as Omit<SourceRecord, 'password' | 'catalogue_seq' | 'url'>),
       url: url ? redactCredentials(url) : null,
+      epg_url: s.epg_url ? redactCredentials(s.epg_url) : null,
       headers: redactHeaders(s.headers),
       has_password: false,
       ...secrets,
@@ -259,6 +261,7 @@ export class SourceService {
       rules: (input.rules ?? []).map(normalizeRule),
       priority: { high_max_age_years: 2, low_min_age_years: 5, ...stripUndefined(input.priority ?? {}) },
       connection_limit: input.connection_limit ?? 1,
+      epg_url: input.epg_url ?? null,
       status: 'idle',
       error: null,
       last_sync_at: null,
@@ -303,6 +306,8 @@ export class SourceService {
     if (patch.exclude_groups !== undefined) s.exclude_groups = patch.exclude_groups;
     if (patch.rules !== undefined) s.rules = patch.rules.map(normalizeRule);
     if (patch.priority !== undefined) s.priority = { ...s.priority, ...stripUndefined(patch.priority) };
+    // A guide URL sent back as the API showed it (masked) means "unchanged".
+    if (patch.epg_url !== undefined && !(s.epg_url && patch.epg_url === redactCredentials(s.epg_url))) s.epg_url = patch.epg_url;
     if (patch.connection_limit !== undefined) {
       s.connection_limit = patch.connection_limit;
       this.limits.get(s.id).setLimit(patch.connection_limit);
@@ -463,11 +468,12 @@ export class SourceService {
         q.job_id = job.id;
         record.queued.push(q);
       }
-      if (this.deps.channels) await this.deps.channels.replace(s.id, outcome.channels, outcome.epgUrls);
-      if (this.deps.guides && outcome.epgUrls.length > 0 && outcome.channels.length > 0) {
+      const guideUrls = [...new Set([...(s.epg_url ? [s.epg_url] : []), ...outcome.epgUrls])];
+      if (this.deps.channels) await this.deps.channels.replace(s.id, outcome.channels, guideUrls);
+      if (this.deps.guides && guideUrls.length > 0 && outcome.channels.length > 0) {
         // The guide rides on the source's schedule; a guide that fails leaves the sync a note, not a failure.
         try {
-          const g = await this.deps.guides.refresh(s.id, outcome.epgUrls, outcome.channels, signal);
+          const g = await this.deps.guides.refresh(s.id, guideUrls, outcome.channels, signal);
           outcome.notes.push(`guide: ${g.programmes} programmes for ${g.matched_channels} of ${outcome.channels.length} channels`);
           await this.deps.afterGuide?.().catch((err: unknown) => logger.warn({ err: errorMessage(err) }, 'series recording rules could not be evaluated'));
         } catch (err) {

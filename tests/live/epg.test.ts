@@ -143,7 +143,10 @@ describe('guides and programme recordings', () => {
       } else if (req.url === '/guide.xml.gz') {
         res.writeHead(200, { 'content-type': 'application/octet-stream' });
         res.end(gzipSync(guide));
-      } else if (req.url === '/plain.xml') {
+      } else if (req.url === '/bare.m3u') {
+        res.writeHead(200);
+        res.end(`#EXTM3U\n#EXTINF:-1 tvg-id="NewsOne.uk",News One\n${origin.url('plain')}\n`);
+      } else if (req.url?.startsWith('/plain.xml')) {
         res.writeHead(200);
         res.end(guide);
       } else {
@@ -203,6 +206,19 @@ describe('guides and programme recordings', () => {
     expect(job.file_path).toBe('Series/Drama/Season 01/Drama - S01E01 - Pilot.mp4');
     expect(await decodeErrors(`${app.config.media_dir}/${job.file_path}`)).toBe('');
     expect(Date.parse(job.recording!.started_at!)).toBeGreaterThanOrEqual(startSoon);
+  });
+
+  it('a guide URL set on the source is used too, and shown masked', async () => {
+    const api = app.koa.callback();
+    const created = await request(api).post('/api/sources').send({ name: 'Bare', kind: 'm3u', url: `${base}/bare.m3u`, epg_url: `${base}/plain.xml?token=s3cr3tvalue` });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body.epg_url).not.toContain('s3cr3tvalue');
+    const synced = await request(api).post(`/api/sources/${created.body.id}/sync`);
+    expect(synced.body.notes.join(' ')).toMatch(/^guide: \d+ programmes for 1 of 1 channels$/);
+    const bad = await request(api).patch(`/api/sources/${created.body.id}`).send({ epg_url: 'ftp://x/guide.xml' });
+    expect(bad.status).toBe(400);
+    const cleared = await request(api).patch(`/api/sources/${created.body.id}`).send({ epg_url: null });
+    expect(cleared.body.epg_url).toBeNull();
   });
 
   it('refuses a guide over the size cap, plain or gzipped', async () => {
