@@ -85,7 +85,7 @@ export function checkMedia(playlist: Playlist, what: string, allowLive = false):
   }
   if (!playlist.endList && allowLive) return playlist;
   if (!playlist.endList) {
-    throw new AppError('live_not_supported', 'live streams are not supported yet (the playlist has no #EXT-X-ENDLIST)');
+    throw new AppError('live_not_supported', 'the playlist has no #EXT-X-ENDLIST (a live stream) where a finished one was expected');
   }
   if (playlist.segments.length === 0) throw new AppError('empty_playlist', `the ${what} lists no segments`);
   return playlist;

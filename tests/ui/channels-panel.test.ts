@@ -102,6 +102,12 @@ describe('Channels view', () => {
       const drama = await waitFor(() => app.jobs.list({ limit: 10, offset: 0 }).items.find((j) => j.title === 'Drama'), 10_000, 'the programme job');
       expect(drama).toMatchObject({ status: 'pending', content_type: 'series', show: 'Drama', season: 1, episode: 2 });
       await app.jobs.cancel(drama.id);
+      // "Every airing": a series rule, which queues the airing (the cancelled job above does not count as recorded).
+      await page.getByRole('button', { name: 'Record every Drama on News One' }).click();
+      await page.getByText('Recording every “Drama” on News One (1 queued)').waitFor();
+      const rules = (await (await fetch(`${baseUrl}/api/channels/rules`)).json()) as { items: Array<{ title: string }> };
+      expect(rules.items.map((r) => r.title)).toEqual(['Drama']);
+      for (const j of app.jobs.list({ limit: 20, offset: 0 }).items) if (j.title === 'Drama' && j.status === 'pending') await app.jobs.cancel(j.id);
 
       // From… to…: a scheduled recording waits with its start shown.
       await page.getByRole('button', { name: 'Record Sport Max from a time to a time' }).click();
