@@ -59,6 +59,8 @@ type Entry =
 const JOURNAL = 'live-journal.log';
 const RECENT_URIS = 200;
 const COPY_BUFFER_BYTES = 1024 * 1024;
+/** A segment refused (404/403) this many times in a row, with later segments listed, is given up as a gap. */
+const SEGMENT_REFUSALS = 3;
 /** A reload that fails is retried after this, or the target duration when shorter. */
 const ERROR_RELOAD_MS = 2000;
 
@@ -219,6 +221,7 @@ export async function recordLive(
   };
 
   let announced = resumed;
+  const refused = new Map<string, number>();
   const runStart = clock.now();
   let lastProgressAt = runStart;
   let lastError: string | null = null;
@@ -255,10 +258,33 @@ export async function recordLive(
           logger.warn({ lostSeconds: gap.lost_s, atSeconds: gap.at_s, segments: step.lost.segments, restarted: step.lost.restarted }, 'live recording: segments rolled out of the window before they could be fetched; the gap is marked');
           hooks.progress(status());
         }
-        for (const seg of step.fresh) {
+        for (let i = 0; i < step.fresh.length; i++) {
+          const seg = step.fresh[i]!;
           if (ctx.signal.aborted) throw ctx.signal.reason;
           if (stop.aborted) break;
-          await fetchSegment(seg);
+          try {
+            await fetchSegment(seg);
+            refused.delete(seg.uri);
+          } catch (err) {
+            // A segment the origin refuses for good (404, 403) while later ones exist would hold the
+            // recording back until the window drops it or the tolerance runs out: after a few
+            // reloads it is given up, as a marked gap of its duration. Anything else is an outage.
+            const later = i < step.fresh.length - 1;
+            const tries = (refused.get(seg.uri) ?? 0) + 1;
+            if (!later || classifyError(err, ctx.signal) !== 'fatal' || err instanceof AppError) throw err;
+            refused.set(seg.uri, tries);
+            if (tries < SEGMENT_REFUSALS) throw err;
+            refused.delete(seg.uri);
+            const gap = { at_s: round3(recorded), lost_s: round3(seg.duration) };
+            gaps.push(gap);
+            await journal.append({ k: 'g', at: gap.at_s, lost: gap.lost_s });
+            last = positionOf(seg);
+            recent.push(seg.uri);
+            forceNewPiece = true;
+            logger.warn({ sequence: seg.sequence, err: errorMessage(err), tries }, 'live recording: the origin keeps refusing a segment while later ones play; it is skipped and marked as a gap');
+            hooks.progress(status());
+            continue;
+          }
           changed = true;
           lastProgressAt = clock.now();
           lastError = null;

@@ -126,6 +126,7 @@ export class LiveOrigin {
   private failNext = 0;
   private frozenHead: number | null = null;
   private ended = false;
+  private readonly gone = new Set<number>();
   private readonly pdt: boolean;
 
   constructor(private readonly options: LiveOriginOptions = {}) {
@@ -166,6 +167,16 @@ export class LiveOrigin {
   outage(ms: number, mode: 'status' | 'reset' = 'status'): void {
     this.outageUntil = this.now() + ms;
     this.outageMode = mode;
+  }
+
+  /** This media sequence number answers 404 for good (a segment the packager lost). */
+  missing(sequence: number): void {
+    this.gone.add(sequence);
+  }
+
+  /** The newest media sequence number listed now. */
+  headSequence(): number {
+    return this.epoch.startSeq + this.head();
   }
 
   /** The next `n` requests (playlists and segments alike) answer 503. */
@@ -300,6 +311,7 @@ export class LiveOrigin {
     if (m[2] === 'index.m3u8') return send(200, this.playlist(variant), 'application/vnd.apple.mpegurl');
     if (m[2] === 'key.bin') return variant === 'aes' ? send(200, LIVE_KEY, 'application/octet-stream') : send(404, 'no key', 'text/plain');
     if (m[2] === 'init.mp4') return variant === 'fmp4' ? send(200, this.media.init, 'video/mp4') : send(404, 'no init', 'text/plain');
+    if (this.gone.has(Number(m[3]))) return send(404, 'segment lost', 'text/plain');
     const body = this.segmentBody(variant, Number(m[3]));
     if (!body) return send(404, 'segment not available', 'text/plain');
     send(200, body, variant === 'fmp4' ? 'video/iso.segment' : 'video/mp2t');

@@ -346,6 +346,27 @@ describe.concurrent('live recorder', () => {
     await expectPlayable(r.files, r.status.recorded_s, 1);
   });
 
+  it('a segment the origin refuses for good is skipped after a few reloads, as a one-segment gap (a long DVR window would hold it for minutes)', async () => {
+    const o = await origin({ window: 30 });
+    let marked = false;
+    const r = await record(o.url(), {
+      live: { duration_s: 9 },
+      toleranceS: 5,
+      onProgress: (s) => {
+        if (!marked && s.recorded_s >= 3) {
+          marked = true;
+          o.missing(o.headSequence() + 2);
+        }
+      },
+    });
+    expect(r.status.ended).toBe('duration');
+    expect(r.status.gaps).toHaveLength(1);
+    expect(r.status.gaps[0]!.lost_s).toBeCloseTo(1, 1);
+    expect(o.log.filter((x) => x.status === 404).length).toBeGreaterThanOrEqual(3);
+    expect(o.duplicates()).toEqual([]);
+    await expectPlayable(r.files, r.status.recorded_s, 1);
+  });
+
   it('2 s segments (the realistic window): a 5 s outage loses nothing', async () => {
     const o = await origin({ segmentSeconds: 2 });
     let outageDone = false;
