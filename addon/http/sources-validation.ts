@@ -9,7 +9,7 @@ import { scheduleProblem } from '../sources/scheduler.js';
 import { SOURCE_KIND_LIST } from '../sources/kinds/index.js';
 import type { SourceKind } from '../sources/model.js';
 import type { SourceSettings } from '../sources/source-service.js';
-import { headers, strictObjectOptions } from './validation.js';
+import { headers, httpUrl, strictObjectOptions } from './validation.js';
 
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: `must be one of ${values.join(', ')}` });
 const text = (max: number) => z.string({ error: 'must be a string' }).trim().min(1, 'is required').max(max, 'is too long');
