@@ -11,6 +11,10 @@ import { createHttpApp, type HttpApp } from './http/app.js';
 import { isHttpUrl } from './domain/validators.js';
 import { ProbeService } from './probe/probe-service.js';
 import { DownloadEngine } from './jobs/download-engine.js';
+import { ChannelStore } from './live/channel-store.js';
+import { GuideService } from './live/epg/guide-service.js';
+import { runRecordCommand } from './live/record-command.js';
+import { SeriesRules } from './live/series-rules.js';
 import { JobService } from './jobs/job-service.js';
 import { DestinationService } from './library/destination-service.js';
 import { createDestination } from './library/destinations/registry.js';
@@ -35,7 +39,7 @@ import { LogBuffer } from './platform/log-buffer.js';
 import { Notifications } from './notify/index.js';
 import { HomeAssistantNotifier } from './notify/homeassistant.js';
 import { MqttConnection, type Backoff } from './notify/mqtt/client.js';
-import type { SyncAllHook } from './notify/mqtt/commands.js';
+import type { RecordHook, SyncAllHook } from './notify/mqtt/commands.js';
 import { MqttService } from './notify/mqtt/service.js';
 import { MqttNotifier } from './notify/mqtt/notifier.js';
 import { NotificationDispatcher } from './notify/dispatcher.js';
@@ -171,6 +175,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     tmpDir: config.tmp_dir,
     segmentConcurrency: initial.segment_concurrency,
     maxPlaylistSegments: config.max_playlist_segments,
+    live: { maxRecordingMinutes: config.max_recording_minutes, outageToleranceS: config.live_outage_tolerance_s },
     ...(overrides.chunkBytes ? { chunkBytes: overrides.chunkBytes } : {}),
     onRetry: (errorClass) => observability.prometheus?.retry(errorClass),
   });
@@ -223,7 +228,23 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     jobs.configure({ maxConcurrent: e.max_concurrent_downloads, defaultQuality: e.default_quality, defaultContainer: e.default_container });
   });
   const tmdb = new TmdbClient({ http, apiKey: config.tmdb_api_key, baseUrl: config.tmdb_base_url, language: config.tmdb_language, clock, logger });
-  const sources: SourceService = new SourceService({ store, bus, jobs, http, clock, logger, dataDir: config.data_dir, tmdb });
+  const channels = new ChannelStore(path.join(config.data_dir, 'channels'), logger);
+  const guides = new GuideService({ http, clock, logger, dir: path.join(config.data_dir, 'guides') });
+  // Series recordings: rules evaluated after every guide refresh and when one is added.
+  const recordingRules: SeriesRules = new SeriesRules({
+    dir: config.data_dir,
+    logger,
+    channels: () => sources.allChannels(),
+    programmes: (channel, from, to) => sources.programmesOf(channel, from, to),
+    jobs: () => jobs.list({ limit: Number.MAX_SAFE_INTEGER, offset: 0 }).items,
+    recordProgramme: (channelId, start) => sources.recordChannel(channelId, { programme: { start: new Date(start).toISOString() } }),
+    now: () => clock.now(),
+  });
+  const sources: SourceService = new SourceService({
+    store, bus, jobs, http, clock, logger, dataDir: config.data_dir, tmdb, channels, guides,
+    afterGuide: () => recordingRules.evaluate(),
+    recordingPadding: { beforeMin: config.epg_padding_before_min, afterMin: config.epg_padding_after_min },
+  });
   const disk = new DiskGuard({
     dirs: [config.media_dir, config.tmp_dir],
     minFreeBytes: config.min_free_space_mb * 1024 * 1024,
@@ -290,6 +311,15 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     // MQTT's "Sync all sources": answers when every enabled source has synced.
     syncAll: async () =>
       (await sources.syncAll()).map((r) => ({ source_id: r.source_id, status: r.status, counts: r.counts, duration_ms: r.duration_ms, error: r.error?.message ?? null })),
+    // MQTT's `record`: a channel of the sources (now, between times, or a programme) or a URL.
+    record: (command) =>
+      runRecordCommand(command, {
+        createJob: (input) => jobs.create(input),
+        channels: () => sources.allChannels(),
+        recordChannel: (id, request) => sources.recordChannel(id, request),
+        guide: (channel, from, to) => sources.programmesOf(channel, from, to),
+        now: () => clock.now(),
+      }),
   });
   health.register('mqtt', () => {
     const m = notifications.status().mqtt;
@@ -418,6 +448,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     notifications,
     notifiers: notifications.configured,
     sources,
+    recordingRules,
     destinations,
     settings,
     speed,
@@ -504,9 +535,9 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
 /** MQTT, Home Assistant events and Telegram, each a bus subscriber; none blocks start-up. */
 function createNotifications(
   config: Config,
-  deps: { jobs: JobService; bus: EventBus<AppEvents>; clock: Clock; logger: Logger; store: Store; fetch: typeof globalThis.fetch; timings: NotifyTimings; syncAll: SyncAllHook },
+  deps: { jobs: JobService; bus: EventBus<AppEvents>; clock: Clock; logger: Logger; store: Store; fetch: typeof globalThis.fetch; timings: NotifyTimings; syncAll: SyncAllHook; record: RecordHook },
 ): Notifications & { configured: NotifierConfig } {
-  const { jobs, bus, clock, logger, timings, syncAll } = deps;
+  const { jobs, bus, clock, logger, timings, syncAll, record } = deps;
   const supervisor = config.supervisor_token ? new SupervisorClient({ baseUrl: config.supervisor_url, token: config.supervisor_token, fetch: globalThis.fetch }) : null;
   const version = readVersion();
   const free = (): Promise<number | null> => freeBytes(config.media_dir);
@@ -532,6 +563,7 @@ function createNotifications(
     freeBytes: free,
     fileSize,
     syncAll,
+    record,
     ...(timings.mqttBackoff ? { resolveBackoff: timings.mqttBackoff } : {}),
   });
   const homeassistant = new HomeAssistantNotifier({

@@ -29,6 +29,7 @@ import { startServer } from '../tests/helpers/server-process.js';
 import { rssSampler, treeRssBytes } from './proc-tree.js';
 import { benchSources } from './sources.js';
 import { benchStore } from './store.js';
+import { benchGuide } from './guide.js';
 
 const N = 10;
 const RATE = 2_000_000;
@@ -213,6 +214,7 @@ async function main(): Promise<void> {
     }
   }
   if (process.env.BENCH_SKIP_SOURCES !== '1') await benchSources(cacheRoot, path.join(work, 'sources'));
+  if (process.env.BENCH_SKIP_GUIDE !== '1') await benchGuide();
   if (process.env.BENCH_SKIP_TRANSFER !== '1') await benchLibraryTransfers();
   if (process.env.BENCH_SKIP_STORE !== '1') await benchStore(path.join(work, 'store'));
   await rm(work, { recursive: true, force: true });

@@ -192,6 +192,15 @@ export const configSchema = z.object({
   allow_private_targets: bool.default(false),
   /** Playlists listing more segments than this are refused. */
   max_playlist_segments: int(100, 10_000_000).default(200000),
+  // Live recording (README "Live recording").
+  /** The longest a recording runs, also one started without an end (a live URL added as a download). */
+  max_recording_minutes: int(1, 1440).default(240),
+  /** How long reload and segment errors, or a playlist that stops advancing, are ridden out before a recording files what it has. */
+  live_outage_tolerance_s: int(5, 3600).default(300),
+  /** A programme recorded from the guide starts this many minutes early... */
+  epg_padding_before_min: int(0, 120).default(2),
+  /** ...and ends this many minutes late. */
+  epg_padding_after_min: int(0, 240).default(5),
 }).superRefine((c, ctx) => {
   if (c.mqtt_base_topic === c.mqtt_discovery_prefix || c.mqtt_base_topic.startsWith(`${c.mqtt_discovery_prefix}/`)) {
     ctx.addIssue({ code: 'custom', path: ['mqtt_base_topic'], message: `must differ from mqtt_discovery_prefix (${c.mqtt_discovery_prefix})` });

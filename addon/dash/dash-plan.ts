@@ -104,6 +104,9 @@ async function sidxSegments(ctx: DownloadContext, rep: DashRepresentation): Prom
     key: null,
     init: sidx.init,
     period: 0,
+    // A static manifest: no live reload, so no discontinuity or date-time to follow.
+    discontinuity: 0,
+    programDateTime: null,
   }));
 }
 

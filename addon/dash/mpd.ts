@@ -141,6 +141,8 @@ function toSegments(segments: readonly MpdSegment[]): Segment[] {
       key: null,
       init: s.map ? { uri: s.map.resolvedUri, byteRange: range(s.map.byterange) } : null,
       period,
+      discontinuity: period,
+      programDateTime: null,
     };
   });
 }
@@ -269,5 +271,17 @@ export function assertDownloadable(m: DashManifest, chosen: readonly DashReprese
 
 /** A representation's segment list as the HLS engine downloads it. */
 export function mediaPlaylistOf(rep: DashRepresentation, url: string, segments: Segment[] = rep.segments): MediaPlaylist {
-  return { kind: 'media', url, segments, endList: true, iFramesOnly: false, totalDuration: segments.reduce((d, s) => d + s.duration, 0) };
+  const longest = segments.reduce((m, s) => Math.max(m, s.duration), 0);
+  return {
+    kind: 'media',
+    url,
+    segments,
+    endList: true,
+    iFramesOnly: false,
+    totalDuration: segments.reduce((d, s) => d + s.duration, 0),
+    targetDuration: Math.ceil(longest) || 1,
+    mediaSequence: 0,
+    discontinuitySequence: 0,
+    playlistType: 'VOD',
+  };
 }

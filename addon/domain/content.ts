@@ -4,15 +4,19 @@
  * compiler then points at every `Record<ContentType, ...>` that needs an entry (the default naming
  * templates, for instance).
  */
-export const CONTENT_TYPES = ['movie', 'series', 'novela', 'other'] as const;
+/** What a playlist source lists as catalogue items: every content type but recordings. */
+export const CATALOGUE_TYPES = ['movie', 'series', 'novela', 'other'] as const;
+export type CatalogueType = (typeof CATALOGUE_TYPES)[number];
+
+/** `recording`: a live recording (addon/live/), filed by its own template (Recordings/<channel>/...). */
+export const CONTENT_TYPES = [...CATALOGUE_TYPES, 'recording'] as const;
 export type ContentType = (typeof CONTENT_TYPES)[number];
 
 /**
- * What a playlist entry can be classified as: a content type, or a live channel (a stream
- * without an end, which sources never list as a downloadable item). When `live` and `recording`
- * become content types (the live-recording work), drop the explicit 'live' here.
+ * What a playlist entry can be classified as: a catalogue type, or a live channel (a stream
+ * without an end: sources keep those as channels, addon/live/channels.ts, never as items).
  */
-export const ENTRY_TYPES = [...CONTENT_TYPES, 'live'] as const;
+export const ENTRY_TYPES = [...CATALOGUE_TYPES, 'live'] as const;
 export type EntryType = (typeof ENTRY_TYPES)[number];
 
 export function isContentType(value: string): value is ContentType {

@@ -1,4 +1,4 @@
-import type { Job, JobStatus } from '../jobs/model.js';
+import type { Job, JobStatus, RecordingStatus } from '../jobs/model.js';
 import type { SyncRecord } from '../sources/model.js';
 
 /** Live numbers of a running job: hot and ephemeral, never written to the store per tick. */
@@ -12,6 +12,8 @@ export interface JobProgress {
   eta_s: number | null;
   segments_done: number;
   segments_total: number;
+  /** A live recording's figures (recorded seconds against the target, bitrate, gaps). */
+  recording?: RecordingStatus;
 }
 
 /** Every event the application publishes. Subscribers: SSE, MQTT, Telegram, HA events. */

@@ -10,6 +10,7 @@ import { KeyCache } from '../download/keys.js';
 import { classifyError } from '../download/retry.js';
 import { segmentProblem, SizePattern, TruncatedSegmentError } from '../download/segment-check.js';
 import { sniff } from '../download/sniff.js';
+import { InitCache } from './init-cache.js';
 import { initKey, planParts, startTimes, type Part } from './parts.js';
 import type { TrackMeta } from '../tracks/track-meta.js';
 import { withOffsetHeader } from '../tracks/webvtt.js';
@@ -39,6 +40,8 @@ export interface HlsPlan {
   source?: 'hls' | 'dash';
   tracks: PlanTrack[];
   variant: { height: number | null; bandwidth: number } | null;
+  /** The media playlist has no EXT-X-ENDLIST: a live stream, recorded by addon/live/ (only asked-for with `allowLive`). */
+  live?: boolean;
 }
 
 export interface HlsTrackResult extends TrackMeta {
@@ -92,7 +95,7 @@ const COPY_BUFFER_BYTES = 1024 * 1024;
  * Appends a fetched segment to its part file through a reused buffer, dropping any disguise
  * prefix the sniffer finds and refusing text (an error page served as a segment).
  */
-async function appendSegment(file: string, out: FileHandle, buffer: Buffer, describe: () => string): Promise<number> {
+export async function appendSegment(file: string, out: FileHandle, buffer: Buffer, describe: () => string): Promise<number> {
   const input = await open(file, 'r');
   try {
     let position = 0;
@@ -134,7 +137,7 @@ async function appendText(file: string, out: FileHandle, describe: () => string,
   return text.length;
 }
 
-async function fetchPlaylist(ctx: DownloadContext, url: string, what: string, imports?: Record<string, string>): Promise<{ playlist: Playlist; text: string; url: string }> {
+export async function fetchPlaylist(ctx: DownloadContext, url: string, what: string, imports?: Record<string, string>): Promise<{ playlist: Playlist; text: string; url: string }> {
   const { body, finalUrl } = await limitedRequest(ctx, url, what, (signal) => fetchSmall(ctx.http, url, ctx.headers, signal));
   const raw = body.toString('utf8');
   const playlist = parsePlaylist(raw, finalUrl, { ...(imports ? { imports } : {}), ...(ctx.maxPlaylistSegments ? { maxSegments: ctx.maxPlaylistSegments } : {}) });
@@ -143,15 +146,16 @@ async function fetchPlaylist(ctx: DownloadContext, url: string, what: string, im
   return { playlist, text, url: finalUrl };
 }
 
-function checkMedia(playlist: Playlist, what: string): MediaPlaylist {
+export function checkMedia(playlist: Playlist, what: string, allowLive = false): MediaPlaylist {
   if (playlist.kind !== 'media') {
     throw new AppError('bad_playlist', `the ${what} is a master playlist where a media playlist was expected`);
   }
   if (playlist.iFramesOnly) {
     throw new AppError('iframe_only', `the ${what} is an I-frame-only (trick-play) playlist, not a playable stream`);
   }
+  if (!playlist.endList && allowLive) return playlist;
   if (!playlist.endList) {
-    throw new AppError('live_not_supported', 'live streams are not supported yet (the playlist has no #EXT-X-ENDLIST)');
+    throw new AppError('live_not_supported', 'the playlist has no #EXT-X-ENDLIST (a live stream) where a finished one was expected');
   }
   if (playlist.segments.length === 0) throw new AppError('empty_playlist', `the ${what} lists no segments`);
   return playlist;
@@ -172,7 +176,9 @@ export async function prepareHlsPlan(
   ctx: DownloadContext,
   request: TrackRequest,
   first?: { text: string; url: string },
+  options: { allowLive?: boolean } = {},
 ): Promise<HlsPlan> {
+  const allowLive = options.allowLive === true;
   const saved = await readSavedPlan(ctx);
   if (saved) return saved;
   const top = first
@@ -202,7 +208,8 @@ export async function prepareHlsPlan(
       ...separate.map((a) => fetchPlaylist(ctx, a.uri!, `audio playlist "${a.name}"`, master.variables)),
       ...subtitles.map((s) => fetchPlaylist(ctx, s.uri, `subtitle playlist "${s.name}"`, master.variables)),
     ]);
-    checkMedia(main!.playlist, 'variant playlist');
+    const mainMedia = checkMedia(main!.playlist, 'variant playlist', allowLive);
+    if (!mainMedia.endList) plan.live = true;
     const anyDefault = audioChoice.tracks.some((a) => a.isDefault);
     plan.tracks.push({
       name: 'main',
@@ -213,7 +220,7 @@ export async function prepareHlsPlan(
     });
     separate.forEach((a, n) => {
       const fetched = renditions[n]!;
-      checkMedia(fetched.playlist, 'audio playlist');
+      checkMedia(fetched.playlist, 'audio playlist', allowLive);
       plan.tracks.push({
         name: n === 0 ? 'audio' : `audio-${n + 1}`,
         kind: 'audio',
@@ -227,7 +234,7 @@ export async function prepareHlsPlan(
     });
     subtitles.forEach((s, n) => {
       const fetched = renditions[separate.length + n]!;
-      const media = checkMedia(fetched.playlist, 'subtitle playlist');
+      const media = checkMedia(fetched.playlist, 'subtitle playlist', allowLive);
       // Subtitles in fragmented MP4 (IMSC/TTML or wvtt samples) are not plain WebVTT: say so, keep the film.
       if (media.segments.some((seg) => seg.init !== null || /\.(mp4|m4s|cmft)(\?|$)/i.test(seg.uri))) {
         ctx.logger.warn({ rendition: s.name, language: s.language }, 'subtitles packed in MP4 (IMSC/TTML or wvtt) are not supported yet: this track is left out');
@@ -254,9 +261,13 @@ export async function prepareHlsPlan(
       'variant chosen',
     );
   } else {
-    checkMedia(top.playlist, 'playlist');
+    const media = checkMedia(top.playlist, 'playlist', allowLive);
     plan.tracks.push({ name: 'main', kind: 'video', url: top.url, text: top.text });
+    if (!media.endList) plan.live = true;
   }
+  // A live plan is not saved: the recorder keeps its own state, and a restart resolves the
+  // variant again (its playlist URL may carry a token that has expired).
+  if (plan.live) return plan;
   await savePlan(ctx.workDir, plan);
   return plan;
 }
@@ -418,21 +429,7 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: 
     const { body } = await limitedRequest(ctx, uri, 'key', (s) => fetchSmall(ctx.http, uri, ctx.headers, s, 64 * 1024), signal);
     return body;
   });
-  const inits = new Map<string, Promise<string>>();
-  const initFile = (init: InitSection): Promise<string> => {
-    const keyOfInit = initKey(init);
-    let pending = inits.get(keyOfInit);
-    if (!pending) {
-      const dest = path.join(workDir, `init-${inits.size}.mp4`);
-      pending = limitedRequest(ctx, init.uri, 'init segment', (s) =>
-        fetchToFile(ctx.http, { url: init.uri, headers: ctx.headers, byteRange: init.byteRange, signal: s, dest }),
-        signal,
-      ).then(() => dest);
-      pending.catch(() => inits.delete(keyOfInit));
-      inits.set(keyOfInit, pending);
-    }
-    return pending;
-  };
+  const inits = new InitCache(ctx, signal);
 
   const describe = (track: TrackState, i: number): string =>
     `${track.name === 'main' ? '' : `${track.name} `}segment ${i + 1} of ${track.playlist.segments.length} (${redactUrl(track.playlist.segments[i]!.uri)})`;
@@ -455,7 +452,7 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: 
       return;
     }
     if (track.size === 0 && part.init) {
-      const init = await readFile(await initFile(part.init));
+      const init = await readFile(await inits.file(part.init));
       await handle.write(init);
       track.size += init.length;
     }

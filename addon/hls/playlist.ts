@@ -37,6 +37,14 @@ export interface Segment {
   period: number;
   /** EXT-X-GAP: the playlist declares this segment missing; it is skipped, never fetched. */
   gap?: boolean;
+  /**
+   * The segment's discontinuity sequence number (RFC 8216 6.2.2): EXT-X-DISCONTINUITY-SEQUENCE
+   * plus the EXT-X-DISCONTINUITY tags before it. With `sequence` it identifies a live segment
+   * across reloads, even when an origin restarts its media sequence numbers.
+   */
+  discontinuity: number;
+  /** EXT-X-PROGRAM-DATE-TIME in ms since the epoch (given or extrapolated), null when absent. */
+  programDateTime: number | null;
 }
 
 export interface MediaPlaylist {
@@ -47,6 +55,14 @@ export interface MediaPlaylist {
   totalDuration: number;
   /** EXT-X-I-FRAMES-ONLY: a trick-play track of key frames, not a watchable stream. */
   iFramesOnly: boolean;
+  /** EXT-X-TARGETDURATION in seconds (the longest segment when the tag is missing). */
+  targetDuration: number;
+  /** EXT-X-MEDIA-SEQUENCE of the first segment (0 when absent). */
+  mediaSequence: number;
+  /** EXT-X-DISCONTINUITY-SEQUENCE (0 when absent). */
+  discontinuitySequence: number;
+  /** EXT-X-PLAYLIST-TYPE: VOD and EVENT playlists only grow; null for a sliding window. */
+  playlistType: 'VOD' | 'EVENT' | null;
 }
 
 export interface Variant {
@@ -343,10 +359,16 @@ function toMaster(manifest: Manifest, url: string, facts: LineFacts, variables: 
 
 function toMedia(manifest: Manifest, url: string, facts: LineFacts): MediaPlaylist {
   const mediaSequence = manifest.mediaSequence ?? 0;
+  const extra = manifest as unknown as { discontinuitySequence?: number; playlistType?: string; targetDuration?: number };
+  const discontinuitySequence = Number(extra.discontinuitySequence ?? 0) || 0;
   let period = 0;
+  // RFC 8216 6.2.2 counts every EXT-X-DISCONTINUITY before a segment's URI, its own included;
+  // `period` ignores one on the first segment (nothing before it to be discontinuous with).
+  let tags = 0;
   let totalDuration = 0;
   const segments: Segment[] = (manifest.segments ?? []).map((s, index) => {
     if (s.discontinuity && index > 0) period += 1;
+    if (s.discontinuity) tags += 1;
     const sequence = mediaSequence + index;
     // The duration as written (`#EXTINF:0,` is 0, not the parser's 0.01; a malformed one falls back to the parser's guess).
     const duration = facts.durations[index] ?? (Number(s.duration) || 0);
@@ -355,6 +377,7 @@ function toMedia(manifest: Manifest, url: string, facts: LineFacts): MediaPlayli
       key?: { method: string; uri: string; iv?: Uint32Array };
       map?: { uri: string; byterange?: { offset?: number; length: number } };
       byterange?: { offset?: number; length: number };
+      programDateTime?: number;
     };
     return {
       index,
@@ -373,9 +396,24 @@ function toMedia(manifest: Manifest, url: string, facts: LineFacts): MediaPlayli
         : null,
       period,
       ...(facts.gaps[index] ? { gap: true } : {}),
+      discontinuity: discontinuitySequence + tags,
+      programDateTime: typeof raw.programDateTime === 'number' && Number.isFinite(raw.programDateTime) ? raw.programDateTime : null,
     };
   });
-  return { kind: 'media', url, segments, endList: manifest.endList === true, totalDuration, iFramesOnly: facts.iFramesOnly };
+  const longest = segments.reduce((m, seg) => Math.max(m, seg.duration), 0);
+  const playlistType = extra.playlistType === 'VOD' || extra.playlistType === 'EVENT' ? extra.playlistType : null;
+  return {
+    kind: 'media',
+    url,
+    segments,
+    endList: manifest.endList === true,
+    totalDuration,
+    iFramesOnly: facts.iFramesOnly,
+    targetDuration: Number(extra.targetDuration) > 0 ? Number(extra.targetDuration) : Math.ceil(longest) || 1,
+    mediaSequence,
+    discontinuitySequence,
+    playlistType,
+  };
 }
 
 function toKey(key: { method: string; uri: string; iv?: Uint32Array }, sequence: number, base: string): KeyRef {

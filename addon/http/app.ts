@@ -36,6 +36,8 @@ import { queueRoutes } from './routes/queue.js';
 import type { ProbeService } from '../probe/probe-service.js';
 import { settingsRoutes } from './routes/settings.js';
 import { sourceRoutes } from './routes/sources.js';
+import { channelRoutes } from './routes/channels.js';
+import type { SeriesRules } from '../live/series-rules.js';
 import { userRoutes } from './routes/users.js';
 import { metricsRoutes, statsRoutes, type MetricsEndpoint } from './routes/stats.js';
 import type { StatsApi } from '../metrics/stats-queries.js';
@@ -90,6 +92,8 @@ export interface HttpDeps {
   writeRatePerMinute?: number;
   /** Host names the pre-setup local trust accepts besides localhost and IP literals (allowed_hosts). */
   allowedHosts?: readonly string[];
+  /** Series recording rules (README "Live recording"). */
+  recordingRules?: SeriesRules;
 }
 
 /** The Koa app and its routes with their declared access (tests check every route declares one). */
@@ -110,6 +114,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
     ...(deps.notifications ? [notificationRoutes(deps.notifications)] : []),
     ...(deps.notifiers ? [notifierRoutes(deps.notifiers)] : []),
     ...(deps.sources ? [sourceRoutes(deps.sources, { uploadMaxBytes: deps.uploadMaxBytes ?? 100 * 1024 * 1024 })] : []),
+    ...(deps.sources ? [channelRoutes(deps.sources, deps.recordingRules)] : []),
     ...(deps.destinations ? [destinationRoutes(deps.destinations)] : []),
     ...(deps.settings ? [settingsRoutes(deps.settings)] : []),
     ...(deps.probe ? [probeRoutes(deps.probe)] : []),

@@ -9,7 +9,7 @@ import { scheduleProblem } from '../sources/scheduler.js';
 import { SOURCE_KIND_LIST } from '../sources/kinds/index.js';
 import type { SourceKind } from '../sources/model.js';
 import type { SourceSettings } from '../sources/source-service.js';
-import { headers, strictObjectOptions } from './validation.js';
+import { headers, httpUrl, strictObjectOptions } from './validation.js';
 
 const oneOf = <T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: `must be one of ${values.join(', ')}` });
 const text = (max: number) => z.string({ error: 'must be a string' }).trim().min(1, 'is required').max(max, 'is too long');
@@ -70,6 +70,8 @@ const common = {
   rules: z.array(ruleSchema).max(50, 'at most 50 rules').optional(),
   priority: priority.optional(),
   connection_limit: z.number({ error: 'must be a number' }).int().min(1, 'must be at least 1').max(20, 'at most 20').optional(),
+  /** An XMLTV guide for the source's channels, besides those its list names; null removes it. */
+  epg_url: z.union([httpUrl, z.null()]).optional(),
 };
 
 /** One strict shape per kind: its own settings (sources/kinds/) and the common ones. */

@@ -15,6 +15,8 @@ import { looksLikeMpd } from '../dash/mpd.js';
 import { downloadHls, prepareHlsPlan, readSavedPlan, type HlsResult, type HlsTrackResult } from '../hls/hls-download.js';
 import { buildMergeArgs, concatList, type AudioTrackInput, type MergeInput } from '../hls/merge-args.js';
 import { sidecarNames, writeSubtitles } from '../tracks/subtitle-files.js';
+import type { RecordingStatus } from '../live/model.js';
+import { finishedRecording, recordingLimits, runRecordingPhase, type RecordedFile, type RecordingOptions } from '../live/recording-phase.js';
 import type { FinishedFile } from '../library/transfer-service.js';
 import { PART_SUFFIX } from '../domain/media.js';
 import type { Job, JobKind } from './model.js';
@@ -34,6 +36,8 @@ export interface EngineDeps {
   onRetry?: (errorClass: ErrorClass) => void;
   /** Playlists listing more segments are refused (max_playlist_segments). */
   maxPlaylistSegments?: number;
+  /** max_recording_minutes and live_outage_tolerance_s; defaults 240 and 300. */
+  live?: RecordingOptions;
 }
 
 /** How a running job tells its owner what happens; progress is hot, phase and kind are durable. */
@@ -42,10 +46,19 @@ export interface RunHooks extends ProgressSink {
   phase(phase: 'merging'): void;
   /** Merge progress, 0..1. */
   mergeProgress(fraction: number): void;
+  /** A live recording: fires when the user's Stop ends it (keeping what was recorded). */
+  recordingStop?: AbortSignal;
+  /** A live recording's first segment is on disk. */
+  recordingStarted?(status: RecordingStatus): void;
+  /** A live recording's figures changed (segment, gap, reload error). */
+  recording?(status: RecordingStatus): void;
 }
 
-/** The finished file in the job's work dir (`output.<ext>`); the transfer puts it in the library. */
-export type RunResult = FinishedFile;
+/**
+ * The finished file in the job's work dir (`output.<ext>`); the transfer puts it in the library.
+ * A recording carries its files (more than one when split) and its final state as well.
+ */
+export type RunResult = FinishedFile & { recording?: { files: RecordedFile[]; status: RecordingStatus } };
 
 /** A subtitle file kept beside the finished one, as recorded in output.json. */
 interface Sidecar {
@@ -101,6 +114,11 @@ export class DownloadEngine {
   /** The finished file of an earlier run, when it is still there with its recorded size. */
   async finishedOutput(jobId: string): Promise<RunResult | null> {
     const workDir = workDirOf(this.deps.tmpDir, jobId);
+    const recorded = await finishedRecording(workDir);
+    if (recorded) {
+      const first = recorded.files[0]!;
+      return { file: first.file, ext: first.ext, size: first.size, height: first.height, started_at: first.started_at, recording: recorded };
+    }
     try {
       const rec = JSON.parse(await readFile(path.join(workDir, OUTPUT_RECORD), 'utf8')) as { file?: unknown; ext?: unknown; size?: unknown; height?: unknown; sidecars?: unknown };
       if (typeof rec.file !== 'string' || rec.file.includes('/') || typeof rec.ext !== 'string' || typeof rec.size !== 'number') return null;
@@ -146,7 +164,7 @@ export class DownloadEngine {
       ...(this.deps.maxPlaylistSegments ? { maxPlaylistSegments: this.deps.maxPlaylistSegments } : {}),
     };
 
-    let kind = job.kind;
+    let kind = job.kind === 'recording' ? 'hls' : job.kind;
     const saved = await readSavedPlan(ctx);
     if (saved) kind = saved.source ?? 'hls';
     let probe = null;
@@ -159,7 +177,8 @@ export class DownloadEngine {
     if (kind === 'hls' || kind === 'dash') {
       const first = probe?.complete ? { text: probe.head.toString('utf8'), url: probe.finalUrl } : undefined;
       const request = { url: job.url, quality: job.quality, audioLanguages: job.audio_languages, subtitleLanguages: job.subtitle_languages };
-      const plan = saved ?? (kind === 'dash' ? await prepareDashPlan(ctx, request, first) : await prepareHlsPlan(ctx, request, first));
+      const plan = saved ?? (kind === 'dash' ? await prepareDashPlan(ctx, request, first) : await prepareHlsPlan(ctx, request, first, { allowLive: true }));
+      if (plan.live) return this.record(job, ctx, plan, hooks);
       // Expired signed URLs are refreshed through the HLS playlists; a DASH plan has none to re-read.
       const result = await downloadHls(ctx, plan, plan.source === 'dash' ? undefined : { url: job.url, quality: job.quality });
       hooks.phase('merging');
@@ -227,6 +246,27 @@ export class DownloadEngine {
       },
       sidecars,
     );
+  }
+
+  /**
+   * A live stream: record it (addon/live/) until it ends, a limit, the user's Stop, or an outage
+   * longer than the tolerance; a VOD playlist never gets here, whatever the request asked.
+   */
+  private async record(job: Job, ctx: DownloadContext, plan: Parameters<typeof runRecordingPhase>[2]['plan'], hooks: RunHooks): Promise<RunResult> {
+    hooks.kind('recording');
+    const options = this.deps.live ?? { maxRecordingMinutes: 240, outageToleranceS: 300 };
+    const result = await runRecordingPhase(
+      ctx,
+      { ffmpeg: this.deps.ffmpeg },
+      { plan, container: job.container, limits: recordingLimits(job.live, options), stop: hooks.recordingStop ?? new AbortController().signal },
+      {
+        started: (status) => hooks.recordingStarted?.(status),
+        progress: (status) => hooks.recording?.(status),
+        merging: () => hooks.phase('merging'),
+      },
+    );
+    const first = result.files[0]!;
+    return { file: first.file, ext: first.ext, size: first.size, height: first.height, started_at: first.started_at, recording: result };
   }
 
   /**

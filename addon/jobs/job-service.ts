@@ -9,7 +9,9 @@ import { classifyError } from '../download/retry.js';
 import type { Store } from '../store/db.js';
 import type { ConnectionLimits } from '../download/context.js';
 import type { FinishedFile, TransferService } from '../library/transfer-service.js';
-import type { DownloadEngine, RunHooks } from './download-engine.js';
+import type { DownloadEngine, RunHooks, RunResult } from './download-engine.js';
+import { liveRequestProblem } from '../live/request.js';
+import { isDue, nextStartAt } from '../live/schedule.js';
 import { assertTransition } from './lifecycle.js';
 import { nextToRun, type RunPhase } from './scheduler.js';
 import { ACTIVE_STATUSES, type Container, type Job, type JobStatus, type NewJob, type Page } from './model.js';
@@ -44,6 +46,7 @@ function namingFields(input: NewJob): Partial<Job> {
   if (input.destination) out.destination = input.destination;
   if (input.audio_languages) out.audio_languages = input.audio_languages;
   if (input.subtitles_as) out.subtitles_as = input.subtitles_as;
+  if (input.live) out.live = { ...input.live };
   return out;
 }
 
@@ -78,9 +81,12 @@ interface Active {
   /**
    * download: holds one of max_concurrent_downloads (and of its source's limit). transfer: the
    * file is downloaded; only the destination's own transfer slots limit it, so a NAS that is down
-   * never blocks the download queue.
+   * never blocks the download queue. recording: a live stream, which runs in real time and must
+   * start on time, so it holds no download slot (jobs/scheduler.ts).
    */
   phase: RunPhase;
+  /** The user's Stop of a recording: it ends and files what it has (cancel discards). */
+  recordingStop: AbortController;
 }
 
 export interface JobStats {
@@ -123,6 +129,8 @@ export class JobService {
   private readonly holds = new Map<string, QueueHold>();
   /** Jobs whose run has already ended (in their catch): a hold must not wait for them. */
   private readonly settling = new Set<string>();
+  /** Wakes the queue when the next scheduled recording (live.start_at) is due. */
+  private scheduleTimer: { at: number; controller: AbortController } | null = null;
 
   constructor(
     private readonly deps: {
@@ -174,6 +182,8 @@ export class JobService {
   /** Checkpoints running jobs as resumable and waits (bounded) for them to let go. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.scheduleTimer?.controller.abort();
+    this.scheduleTimer = null;
     for (const timer of this.pendingEmit.values()) clearTimeout(timer);
     this.pendingEmit.clear();
     const running = [...this.active.values()];
@@ -188,6 +198,8 @@ export class JobService {
       throw badRequest(`destination: no destination "${input.destination}" (GET /api/destinations lists them)`, 'destination');
     }
     this.refuseWhenQueueFull();
+    const liveProblem = input.live ? liveRequestProblem(input.live, this.deps.clock.now()) : null;
+    if (liveProblem) throw badRequest(`${liveProblem[0]}: ${liveProblem[1]}`, liveProblem[0]);
     const now = this.nowIso();
     const job: Job = {
       id: randomUUID(),
@@ -218,6 +230,8 @@ export class JobService {
       ...namingFields(input),
       subtitle_languages: input.subtitle_languages ?? this.deps.options.defaultSubtitleLanguages ?? 'none',
     };
+    // A recording asked for by name is filed as one; a live URL found at run time becomes one then.
+    if (input.live && !input.content_type) job.content_type = 'recording';
     this.jobs.push(job);
     this.deps.store.changed();
     this.deps.logger.info({ jobId: job.id, priority: job.priority }, 'download queued');
@@ -400,6 +414,26 @@ export class JobService {
     return job;
   }
 
+  /**
+   * Ends a live recording now and files what it recorded (POST /api/downloads/:id/stop); cancel
+   * discards instead. A scheduled recording that has not started yet is cancelled.
+   */
+  async stopRecording(id: string): Promise<Job> {
+    const job = this.get(id);
+    const active = this.active.get(id);
+    if (active && (active.phase === 'recording' || job.kind === 'recording')) {
+      if (job.status !== 'downloading') throw conflict(`this recording has ended and is being filed (${job.status})`);
+      // Not awaited: the remux and the transfer of hours of recording take their time.
+      active.recordingStop.abort();
+      return job;
+    }
+    if (job.status === 'pending' && job.live && !isDue(job, this.deps.clock.now())) {
+      await this.transition(job, 'cancelled');
+      return job;
+    }
+    throw conflict(job.kind === 'recording' || job.live ? `this recording is ${job.status}: there is nothing to stop` : 'only a live recording can be stopped (use cancel or pause for a download)');
+  }
+
   /** Failed or cancelled jobs go back to the queue; a failed job continues from what it has. */
   async retry(id: string): Promise<Job> {
     const job = this.get(id);
@@ -439,6 +473,7 @@ export class JobService {
       running,
       maxConcurrent: this.deps.options.maxConcurrent,
       paused: this.isQueuePaused(),
+      now: this.deps.clock.now(),
       held: this.holds.size > 0,
       stopping: this.stopping,
       limits: this.deps.limits,
@@ -448,12 +483,31 @@ export class JobService {
       if (this.active.has(job.id) || job.status !== 'pending') continue;
       this.launch(job, phase);
     }
+    this.armSchedule();
+  }
+
+  /** A timer that runs a scheduling pass when the earliest scheduled recording is due. */
+  private armSchedule(): void {
+    if (this.stopping) return;
+    const now = this.deps.clock.now();
+    const earliest = nextStartAt(this.jobs, now);
+    if (earliest === null || this.scheduleTimer?.at === earliest) return;
+    this.scheduleTimer?.controller.abort();
+    const controller = new AbortController();
+    this.scheduleTimer = { at: earliest, controller };
+    this.deps.clock.sleep(Math.max(0, earliest - now), controller.signal).then(
+      () => {
+        if (this.scheduleTimer?.controller === controller) this.scheduleTimer = null;
+        this.kick();
+      },
+      () => undefined,
+    );
   }
 
   private launch(job: Job, phase: Active['phase']): void {
     const controller = new AbortController();
     const meter = new SpeedMeter(() => this.deps.clock.now());
-    const entry: Active = { controller, meter, done: Promise.resolve(), phase };
+    const entry: Active = { controller, meter, done: Promise.resolve(), phase, recordingStop: new AbortController() };
     this.active.set(job.id, entry);
     entry.done = this.execute(job, entry).finally(() => {
       this.active.delete(job.id);
@@ -467,7 +521,7 @@ export class JobService {
     job.error = null;
     const started = this.deps.clock.now();
     try {
-      let output: FinishedFile | null;
+      let output: RunResult | null;
       if (entry.phase === 'transfer') {
         output = await this.deps.engine.finishedOutput(job.id);
         if (!output) {
@@ -490,7 +544,12 @@ export class JobService {
         entry.phase = 'transfer';
         this.kick();
       }
-      await this.transfer(job, entry, output, logger);
+      if (output.recording) {
+        job.recording = { ...output.recording.status, files: job.recording?.files ?? [] };
+        await this.transferRecording(job, entry, output.recording.files, logger);
+      } else {
+        await this.transfer(job, entry, output, logger);
+      }
       job.progress = 100;
       job.speed = 0;
       job.eta_s = 0;
@@ -535,7 +594,8 @@ export class JobService {
     job.progress = 0;
     job.speed = 0;
     job.eta_s = null;
-    await this.transition(job, 'transferring');
+    // The second file of a split recording is transferred in the same status.
+    if (job.status !== 'transferring') await this.transition(job, 'transferring');
     let last = -1;
     let lastUpdate = 0;
     const delivered = await this.deps.transfers.deliver(
@@ -604,6 +664,23 @@ export class JobService {
     }
   }
 
+  /**
+   * Files a recording's files one after another (several when split_minutes cut it), noting each
+   * in `recording.files` as it lands, so a restart or a retry sends only the ones still missing.
+   */
+  private async transferRecording(job: Job, entry: Active, files: readonly FinishedFile[], logger: Logger): Promise<void> {
+    const filed = job.recording!.files ?? [];
+    job.recording!.files = filed;
+    for (let i = filed.length; i < files.length; i++) {
+      await this.transfer(job, entry, files[i]!, logger);
+      filed.push(job.file_path!);
+      // The next file gets its own destination path (a pinned transfer would reuse this one).
+      if (i < files.length - 1) job.transfer = null;
+      job.updated_at = this.nowIso();
+      this.deps.store.changed();
+    }
+  }
+
   private async stopped(job: Job, request: StopRequest): Promise<void> {
     job.speed = 0;
     job.eta_s = null;
@@ -634,6 +711,7 @@ export class JobService {
     if (status !== 'downloading' && status !== 'merging') this.flushProgress(job.id);
     this.deps.store.changed();
     this.deps.bus.emit('job.status', { job, previous });
+    if (previous !== status && job.kind === 'recording' && (status === 'completed' || status === 'failed')) this.deps.bus.emit('recording.finished', { job });
   }
 
   private setStatus(job: Job, status: JobStatus): void {
@@ -652,7 +730,7 @@ export class JobService {
       if (!force && now - lastUpdate < UPDATE_INTERVAL_MS) return;
       lastUpdate = now;
       job.bytes_done = resumed + network;
-      if (job.status === 'downloading') {
+      if (job.status === 'downloading' && job.kind !== 'recording') {
         const fraction =
           job.bytes_total && job.bytes_total > 0
             ? job.bytes_done / job.bytes_total
@@ -687,7 +765,29 @@ export class JobService {
       },
       kind: (kind) => {
         job.kind = kind;
+        if (kind === 'recording') {
+          job.content_type ??= 'recording';
+          job.segments_total = 0;
+          job.bytes_total = null;
+          if (entry.phase === 'download') {
+            // Found live at run time: it holds no download slot from here on.
+            entry.phase = 'recording';
+            queueMicrotask(() => this.kick());
+          }
+        }
         this.deps.store.changed();
+      },
+      recordingStop: entry.recordingStop.signal,
+      recordingStarted: (status) => {
+        job.recording = { ...status, files: job.recording?.files ?? [] };
+        this.deps.store.changed();
+        this.deps.logger.info({ jobId: job.id }, 'recording started');
+        this.deps.bus.emit('recording.started', { job });
+      },
+      recording: (status) => {
+        job.recording = { ...status, files: job.recording?.files ?? [] };
+        if (status.target_s && status.target_s > 0) job.progress = Math.min(99.9, Math.round(((status.recorded_s + status.lost_s) / status.target_s) * 1000) / 10);
+        update(true);
       },
       phase: (phase) => {
         update(true);
@@ -762,5 +862,6 @@ export function progressOf(job: Job): JobProgress {
     eta_s: job.eta_s,
     segments_done: job.segments_done,
     segments_total: job.segments_total,
+    ...(job.recording ? { recording: job.recording } : {}),
   };
 }

@@ -1,3 +1,6 @@
+import type { LiveRequest, RecordingStatus } from '../live/model.js';
+export type { LiveRequest, RecordingEnd, RecordingGap, RecordingStatus } from '../live/model.js';
+
 /**
  * The job as the API, the panel, MQTT and the store see it. This file is the backend contract:
  * the UI imports its types only, so its only runtime imports are domain/ (a leaf of constants).
@@ -14,7 +17,8 @@ export { ACTIVE_STATUSES, FINAL_STATUSES, JOB_STATUSES, PRIORITIES, type JobStat
 export { CONTAINERS, type Container, type QualityPreference } from '../domain/media.js';
 export type { JobTransfer } from '../library/job-transfer.js';
 
-export type JobKind = 'hls' | 'dash' | 'direct';
+/** `recording`: a live HLS stream, recorded by addon/live/ (see `live` and `recording`). */
+export type JobKind = 'hls' | 'dash' | 'direct' | 'recording';
 
 export interface JobError {
   code: string;
@@ -100,6 +104,10 @@ export interface Job {
   subtitles_as?: 'embed' | 'sidecar' | 'both';
   /** Once completed: subtitle sidecars beside the file, relative to the destination's folder like `file_path`. */
   sidecar_paths?: string[];
+  /** What the request asked of a live stream (start, end, split); absent for ordinary downloads. */
+  live?: LiveRequest | null;
+  /** A live recording's state: recorded and lost seconds, gaps, why it ended. */
+  recording?: RecordingStatus | null;
 }
 
 /** Fields a caller supplies when creating a job. */
@@ -130,6 +138,8 @@ export interface NewJob {
   audio_languages?: 'default' | 'all' | string[] | undefined;
   subtitle_languages?: 'none' | 'all' | string[] | undefined;
   subtitles_as?: 'embed' | 'sidecar' | 'both' | undefined;
+  /** Record a live stream (checked by the caller). */
+  live?: LiveRequest | null | undefined;
 }
 
 export interface Page<T> {

@@ -8,6 +8,7 @@ import { PRIORITIES } from '../domain/job-status.js';
 import { CONTAINERS } from '../domain/media.js';
 import { headers, httpUrl } from '../domain/validators.js';
 import { audioLanguagesSchema, subtitleLanguagesSchema, subtitlesAsSchema } from '../tracks/selection.js';
+import { liveRequestSchema } from '../live/request.js';
 
 export const newDownloadSchema = z.strictObject(
   {
@@ -43,6 +44,8 @@ export const newDownloadSchema = z.strictObject(
     audio_languages: audioLanguagesSchema.optional(),
     subtitle_languages: subtitleLanguagesSchema.optional(),
     subtitles_as: subtitlesAsSchema.optional(),
+    /** Record a live stream: `{duration_s?, until?, start_at?, split_minutes?, channel?}` (README "Live recording"). */
+    live: liveRequestSchema.optional(),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : undefined) },
 );

@@ -8,11 +8,15 @@
  * retry) start at once: they take no download slot, and an automatic hold (disk full) does not
  * stop them. Downloads start while fewer than `maxConcurrent` run: highest priority first, then
  * oldest (the list is in creation order); a job whose group (its playlist source) already runs its
- * limit waits without taking a global slot.
+ * limit waits without taking a global slot. Recordings (addon/live/schedule.ts) start as soon as
+ * their start_at has come, outside the download slots, unless the queue is paused or held; a
+ * running one counts against its source's limit but not against maxConcurrent.
  */
+import { dueRecordings, isRecordingJob } from '../live/schedule.js';
 import type { Job, Priority } from './model.js';
 
-export type RunPhase = 'download' | 'transfer';
+/** recording: a live stream (a `live` request, or a job found live), outside the download slots. */
+export type RunPhase = 'download' | 'transfer' | 'recording';
 
 export interface GroupLimits {
   /** The group a job belongs to (its source id), or null. */
@@ -33,6 +37,8 @@ export interface QueueState {
   held: boolean;
   stopping: boolean;
   limits?: GroupLimits | undefined;
+  /** ms since the epoch: a recording waits for its live.start_at (absent: every recording is due). */
+  now?: number | undefined;
 }
 
 export interface Launch {
@@ -53,13 +59,20 @@ export function nextToRun(state: QueueState): Launch[] {
     }
   }
   if (state.held) return out;
+  // Recordings start when due, whatever the download slots: a live stream cannot wait for one.
+  for (const job of dueRecordings(state.jobs, state.running, state.now ?? Number.POSITIVE_INFINITY)) {
+    if (taken.has(job.id)) continue;
+    out.push({ job, phase: 'recording' });
+    taken.add(job.id);
+  }
   let downloads = 0;
   const byGroup = new Map<string, number>();
   const groupOf = (job: Job): string | null => state.limits?.groupOf(job) ?? null;
   const byId = new Map(state.jobs.map((j) => [j.id, j]));
   for (const [id, phase] of state.running) {
-    if (phase !== 'download') continue;
-    downloads++;
+    // A running recording holds a connection of its source, not a download slot.
+    if (phase === 'transfer') continue;
+    if (phase === 'download') downloads++;
     const other = byId.get(id);
     const group = other ? groupOf(other) : null;
     if (group !== null) byGroup.set(group, (byGroup.get(group) ?? 0) + 1);
@@ -67,7 +80,7 @@ export function nextToRun(state: QueueState): Launch[] {
   while (downloads < state.maxConcurrent) {
     let best: Job | null = null;
     for (const job of state.jobs) {
-      if (job.status !== 'pending' || state.running.has(job.id) || taken.has(job.id)) continue;
+      if (job.status !== 'pending' || state.running.has(job.id) || taken.has(job.id) || isRecordingJob(job)) continue;
       const group = groupOf(job);
       if (group !== null && state.limits && (byGroup.get(group) ?? 0) >= state.limits.maxActive(group)) continue;
       if (!best || PRIORITY_RANK[job.priority] < PRIORITY_RANK[best.priority]) best = job;

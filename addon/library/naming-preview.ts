@@ -16,11 +16,12 @@ export const NAMING_SAMPLES: Readonly<Record<ContentType, NamingData>> = Object.
   series: { title: 'The Boys', show: 'The Boys', year: 2019, season: 4, episode: 8, episode_title: 'Assembly', ext: 'mp4', quality: '1080p', tmdb_id: 76479 },
   novela: { title: 'Avenida Brasil', show: 'Avenida Brasil', year: 2012, season: 1, episode: 102, ext: 'mp4', quality: '720p' },
   other: { title: 'Conference keynote', ext: 'mp4' },
+  recording: { title: 'Evening News', channel: 'BBC One', date: '2026-12-06 20-00', ext: 'mp4' },
 });
 
 const textValue = z.union([z.string({ error: 'must be a string or a number' }).max(1000, 'is too long'), z.number({ error: 'must be a string or a number' }), z.null()]).optional();
 const sampleSchema = z.strictObject(
-  { title: textValue, year: textValue, show: textValue, season: textValue, episode: textValue, episode_title: textValue, ext: textValue, quality: textValue, tmdb_id: textValue },
+  { title: textValue, year: textValue, show: textValue, season: textValue, episode: textValue, episode_title: textValue, ext: textValue, quality: textValue, tmdb_id: textValue, channel: textValue, date: textValue },
   unknownFields,
 );
 const templateText = z.union([z.string({ error: 'must be a string' }).max(1000, 'is too long (at most 1000 characters)'), z.null()]);
@@ -35,7 +36,7 @@ export const namingPreviewSchema = z.strictObject(
   {
     template: z.string({ error: 'must be a string' }).max(1000, 'is too long (at most 1000 characters)').optional(),
     content_type: contentType.optional(),
-    templates: z.strictObject({ movie: templateText.optional(), series: templateText.optional(), novela: templateText.optional(), other: templateText.optional() }, unknownFields).optional(),
+    templates: z.strictObject({ movie: templateText.optional(), series: templateText.optional(), novela: templateText.optional(), other: templateText.optional(), recording: templateText.optional() }, unknownFields).optional(),
     sample: sampleSchema.optional(),
   },
   unknownFields,

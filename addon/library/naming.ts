@@ -55,6 +55,8 @@ export const NAMING_TOKENS = [
   'tmdb_id',
   'plex_tmdb',
   'jellyfin_tmdb',
+  'channel',
+  'date',
 ] as const;
 export type NamingToken = (typeof NAMING_TOKENS)[number];
 
@@ -69,6 +71,7 @@ export const DEFAULT_TEMPLATES: Readonly<NamingTemplates> = Object.freeze({
   series: 'Series/{show}/Season {season:00}/{show} - S{season:00}E{episode:00}[ - {episode_title}].{ext}',
   novela: 'Novelas/{show}/Season {season:00}/{show} - S{season:00}E{episode:00}[ - {episode_title}].{ext}',
   other: 'Downloads/{title}.{ext}',
+  recording: 'Recordings/{channel}/{title} ({date}).{ext}',
 });
 
 /** What a template can be rendered from. Anything missing or malformed renders empty. */
@@ -86,6 +89,10 @@ export interface NamingData {
   ext?: string | null | undefined;
   quality?: string | null | undefined;
   tmdb_id?: number | string | null | undefined;
+  /** A live recording's channel. */
+  channel?: string | null | undefined;
+  /** When a recording started, as `YYYY-MM-DD HH-mm` (local time): see recordingDate(). */
+  date?: string | null | undefined;
 }
 
 export interface JobNamingData extends NamingData {
@@ -324,6 +331,8 @@ function values(data: NamingData): Values {
     tmdb_id: num(tmdbId ? tmdb : null),
     plex_tmdb: str(tmdbId ? `{tmdb-${tmdbId}}` : ''),
     jellyfin_tmdb: str(tmdbId ? `[tmdbid-${tmdbId}]` : ''),
+    channel: str(text(data.channel)),
+    date: str(text(data.date)),
   };
 }
 
@@ -478,7 +487,14 @@ export function pathForJob(data: JobNamingData, templates?: Partial<NamingTempla
   } else {
     filled.title = title || show || UNTITLED;
   }
+  if (type === 'recording') filled.channel = usable(data.channel) || show || 'Live';
   const custom = templates?.[type];
   const template = typeof custom === 'string' && custom.trim() !== '' ? custom : DEFAULT_TEMPLATES[type];
   return renderPath(template, filled, options);
+}
+
+/** A recording's start as its name shows it: `2026-12-06 20-00`, local time (colons are not portable). */
+export function recordingDate(at: Date): string {
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${at.getFullYear()}-${two(at.getMonth() + 1)}-${two(at.getDate())} ${two(at.getHours())}-${two(at.getMinutes())}`;
 }

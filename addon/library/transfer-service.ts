@@ -9,7 +9,7 @@ import { transferFile, type TransferResult } from './destinations/transfer.js';
 import type { JobTransfer } from './job-transfer.js';
 import type { Destination } from './destinations/types.js';
 import { DEFAULT_DESTINATION_ID, type DestinationRecord } from './model.js';
-import { pathForJob, type JobNamingData } from './naming.js';
+import { pathForJob, recordingDate, type JobNamingData } from './naming.js';
 import { titleFromUrl } from './sanitize.js';
 
 /**
@@ -33,6 +33,11 @@ export interface TransferJob {
   transfer?: JobTransfer | null | undefined;
   /** Subtitle sidecars delivered beside file_path (relative paths). */
   sidecar_paths?: string[] | undefined;
+  /** A recording's channel and start name it (`{channel}`, `{date}`). */
+  live?: { channel?: string | null | undefined } | null | undefined;
+  recording?: { started_at: string | null } | null | undefined;
+  started_at?: string | null | undefined;
+  created_at?: string | undefined;
 }
 
 /** A finished download in the job's work dir, ready to go to the library. */
@@ -49,6 +54,8 @@ export interface FinishedFile {
    * the video's extension, `.pt-BR.srt` or `.en.forced.srt`, so players pair them by name.
    */
   sidecars?: Array<{ file: string; suffix: string }>;
+  /** A recording's (or one split part's) start (ISO): its name's `{date}`. */
+  started_at?: string;
 }
 
 export interface TransferPlan {
@@ -89,7 +96,7 @@ export const DEFAULT_TRANSFER_BACKOFF_MS: readonly number[] = [15_000, 30_000, 6
  * parentheses ("Big Buck Bunny (2008)", as people and the panel write it) gives the year and
  * loses it, so the movie template does not say "(2008) (2008)"; a different year is left alone.
  */
-export function namingDataOf(job: TransferJob, file: Pick<FinishedFile, 'ext' | 'height'>): JobNamingData {
+export function namingDataOf(job: TransferJob, file: Pick<FinishedFile, 'ext' | 'height' | 'started_at'>): JobNamingData {
   const quality = file.height ? `${file.height}p` : /^\d{3,4}p$/.test(job.quality) ? job.quality : null;
   let title = job.title || titleFromUrl(job.url);
   let year = job.year ?? null;
@@ -109,7 +116,14 @@ export function namingDataOf(job: TransferJob, file: Pick<FinishedFile, 'ext' | 
     tmdb_id: job.tmdb_id ?? null,
     quality,
     ext: file.ext,
+    channel: job.live?.channel ?? job.show ?? null,
+    date: dateOf(file.started_at ?? job.recording?.started_at ?? job.started_at ?? job.created_at),
   };
+}
+
+function dateOf(iso: string | null | undefined): string | null {
+  const t = iso ? Date.parse(iso) : NaN;
+  return Number.isFinite(t) ? recordingDate(new Date(t)) : null;
 }
 
 function humanDuration(ms: number): string {

@@ -133,12 +133,22 @@ function classifyWith(
   const bareEpisode = strong === 'series' || strong === 'novela' || (!strong && (g.type === 'series' || g.type === 'novela'));
   let t = parseTitle(input.title, { episodes: !noEpisodes, allowNxN, bareEpisode, currentYear });
 
+  const channel = strong ? 0 : channelScore(input.title, attrs, u);
+  const patternFree = t.year === null && t.marker === null;
   let type: EntryType;
   if (strong) {
     type = strong === 'series' && g.type === 'novela' ? 'novela' : strong;
   } else if (g.type === 'live') {
     type = 'live';
     evidence = 'group';
+  } else if (channel >= LINEAR_WORDING && t.marker !== 'strong' && t.marker !== 'season') {
+    // "24/7" in the name is a linear channel, even in a group called "VOD Movies".
+    type = 'live';
+    evidence = 'title';
+  } else if (patternFree && channel >= CHANNEL_OVER_GROUP && (g.type === 'movie' || g.type === 'series')) {
+    // A group named like a genre ("Movies" in iptv-org lists) holding a stream with a channel id.
+    type = 'live';
+    evidence = 'tvg-type';
   } else if (t.marker === 'strong' || t.marker === 'season') {
     type = g.type === 'novela' ? 'novela' : 'series';
     evidence = 'title';
@@ -151,6 +161,10 @@ function classifyWith(
   } else if (t.marker === 'ep' || t.marker === 'nxn') {
     type = 'series';
     evidence = 'title';
+  } else if (patternFree && channel >= CHANNEL_SIGNALS) {
+    // Channel ids, numbers or catch-up with no year or episode: a channel, whatever its URL ends in.
+    type = 'live';
+    evidence = 'tvg-type';
   } else if (u.ext === 'vod' || attrs['media']?.toLowerCase() === 'true') {
     type = 'movie';
     evidence = 'extension';
@@ -210,6 +224,28 @@ function classifyWith(
     providerIds,
     typeEvidence: evidence,
   };
+}
+
+/**
+ * How much an entry looks like a linear channel, from evidence weaker than a type or an Xtream
+ * path: 24/7 wording or iptv-org's "[Not 24/7]" / "[Geo-blocked]" notices in the name (4), a
+ * tvg-id with a country suffix such as "BBCOne.uk" or "Globo.br@SD" (2), a channel number
+ * (tvg-chno) or catch-up attributes (2), a stream URL (.ts, .m3u8) or one without extension (1).
+ */
+const LINEAR_WORDING = 4;
+const CHANNEL_SIGNALS = 2;
+const CHANNEL_OVER_GROUP = 3;
+const RX_LINEAR = /(?<![a-z0-9])(?:24 ?\/ ?7|24 ?(?:hrs?|horas)|not 24\/7|geo-?blocked)(?![a-z0-9])/i;
+const RX_COUNTRY_ID = /^[^\s.]+(?:\.[^\s.]+)*\.[a-z]{2}(?:@[\w-]+)?$/i;
+
+export function channelScore(title: string, attrs: Readonly<Record<string, string>>, u: UrlSignals): number {
+  let score = 0;
+  if (RX_LINEAR.test(title)) score += LINEAR_WORDING;
+  const id = attrs['tvg-id']?.trim();
+  if (id && RX_COUNTRY_ID.test(id)) score += 2;
+  if (attrs['tvg-chno']?.trim() || attrs['catchup'] || attrs['catchup-source'] || attrs['catchup-days'] || attrs['timeshift']) score += 2;
+  if (u.ext === 'stream' || u.ext === 'none') score += 1;
+  return score;
 }
 
 function typeFromWord(v: string | undefined): EntryType | null {
@@ -487,6 +523,10 @@ const RX_EP_ONLY = /(?<![a-z0-9])(episodio|episode|epis|ep|capitulo|cap)\.? {0,2
 const RX_E_ONLY = /(?<![a-z0-9])e(\d{1,4})(?![a-z0-9])/;
 const RX_PREFIX = /^\|? {0,2}([A-Za-z0-9+/-]{1,6}) {0,2}(?:\||:|-|–) */;
 const RX_YEAR = /^(?:19|20)\d\d$/;
+const RX_CHANNEL_NOTICE = /\[(?:not 24\/7|geo-?blocked)\]/i;
+const RX_CHANNEL_NOTICES = /\[(not 24\/7|geo-?blocked)\]/gi;
+/** A number after these words is part of a channel's name ("TV 2000", "Canal 2001"), not a year. */
+const CHANNEL_WORDS = new Set(['tv', 'canal', 'channel', 'rede', 'radio', 'fm', 'kanal', 'chaine', 'cadena']);
 
 /** Parse a title on its own (no group or URL evidence). */
 export function parseTitle(title: string, opts: TitleParseOptions): TitleParse {
@@ -500,6 +540,13 @@ export function parseTitle(title: string, opts: TitleParseOptions): TitleParse {
     currentYear: opts.years === false ? 0 : opts.currentYear,
   };
   let s = preclean(title);
+  if (s.indexOf('[') !== -1 && RX_CHANNEL_NOTICE.test(s)) {
+    // iptv-org's "[Not 24/7]" and "[Geo-blocked]" describe the channel, not its name.
+    s = collapseSpaces(s.replace(RX_CHANNEL_NOTICES, (_m, notice: string) => {
+      c.tags.push(notice);
+      return ' ';
+    }));
+  }
   s = stripBrackets(s, c);
   s = stripPrefixes(s, c);
 
@@ -792,6 +839,14 @@ function hasWordBefore(s: string, end: number): boolean {
   return false;
 }
 
+/** Whether the token before `start` is a channel word ("TV 2000"). */
+function afterChannelWord(s: string, start: number): boolean {
+  let end = start;
+  while (end > 0 && s.charCodeAt(end - 1) === 0x20) end--;
+  if (end === 0) return false;
+  return CHANNEL_WORDS.has(foldToken(s.slice(tokenStart(s, end), end)));
+}
+
 /** The token ending at `end` (exclusive; no trailing space): [start, end). */
 function tokenStart(s: string, end: number): number {
   return s.lastIndexOf(' ', end - 1) + 1;
@@ -834,7 +889,7 @@ function stripCoreTags(core: string, c: Collected): string {
       end = start;
       continue;
     }
-    if (c.year === null && tok.length === 4 && RX_YEAR.test(tok) && isPlausibleYear(Number(tok), c.currentYear) && hasWordBefore(core, start)) {
+    if (c.year === null && tok.length === 4 && RX_YEAR.test(tok) && isPlausibleYear(Number(tok), c.currentYear) && hasWordBefore(core, start) && !afterChannelWord(core, start)) {
       c.year = Number(tok);
       end = start;
       continue;

@@ -80,6 +80,7 @@ export class LibraryIndex {
 export function jobVariantKey(job: Pick<Job, 'title' | 'url' | 'content_type' | 'variant_key'>, classify: (i: ClassifyInput) => Classification): string | null {
   if (job.variant_key) return job.variant_key;
   if (!job.title) return null;
+  if (job.content_type === 'recording') return null;
   const c = classify({ title: job.title, url: job.url, typeHint: job.content_type });
   if (c.contentType === 'live') return null;
   return identityKeys(c).variantKey;

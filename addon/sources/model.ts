@@ -2,7 +2,7 @@
  * Playlist sources as the API, the panel and the store see them. Backend contract: the UI imports
  * its types, so its only runtime import is domain/ (a leaf of constants).
  */
-import { CONTENT_TYPES, type ContentType } from '../domain/content.js';
+import { CATALOGUE_TYPES, type CatalogueType } from '../domain/content.js';
 import type { Language } from './classify.js';
 import type { Quality } from './quality.js';
 import type { QualityStatus } from './quality-filter.js';
@@ -12,8 +12,8 @@ export const SOURCE_KINDS = ['m3u', 'file', 'xtream'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 /** What a source lists (live channels are never listed: they cannot be downloaded). */
-export const ITEM_TYPES = CONTENT_TYPES;
-export type ItemType = ContentType;
+export const ITEM_TYPES = CATALOGUE_TYPES;
+export type ItemType = CatalogueType;
 
 export const RULE_KINDS = ['series', 'group', 'title'] as const;
 /** series: follow a show (queue its new episodes); group: a group-title pattern; title: a title pattern. */
@@ -80,6 +80,8 @@ export interface SourceRecord {
   priority: PrioritySettings;
   /** Connections the provider allows: every download of this source shares them. */
   connection_limit: number;
+  /** An XMLTV guide URL set by hand, used with those the list names (x-tvg-url / url-tvg). Absent on older records. */
+  epg_url?: string | null;
   status: SourceStatus;
   error: { code: string; message: string } | null;
   last_sync_at: string | null;

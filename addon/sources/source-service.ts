@@ -11,12 +11,16 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { AppError, errorMessage, notFound } from '../errors.js';
+import { AppError, badRequest, errorMessage, notFound } from '../errors.js';
 import type { AppEvents } from '../events/app-events.js';
 import type { EventBus } from '../events/bus.js';
 import { Semaphore, KeyedSemaphores } from '../download/semaphore.js';
 import type { JobService } from '../jobs/job-service.js';
-import type { Container, Job, Page, Priority } from '../jobs/model.js';
+import type { Container, Job, LiveRequest, Page, Priority } from '../jobs/model.js';
+import type { ChannelStore } from '../live/channel-store.js';
+import { queryChannels, type Channel, type ChannelPage, type ChannelQuery } from '../live/channels.js';
+import type { GuideProgramme, GuideService } from '../live/epg/guide-service.js';
+import { programmeRecording } from '../live/epg/programme-recording.js';
 import { redactHeaders } from '../jobs/view.js';
 import type { Clock } from '../platform/clock.js';
 import type { HttpClient } from '../platform/http.js';
@@ -66,6 +70,14 @@ export interface SourceServiceDeps {
   logger: Logger;
   dataDir: string;
   tmdb: TmdbClient | null;
+  /** Where each sync leaves the list's live channels (absent: they are dropped, as before). */
+  channels?: ChannelStore;
+  /** The programme guides of the sources' channels (x-tvg-url / url-tvg), refreshed by each sync. */
+  guides?: GuideService;
+  /** After a guide refresh: series recording rules queue the new airings (wired in app.ts). */
+  afterGuide?: () => Promise<unknown>;
+  /** Padding of a programme recording, minutes before its start and after its end (default 2 and 5). */
+  recordingPadding?: { beforeMin: number; afterMin: number };
 }
 
 /** Settings a caller gives when creating a source (validated by http/sources-validation.ts). */
@@ -81,6 +93,7 @@ export interface SourceSettings {
   rules?: Array<Partial<Rule> & Pick<Rule, 'kind' | 'value'>> | undefined;
   priority?: Partial<SourceRecord['priority']> | undefined;
   connection_limit?: number | undefined;
+  epg_url?: string | null | undefined;
   url?: string | undefined;
   server?: string | undefined;
   username?: string | undefined;
@@ -216,6 +229,7 @@ export class SourceService {
     return {
       ...(shown as Omit<SourceRecord, 'password' | 'catalogue_seq' | 'url'>),
       url: url ? redactCredentials(url) : null,
+      epg_url: s.epg_url ? redactCredentials(s.epg_url) : null,
       headers: redactHeaders(s.headers),
       has_password: false,
       ...secrets,
@@ -247,6 +261,7 @@ export class SourceService {
       rules: (input.rules ?? []).map(normalizeRule),
       priority: { high_max_age_years: 2, low_min_age_years: 5, ...stripUndefined(input.priority ?? {}) },
       connection_limit: input.connection_limit ?? 1,
+      epg_url: input.epg_url ?? null,
       status: 'idle',
       error: null,
       last_sync_at: null,
@@ -291,6 +306,8 @@ export class SourceService {
     if (patch.exclude_groups !== undefined) s.exclude_groups = patch.exclude_groups;
     if (patch.rules !== undefined) s.rules = patch.rules.map(normalizeRule);
     if (patch.priority !== undefined) s.priority = { ...s.priority, ...stripUndefined(patch.priority) };
+    // A guide URL sent back as the API showed it (masked) means "unchanged".
+    if (patch.epg_url !== undefined && !(s.epg_url && patch.epg_url === redactCredentials(s.epg_url))) s.epg_url = patch.epg_url;
     if (patch.connection_limit !== undefined) {
       s.connection_limit = patch.connection_limit;
       this.limits.get(s.id).setLimit(patch.connection_limit);
@@ -315,6 +332,8 @@ export class SourceService {
     this.deps.store.changed();
     this.cache.delete(id);
     await this.files.remove(id);
+    await this.deps.channels?.remove(id);
+    await this.deps.guides?.remove(id);
     await rm(this.uploadPath(id), { force: true });
     this.deps.logger.info({ sourceId: id }, 'source removed');
   }
@@ -448,6 +467,20 @@ export class SourceService {
         const job = await this.createJob(s, m.item, { priority: m.priority }, signal);
         q.job_id = job.id;
         record.queued.push(q);
+      }
+      const guideUrls = [...new Set([...(s.epg_url ? [s.epg_url] : []), ...outcome.epgUrls])];
+      if (this.deps.channels) await this.deps.channels.replace(s.id, outcome.channels, guideUrls);
+      if (this.deps.guides && guideUrls.length > 0 && outcome.channels.length > 0) {
+        // The guide rides on the source's schedule; a guide that fails leaves the sync a note, not a failure.
+        try {
+          const g = await this.deps.guides.refresh(s.id, guideUrls, outcome.channels, signal);
+          outcome.notes.push(`guide: ${g.programmes} programmes for ${g.matched_channels} of ${outcome.channels.length} channels`);
+          await this.deps.afterGuide?.().catch((err: unknown) => logger.warn({ err: errorMessage(err) }, 'series recording rules could not be evaluated'));
+        } catch (err) {
+          if (signal.aborted) throw err;
+          outcome.notes.push(`guide: ${redactUrlsInText(errorMessage(err))}`);
+          logger.warn({ err: redactUrlsInText(errorMessage(err)) }, 'the programme guide could not be updated; the channels are kept');
+        }
       }
       record.counts = { ...outcome.counts, queued: record.queued.length };
       record.anomaly = outcome.anomaly;
@@ -693,6 +726,66 @@ export class SourceService {
       priority: m.priority,
       item: this.itemView(s, m.item, this.statusOf(m.item, seq, library), library, now),
     }));
+  }
+
+  /** Live channels of every source (GET /api/channels), with what is on now and next. */
+  async channels(query: ChannelQuery): Promise<ChannelPage & { items: Array<Channel & { now: GuideProgramme | null; next: GuideProgramme | null }> }> {
+    const page = queryChannels(this.deps.channels ? await this.deps.channels.all() : [], query);
+    const items = await Promise.all(page.items.map(async (c) => ({ ...c, ...(this.deps.guides ? await this.deps.guides.nowNext(c) : { now: null, next: null }) })));
+    return { ...page, items };
+  }
+
+  /** Every source's channels. */
+  async allChannels(): Promise<Channel[]> {
+    return this.deps.channels ? this.deps.channels.all() : [];
+  }
+
+  /** A channel's programmes overlapping [from, to). */
+  async programmesOf(channel: Channel, from: number, to: number): Promise<GuideProgramme[]> {
+    return this.deps.guides ? this.deps.guides.programmes(channel, from, to) : [];
+  }
+
+  /** A channel's programmes in the next `hours` (GET /api/channels/:id/guide). */
+  async channelGuide(id: string, hours: number): Promise<GuideProgramme[]> {
+    const channel = this.deps.channels ? await this.deps.channels.get(id) : undefined;
+    if (!channel) throw notFound(`channel ${id}`);
+    if (!this.deps.guides) return [];
+    const now = this.deps.clock.now();
+    return this.deps.guides.programmes(channel, now, now + hours * 3600_000);
+  }
+
+  /**
+   * Records a channel (POST /api/channels/:id/record): a job with the channel's URL as its source
+   * kind resolves it, the source's and the list's headers, the source's connection limit, and
+   * `live` as asked (nothing: record until stopped, capped by max_recording_minutes).
+   */
+  async recordChannel(
+    id: string,
+    request: { live?: LiveRequest | undefined; title?: string | undefined; priority?: Priority | undefined; programme?: { start: string } | undefined },
+  ): Promise<Job> {
+    const channel = this.deps.channels ? await this.deps.channels.get(id) : undefined;
+    if (!channel) throw notFound(`channel ${id}`);
+    const s = this.get(channel.source_id);
+    const kind = connectSource(s);
+    const base = {
+      url: kind.resolveUrl(channel.url),
+      headers: { ...kind.downloadHeaders(), ...channel.headers },
+      priority: request.priority ?? ('high' as const),
+      source_id: s.id,
+    };
+    if (request.programme) {
+      const start = Date.parse(request.programme.start);
+      const programme = this.deps.guides ? (await this.deps.guides.programmes(channel, start - 1, start + 1)).find((p) => p.start === start) : undefined;
+      if (!programme) throw badRequest(`programme: no programme of ${channel.name} starts at ${request.programme.start} (GET /api/channels/${id}/guide lists them)`, 'programme');
+      return this.deps.jobs.create({ ...base, ...programmeRecording(channel.name, programme, this.deps.recordingPadding ?? { beforeMin: 2, afterMin: 5 }, this.deps.clock.now()), ...(request.title ? { title: request.title } : {}) });
+    }
+    return this.deps.jobs.create({
+      ...base,
+      title: request.title?.trim() || channel.name,
+      content_type: 'recording',
+      show: channel.name,
+      live: { ...(request.live ?? {}), channel: request.live?.channel ?? channel.name },
+    });
   }
 
   private async createJob(

@@ -11,6 +11,7 @@ import type { CatalogueFiles, StoredCatalogue } from './catalogue-file.js';
 import { emptyCatalogue, sameListing } from './catalogue.js';
 import type { EntryType } from '../domain/content.js';
 import { createClassifier } from './classify.js';
+import { channelFrom, type Channel } from '../live/channels.js';
 import { diffCatalogue, indexByKey, type DiffCounts } from './diff.js';
 import { identityKeys, keyTitle } from './identity.js';
 import type { FetchContext, SourceConnection } from './kinds/types.js';
@@ -53,7 +54,14 @@ export interface SyncOutcome {
   /** What the rules pick from this sync's fresh items. */
   matches: RuleMatch[];
   newTitles: string[];
+  /** The live channels of the list (group filters applied), for the Channels view and recordings. */
+  channels: Channel[];
+  /** XMLTV guide URLs the list names (x-tvg-url / url-tvg). */
+  epgUrls: string[];
 }
+
+/** Channels kept per source: a list of 100k channels is a mistake, not a line-up. */
+export const MAX_CHANNELS = 20_000;
 
 /** Hash of what decides which entries are listed: a change is a choice, not a truncated list. */
 export function filtersHash(source: SourceRecord): string {
@@ -78,6 +86,8 @@ export async function runSync(input: SyncInput): Promise<SyncOutcome> {
   const counts = { entries: 0, accepted: 0, optional: 0, rejected: 0, filtered: 0, duplicates: 0 };
   const seen = new Set<string>();
   const current: Candidate[] = [];
+  const channels: Channel[] = [];
+  const channelIds = new Set<string>();
   const prevByKey = indexByKey(previous.items);
   /** An entry that says what the previous catalogue said is kept as the previous object. */
   const push = (c: Candidate): void => {
@@ -120,6 +130,13 @@ export async function runSync(input: SyncInput): Promise<SyncOutcome> {
         continue;
       }
       const cls = classify(e);
+      if (cls.contentType === 'live' && channels.length < MAX_CHANNELS && (!include || include(cls.group)) && !(exclude && exclude(cls.group))) {
+        const channel = channelFrom(source.id, e, cls.cleanTitle, cls.group);
+        if (!channelIds.has(channel.id)) {
+          channelIds.add(channel.id);
+          channels.push(channel);
+        }
+      }
       const qs = verdictFor(cls.contentType, cls.group, cls.quality);
       if (qs === null) continue;
       const o = e.override;
@@ -219,6 +236,8 @@ export async function runSync(input: SyncInput): Promise<SyncOutcome> {
     account: summary.account ?? null,
     matches,
     newTitles,
+    channels,
+    epgUrls: summary.epgUrls ?? [],
   };
 }
 

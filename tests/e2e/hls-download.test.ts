@@ -73,10 +73,15 @@ describe('HLS media playlists end to end (real ffmpeg, loopback origin)', () => 
     await expectPlaysLike(media(job), fx.scenarios.plain.references);
   });
 
-  it('no EXT-X-ENDLIST: fails as a live stream', async () => {
-    const job = await download({ url: origin.url(fx.scenarios.live.playlist) });
-    expect(job.status).toBe('failed');
-    expect(job.error).toEqual({ code: 'live_not_supported', message: 'live streams are not supported yet (the playlist has no #EXT-X-ENDLIST)' });
+  it('no EXT-X-ENDLIST: recorded as a live stream (this one never advances) until stopped, then filed', async () => {
+    const created = app.jobs.create({ url: origin.url(fx.scenarios.live.playlist), title: 'frozen live' });
+    await waitFor(() => ((app.jobs.get(created.id).recording?.recorded_s ?? 0) > 0 ? true : undefined), 30_000, 'the recording');
+    expect(app.jobs.get(created.id).kind).toBe('recording');
+    await app.jobs.stopRecording(created.id);
+    const job = await waitFor(() => finished(app.jobs.get(created.id)), 30_000, 'filed');
+    expect(job.status).toBe('completed');
+    expect(job.recording!.ended).toBe('stopped');
+    expect(await decodeErrors(media(job))).toBe('');
   });
 
   it('DRM: fails with a clear message and fetches no segment', async () => {

@@ -67,4 +67,26 @@ describe('scheduler: what runs next', () => {
     const fresh = [job('t1', { source: 'tight' }), job('t2', { source: 'tight' }), job('n1')];
     expect(ids(state(fresh, { maxConcurrent: 3, limits: bySource }))).toEqual(['t1:download', 'n1:download']);
   });
+
+  it('recordings start when due, outside the download slots; scheduled ones wait; pause and holds stop them too', () => {
+    const NOW = Date.parse('2026-12-06T20:00:00Z');
+    const rec = (id: string, over: Partial<Job> = {}): Job => ({ ...job(id), live: {}, ...over }) as Job;
+    const jobs = [
+      job('d1'),
+      job('d2'),
+      rec('now'),
+      rec('later', { live: { start_at: '2026-12-06T21:00:00Z' } }),
+      rec('found', { kind: 'recording', live: null }),
+      rec('src', { source_id: 'tight' }),
+    ];
+    const running = new Map<string, RunPhase>([['busy', 'download']]);
+    // Two slots, one taken by a download: one more download, and every due recording.
+    expect(ids(state(jobs, { running, now: NOW, limits: bySource, maxConcurrent: 2 }))).toEqual(['now:recording', 'found:recording', 'src:recording', 'd1:download']);
+    expect(ids(state(jobs, { now: Date.parse('2026-12-06T21:00:00Z'), maxConcurrent: 0 }))).toEqual(['now:recording', 'later:recording', 'found:recording', 'src:recording']);
+    expect(ids(state(jobs, { now: NOW, paused: true }))).toEqual([]);
+    expect(ids(state(jobs, { now: NOW, held: true }))).toEqual([]);
+    // A running recording holds its source's connection: a download of that source waits.
+    const tight = [job('dl', { source: 'tight' }), rec('r', { source_id: 'tight', status: 'downloading' })];
+    expect(ids(state(tight, { running: new Map([['r', 'recording']]), now: NOW, limits: bySource }))).toEqual([]);
+  });
 });

@@ -40,6 +40,13 @@ export function downloadRoutes(jobs: JobService): Router {
   action('cancel');
   action('retry');
 
+  // A live recording ends now and files what it recorded (cancel discards it).
+  router.post('/:id/stop', allow('operator'), async (ctx) => {
+    const job = await jobs.stopRecording(ctx.params.id!);
+    noteActivity(ctx, { action: 'download.stop', target: job.id, details: { title: job.title } });
+    ctx.body = jobView(job);
+  });
+
   router.delete('/:id', allow('operator'), async (ctx) => {
     const { delete_file } = deleteQuerySchema.parse(ctx.query);
     const { title } = jobs.get(ctx.params.id!);

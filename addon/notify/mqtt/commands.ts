@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { AppError, badRequest } from '../../errors.js';
 import { newDownloadSchema } from '../../jobs/new-download-schema.js';
 import type { JobService } from '../../jobs/job-service.js';
-import type { NewJob } from '../../jobs/model.js';
+import type { Job, NewJob } from '../../jobs/model.js';
+import { recordCommandSchema, type RecordCommand } from '../../live/request.js';
 import { jobView } from '../../jobs/view.js';
 import type { Logger } from '../../platform/logger.js';
 import { describeError } from '../errors.js';
@@ -14,6 +15,8 @@ const MAX_PAYLOAD_BYTES = 1024 * 1024;
 
 /** Runs a sync of every source; filled by the sources module. Resolves with what it did. */
 export type SyncAllHook = () => Promise<unknown>;
+/** Starts a recording (addon/live/record-command.ts); absent: `record` answers not_available. */
+export type RecordHook = (command: RecordCommand) => Promise<Job>;
 
 export interface CommandDeps {
   link: MqttLink;
@@ -21,6 +24,7 @@ export interface CommandDeps {
   jobs: JobService;
   /** Absent until playlist sources exist: "sync now" then answers not_available. */
   syncAll?: SyncAllHook | undefined;
+  record?: RecordHook | undefined;
   logger: Logger;
 }
 
@@ -39,7 +43,7 @@ export class MqttCommands {
 
   subscriptions(): string[] {
     const t = this.deps.topics;
-    return [t.add, ...JOB_ACTIONS.map((a) => t.action(a)), t.syncRun, t.queuePauseSet];
+    return [t.add, ...JOB_ACTIONS.map((a) => t.action(a)), t.syncRun, t.queuePauseSet, t.record];
   }
 
   start(): void {
@@ -52,7 +56,8 @@ export class MqttCommands {
     const t = this.deps.topics;
     const answerTopic = this.answerTopic(m.topic);
     if (!answerTopic) return;
-    const action = m.topic === t.add ? 'add' : m.topic === t.syncRun ? 'sync' : m.topic === t.queuePauseSet ? 'queue' : (m.topic.slice(m.topic.lastIndexOf('/') + 1) as JobAction);
+    const action =
+      m.topic === t.add ? 'add' : m.topic === t.syncRun ? 'sync' : m.topic === t.queuePauseSet ? 'queue' : m.topic === t.record ? 'record' : (m.topic.slice(m.topic.lastIndexOf('/') + 1) as JobAction);
     let request_id: string | number | undefined;
     try {
       if (m.retain) {
@@ -66,6 +71,15 @@ export class MqttCommands {
           request_id = parsed.request_id;
           const job = this.deps.jobs.create(parsed.input);
           this.deps.logger.info({ jobId: job.id }, 'download queued over MQTT');
+          this.answer(answerTopic, { ok: true, ...(request_id !== undefined ? { request_id } : {}), job: jobView(job) });
+          return;
+        }
+        case 'record': {
+          request_id = peekRequestId(text); // echoed even when the rest is refused
+          const command = parseRecord(text);
+          if (!this.deps.record) throw new AppError('not_available', 'recording is not available in this setup', { httpStatus: 501 });
+          const job = await this.deps.record(command);
+          this.deps.logger.info({ jobId: job.id }, 'recording requested over MQTT');
           this.answer(answerTopic, { ok: true, ...(request_id !== undefined ? { request_id } : {}), job: jobView(job) });
           return;
         }
@@ -93,7 +107,7 @@ export class MqttCommands {
       const error = describeError(err);
       if (error.code === 'internal') this.deps.logger.error({ err, topic: m.topic }, 'mqtt command failed');
       else this.deps.logger.info({ topic: m.topic, code: error.code, error: error.message }, 'mqtt command rejected');
-      this.answer(answerTopic, { ok: false, ...(action !== 'add' && action !== 'sync' && action !== 'queue' ? { action } : {}), ...(request_id !== undefined ? { request_id } : {}), error });
+      this.answer(answerTopic, { ok: false, ...(action !== 'add' && action !== 'sync' && action !== 'queue' && action !== 'record' ? { action } : {}), ...(request_id !== undefined ? { request_id } : {}), error });
     }
   }
 
@@ -102,6 +116,7 @@ export class MqttCommands {
     if (topic === t.add) return t.added;
     if (topic === t.syncRun) return t.syncResult;
     if (topic === t.queuePauseSet) return t.queueResult;
+    if (topic === t.record) return t.recordResult;
     if (JOB_ACTIONS.some((a) => t.action(a) === topic)) return t.result;
     return null;
   }
@@ -129,6 +144,30 @@ export function parseAdd(text: string): { input: NewJob; request_id?: string | n
     return { input: newDownloadSchema.parse(rest), ...(id.data !== undefined ? { request_id: id.data } : {}) };
   }
   return { input: newDownloadSchema.parse({ url: text }) };
+}
+
+/** The request_id of a JSON payload, if it has a usable one. */
+function peekRequestId(text: string): string | number | undefined {
+  if (!text.startsWith('{')) return undefined;
+  try {
+    const id = (JSON.parse(text) as { request_id?: unknown }).request_id;
+    return typeof id === 'string' || typeof id === 'number' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** JSON as the `record` command takes (recordCommandSchema), or a bare channel name. */
+export function parseRecord(text: string): RecordCommand {
+  if (text === '') throw badRequest('empty payload: send {"channel": "...", "duration_s": 3600} or {"url": "...", "until": "..."}');
+  if (!text.startsWith('{')) return recordCommandSchema.parse({ channel: text });
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new AppError('invalid_request', `invalid JSON: ${(err as Error).message}`, { httpStatus: 400 });
+  }
+  return recordCommandSchema.parse(value);
 }
 
 export function parseAction(text: string): { id: string; request_id?: string | number } {

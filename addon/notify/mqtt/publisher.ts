@@ -231,6 +231,20 @@ export class MqttPublisher {
       url: view.url,
       file_path: job.file_path,
       error: view.error,
+      // A live recording's sensor attributes: recorded seconds against the target, bitrate, gaps.
+      ...(job.recording
+        ? {
+            recording: {
+              recorded_s: job.recording.recorded_s,
+              target_s: job.recording.target_s,
+              lost_s: job.recording.lost_s,
+              gaps: job.recording.gaps.length,
+              bitrate: job.recording.bitrate,
+              ended: job.recording.ended,
+              warning: job.recording.warning,
+            },
+          }
+        : {}),
     });
   }
 

@@ -6,7 +6,7 @@ import type { Logger } from '../../platform/logger.js';
 import type { SupervisorClient } from '../supervisor.js';
 import { resolveBroker, type BrokerConfig, type BrokerSettings } from './broker.js';
 import { DEFAULT_BACKOFF, within, type Backoff, type ConnectionStatus, type MqttConnection } from './client.js';
-import { MqttCommands, type SyncAllHook } from './commands.js';
+import { MqttCommands, type RecordHook, type SyncAllHook } from './commands.js';
 import { MqttPublisher } from './publisher.js';
 import { mqttTopics, type MqttTopics } from './topics.js';
 
@@ -45,6 +45,7 @@ export interface MqttServiceDeps {
   freeBytes: () => Promise<number | null>;
   fileSize: (absolutePath: string) => Promise<number | null>;
   syncAll?: SyncAllHook | undefined;
+  record?: RecordHook | undefined;
   /** Backoff for asking the Supervisor again when it did not answer. */
   resolveBackoff?: Backoff;
 }
@@ -156,7 +157,7 @@ export class MqttService {
       freeBytes: this.deps.freeBytes,
       fileSize: this.deps.fileSize,
     });
-    const commands = new MqttCommands({ link: connection, topics: this.topics, jobs: this.deps.jobs, syncAll: this.deps.syncAll, logger: this.deps.logger });
+    const commands = new MqttCommands({ link: connection, topics: this.topics, jobs: this.deps.jobs, syncAll: this.deps.syncAll, record: this.deps.record, logger: this.deps.logger });
     publisher.start();
     commands.start();
     this.connection = connection;

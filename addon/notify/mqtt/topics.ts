@@ -24,6 +24,9 @@ export interface MqttTopics {
   syncResult: string;
   queuePauseSet: string;
   queueResult: string;
+  /** Record a live channel or URL (`{channel | url, duration_s | until | start_at | programme}`), answered on recordResult. */
+  record: string;
+  recordResult: string;
   test: string;
   /** Home Assistant's birth/last will. */
   haStatus: string;
@@ -73,6 +76,8 @@ export function mqttTopics(base: string, discoveryPrefix: string): MqttTopics {
     syncResult: `${base}/sync/result`,
     queuePauseSet: `${base}/queue/pause/set`,
     queueResult: `${base}/queue/result`,
+    record: `${base}/record`,
+    recordResult: `${base}/record/result`,
     test: `${base}/test`,
     haStatus: `${discoveryPrefix}/status`,
     deviceConfig: `${discoveryPrefix}/device/${node}/config`,

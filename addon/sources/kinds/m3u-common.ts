@@ -36,7 +36,7 @@ export function m3uFetch(body: M3uSource): SourceFetch {
     summary() {
       const s = parse.summary;
       const all = [...s.issues, ...issues].sort((a, b) => a.line - b.line);
-      return { malformed: s.malformed + dropped, issues: all, looksLikeList: s.header.present || kept > 0 };
+      return { malformed: s.malformed + dropped, issues: all, looksLikeList: s.header.present || kept > 0, epgUrls: s.header.tvgUrls };
     },
   };
 }

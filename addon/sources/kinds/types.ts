@@ -48,6 +48,8 @@ export interface FetchSummary {
   /** Kind state to keep in the catalogue (Xtream: series -> last_modified). */
   state?: Record<string, unknown>;
   notes?: string[];
+  /** XMLTV guide URLs the list names in its header (x-tvg-url / url-tvg). */
+  epgUrls?: string[];
 }
 
 export interface SourceFetch {

@@ -213,7 +213,7 @@ class Live {
     }
   }
 
-  async act(id: string, action: 'pause' | 'resume' | 'cancel' | 'retry'): Promise<void> {
+  async act(id: string, action: 'pause' | 'resume' | 'cancel' | 'retry' | 'stop'): Promise<void> {
     this.busy.set(id, true);
     this.actionErrors.delete(id);
     try {

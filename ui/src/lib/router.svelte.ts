@@ -4,6 +4,7 @@ export type Route =
   | { name: 'sources' }
   | { name: 'review'; id: string }
   | { name: 'library' }
+  | { name: 'channels' }
   | { name: 'settings' }
   | { name: 'statistics' }
   | { name: 'logs' };
@@ -15,6 +16,8 @@ function parse(hash: string): Route {
       return parts[1] ? { name: 'review', id: parts[1] } : { name: 'sources' };
     case 'library':
       return { name: 'library' };
+    case 'channels':
+      return { name: 'channels' };
     case 'settings':
       return { name: 'settings' };
     case 'logs':

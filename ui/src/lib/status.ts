@@ -24,7 +24,15 @@ export const STATUS_TONE: Record<JobStatus, Tone> = {
   cancelled: 'neutral',
 };
 
-export type Action = 'pause' | 'resume' | 'cancel' | 'retry' | 'delete';
+export type Action = 'pause' | 'resume' | 'cancel' | 'retry' | 'delete' | 'stop';
+
+/** A running live recording is stopped (filing what it has) rather than paused. */
+export function actionsForJob(job: { status: JobStatus; kind: string | null; live?: unknown }): Action[] {
+  const recording = job.kind === 'recording' || Boolean(job.live);
+  if (recording && job.status === 'downloading') return ['stop', 'cancel'];
+  if (recording && job.status === 'pending') return ['cancel'];
+  return actionsFor(job.status);
+}
 
 export function actionsFor(status: JobStatus): Action[] {
   switch (status) {

@@ -5,11 +5,16 @@
 export type { ContentType, Job, JobStatus, Page, Priority } from '../../../addon/jobs/model.js';
 export type { JobProgress, SpeedChange } from '../../../addon/events/app-events.js';
 export type { SpeedRule, SpeedSettings, SpeedState } from '../../../addon/speed/schedule.js';
+export type { ChannelPage } from '../../../addon/live/channels.js';
+/** A channel as GET /api/channels lists it (no URL, no headers). */
+export type GuideProgramme = import('../../../addon/live/epg/guide-service.js').GuideProgramme;
+export type ChannelView = Omit<import('../../../addon/live/channels.js').Channel, 'url' | 'headers'> & { now?: GuideProgramme | null; next?: GuideProgramme | null };
+export type ChannelListPage = Omit<import('../../../addon/live/channels.js').ChannelPage, 'items'> & { items: ChannelView[] };
 
 /** Values copied from addon/jobs/model.ts (types cannot carry them); the contract test compares. */
 export const JOB_STATUSES = ['pending', 'downloading', 'merging', 'transferring', 'completed', 'failed', 'paused', 'cancelled'] as const;
 export const PRIORITIES = ['low', 'medium', 'high'] as const;
-export const CONTENT_TYPES = ['movie', 'series', 'novela', 'other'] as const;
+export const CONTENT_TYPES = ['movie', 'series', 'novela', 'other', 'recording'] as const;
 
 export interface DestinationOption {
   id: string;
