@@ -255,8 +255,11 @@ export class DownloadEngine {
   private async record(job: Job, ctx: DownloadContext, plan: Parameters<typeof runRecordingPhase>[2]['plan'], hooks: RunHooks): Promise<RunResult> {
     hooks.kind('recording');
     const options = this.deps.live ?? { maxRecordingMinutes: 240, outageToleranceS: 300 };
+    // No shared 5xx budget for a recording: its outages are measured against
+    // live_outage_tolerance_s, and a reload stuck in long backoffs would overrun it.
+    const { retryBudget: _budget, ...live } = ctx;
     const result = await runRecordingPhase(
-      ctx,
+      live,
       { ffmpeg: this.deps.ffmpeg },
       { plan, container: job.container, limits: recordingLimits(job.live, options), stop: hooks.recordingStop ?? new AbortController().signal },
       {

@@ -4,6 +4,7 @@
  * paths (small MP4-looking bodies, optionally paced, with the number of connections open at once
  * recorded so per-source connection limits can be checked).
  */
+import { mediaOfSize } from '../fixtures/tiny-mp4.js';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -44,7 +45,6 @@ export function emptyXtream(): XtreamModel {
   return { username: 'cliente', password: 's3cr3t-P4ss', vodCategories: [], vodStreams: [], seriesCategories: [], series: [], seriesInfo: {} };
 }
 
-const MP4_HEAD = Buffer.from([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70, 0x69, 0x73, 0x6f, 0x6d, 0, 0, 2, 0, 0x69, 0x73, 0x6f, 0x6d, 0x69, 0x73, 0x6f, 0x32]);
 
 export async function startFakeProvider(): Promise<FakeProvider> {
   const provider: FakeProvider = {
@@ -135,8 +135,8 @@ export async function startFakeProvider(): Promise<FakeProvider> {
 
   async function serveMedia(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const total = provider.media.bytes;
-    const body = Buffer.alloc(total, 0x61);
-    MP4_HEAD.copy(body);
+    // Real media padded to the size asked for: the engine checks every finished file with ffmpeg.
+    const body = mediaOfSize(total);
     let start = 0;
     let end = total - 1;
     const range = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? '');

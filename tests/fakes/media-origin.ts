@@ -1,9 +1,10 @@
 /**
- * A tiny origin for notifier tests: /movie.mp4 (a small file an MP4 sniff accepts; kept as
- * is, no ffmpeg), /missing.mp4 (404: fails at once), /hang.mp4 (never answers: the job stays
+ * A tiny origin for notifier tests: /movie.mp4 (a real 1 s MP4 padded to 64 KB; kept as it
+ * is, no remux), /missing.mp4 (404: fails at once), /hang.mp4 (never answers: the job stays
  * downloading until cancelled or paused).
  */
 import http from 'node:http';
+import { mediaOfSize } from '../fixtures/tiny-mp4.js';
 import type { AddressInfo, Socket } from 'node:net';
 
 export interface MediaOrigin {
@@ -11,12 +12,8 @@ export interface MediaOrigin {
   close(): Promise<void>;
 }
 
-export const MOVIE_BYTES = (() => {
-  const buf = Buffer.alloc(64 * 1024, 7);
-  buf.writeUInt32BE(24, 0);
-  buf.write('ftypmp42', 4, 'latin1');
-  return buf;
-})();
+/** A real MP4 padded to 64 KB: the engine checks every finished file with ffmpeg. */
+export const MOVIE_BYTES = mediaOfSize(64 * 1024);
 
 export async function startMediaOrigin(): Promise<MediaOrigin> {
   const sockets = new Set<Socket>();

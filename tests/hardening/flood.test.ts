@@ -35,6 +35,8 @@ describe('a flood of creates', () => {
     const segmentsDone = (): number => app!.jobs.get(running.id).segments_done;
     await waitFor(() => (segmentsDone() >= 1 ? true : undefined), 20_000, 'the job to start');
     const doneAtStart = segmentsDone();
+    // Bytes, not segments: a burst shorter than one paced segment still shows the job moving.
+    const bytesAtStart = app.jobs.get(running.id).bytes_done;
     expect(app.jobs.get(running.id).status).toBe('downloading');
 
     const agent = new http.Agent({ keepAlive: true, maxSockets: 20 });
@@ -70,18 +72,19 @@ describe('a flood of creates', () => {
     await poller;
     agent.destroy();
     const doneAfterBurst = segmentsDone();
+    const bytesAfterBurst = app.jobs.get(running.id).bytes_done;
 
     expect([...statuses.keys()].sort()).toEqual([201, 429]);
     const created = statuses.get(201)!;
     // One minute's worth at once (600 by default), plus what refilled while the burst ran.
     expect(created).toBeGreaterThanOrEqual(600);
     expect(created).toBeLessThan(1000);
-    expect(retryAfter.every((v) => /^\d+$/.test(v) && Number(v) >= 1)).toBe(true);
+    expect(retryAfter.filter((v) => !(/^\d+$/.test(v) && Number(v) >= 1))).toEqual([]);
     expect(health.length).toBeGreaterThan(0);
-    expect(health.every((s) => s === 200)).toBe(true);
+    expect(health.filter((s) => s !== 200)).toEqual([]);
     // The running job was not starved: it moved during the burst, and finishes.
     const status = app.jobs.get(running.id).status;
-    expect(doneAfterBurst > doneAtStart || status === 'completed' || status === 'transferring' || status === 'merging').toBe(true);
+    expect(bytesAfterBurst > bytesAtStart || doneAfterBurst > doneAtStart || status === 'completed' || status === 'transferring' || status === 'merging').toBe(true);
     const final = await waitFor(() => {
       const j: Job = app!.jobs.get(running.id);
       return ['completed', 'failed'].includes(j.status) ? j : undefined;

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import { mediaOfSize } from '../fixtures/tiny-mp4.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../addon/jobs/model.js';
 import { makeTestApp, waitFor, type TestApp } from '../helpers/app.js';
@@ -62,8 +63,7 @@ describe('/api/speed-limit', () => {
 describe('the limit paces real downloads', () => {
   let origin: Server;
   let url: string;
-  const BODY = Buffer.alloc(2 * 1024 * 1024, 1);
-  BODY.write('ftypmp42', 4, 'latin1'); // sniffed as MP4: kept as it is, no ffmpeg
+  const BODY = mediaOfSize(2 * 1024 * 1024); // real media: kept as it is, checked by ffmpeg
 
   beforeAll(async () => {
     origin = createServer((_req, res) => {

@@ -222,6 +222,7 @@ describe('MqttCommands without a sync hook', () => {
       'm3u_downloader/download/retry',
       'm3u_downloader/sync/run',
       'm3u_downloader/queue/pause/set',
+      'm3u_downloader/record',
     ]);
     await commands.handle({ topic: topics.syncRun, payload: Buffer.from('PRESS'), retain: false });
     await commands.handle({ topic: 'm3u_downloader/other', payload: Buffer.from('x'), retain: false });

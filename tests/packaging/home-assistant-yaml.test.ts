@@ -90,7 +90,11 @@ describe("DOCS.md's Home Assistant YAML", () => {
   it('mqtt.publish: the command topic the app subscribes to, never retained, a payload it accepts', () => {
     const publishes = actionsOf(blocks, 'mqtt.publish');
     expect(publishes.length).toBeGreaterThan(0);
-    for (const p of publishes) expect(p.data).toMatchObject({ topic: topics.add, retain: false });
+    // Every command topic the app subscribes to (download/add, record), never retained.
+    for (const p of publishes) {
+      expect(p.data).toMatchObject({ retain: false });
+      expect([topics.add, topics.record]).toContain((p.data as { topic: string }).topic);
+    }
     expect(String((publishes[0]!.data as { payload: string }).payload)).toMatch(/\| to_json/);
   });
 

@@ -49,7 +49,7 @@ describe('destination kind registry', () => {
     ['host', ['smb', 'sftp', 'rsync']],
     ['share', ['smb']],
     ['transport', ['rsync']],
-    ['host_key_fingerprint', ['sftp']],
+    ['host_key_fingerprint', ['sftp', 'rsync']],
     ['private_key', ['sftp', 'rsync']],
     ['base_path', ['local', 'smb', 'sftp', 'rsync']],
   ])('%s is a field of %j', (field, kinds) => {
