@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import type { JobService } from '../../jobs/job-service.js';
+import { jobEditSchema } from '../../jobs/job-edit.js';
 import { jobView } from '../../jobs/view.js';
 import { redactCredentials } from '../../redact.js';
 import { allow } from '../access.js';
@@ -39,6 +40,13 @@ export function downloadRoutes(jobs: JobService): Router {
   action('resume');
   action('cancel');
   action('retry');
+
+  router.patch('/:id', allow('operator'), async (ctx) => {
+    const changes = jobEditSchema.parse(ctx.request.body ?? {});
+    const { job, notApplied } = await jobs.edit(ctx.params.id!, changes);
+    noteActivity(ctx, { action: 'download.edited', target: job.id, details: { title: job.title, fields: Object.keys(changes), ...(Object.keys(notApplied).length ? { not_applied: Object.keys(notApplied) } : {}) } });
+    ctx.body = { ...jobView(job), ...(Object.keys(notApplied).length ? { not_applied: notApplied } : {}) };
+  });
 
   router.delete('/:id', allow('operator'), async (ctx) => {
     const { delete_file } = deleteQuerySchema.parse(ctx.query);

@@ -13,7 +13,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage } from '../../errors.js';
-import type { Job } from '../../jobs/model.js';
+import type { TransferJob } from '../transfer-service.js';
+
+/** What the writer reads of a job: the library names and moves files without knowing jobs. */
+type Job = TransferJob & { status: string; poster?: string | null | undefined };
 import type { Clock } from '../../platform/clock.js';
 import type { Logger } from '../../platform/logger.js';
 import type { TmdbDetails, TmdbEpisode } from '../../sources/tmdb.js';
