@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { planEdit, type EditField, type JobEdit } from './job-edit.js';
 import { AppError, badRequest, conflict, errorMessage, notFound } from '../errors.js';
 import type { AppEvents, JobProgress } from '../events/app-events.js';
 import type { EventBus } from '../events/bus.js';
@@ -432,6 +433,35 @@ export class JobService {
       return job;
     }
     throw conflict(job.kind === 'recording' || job.live ? `this recording is ${job.status}: there is nothing to stop` : 'only a live recording can be stopped (use cancel or pause for a download)');
+  }
+
+  /**
+   * Changes a download's title, naming, destination, priority, quality or format (PATCH
+   * /api/downloads/:id): what applies now by its status (jobs/job-edit.ts), and which changes were
+   * not applied and why. A new quality or format for a paused download discards what it fetched.
+   */
+  async edit(id: string, changes: JobEdit): Promise<{ job: Job; notApplied: Partial<Record<EditField, string>> }> {
+    const job = this.get(id);
+    const plan = planEdit(job, changes);
+    if ('refused' in plan) throw conflict(plan.refused);
+    const destination = plan.apply.destination;
+    if (typeof destination === 'string' && !this.deps.transfers.knows(destination)) {
+      throw badRequest(`destination: no destination "${destination}" (GET /api/destinations lists them)`, 'destination');
+    }
+    for (const [key, value] of Object.entries(plan.apply)) {
+      if (value === null) delete (job as unknown as Record<string, unknown>)[key];
+      else (job as unknown as Record<string, unknown>)[key] = value;
+    }
+    if (plan.discardWork) {
+      await this.deps.engine.removeWorkDir(job.id);
+      Object.assign(job, { kind: null, progress: 0, bytes_done: 0, bytes_total: null, segments_done: 0, segments_total: 0, eta_s: null });
+      this.deps.logger.info({ jobId: job.id }, 'download edited to another quality or format: it starts again from the beginning');
+    }
+    job.updated_at = this.nowIso();
+    this.deps.store.changed();
+    this.deps.bus.emit('job.updated', { job });
+    if (plan.apply.priority !== undefined) this.kick();
+    return { job, notApplied: plan.notApplied };
   }
 
   /** Failed or cancelled jobs go back to the queue; a failed job continues from what it has. */

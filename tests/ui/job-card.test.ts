@@ -81,3 +81,31 @@ describe('finished files', () => {
     }
   });
 });
+
+describe('editing a download', () => {
+  it('the Edit dialog changes title and priority of a queued download on the server', async () => {
+    await app.jobs.pauseQueue();
+    const job = app.jobs.create({ url: 'https://cdn.example/queued.m3u8', title: 'queued one' });
+    const ctx = await chrome.browser.newContext({ viewport: { width: 390, height: 844 }, reducedMotion: 'reduce' });
+    const page = await ctx.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (err) => problems.push(err.message));
+    try {
+      await page.goto(baseUrl);
+      await page.locator('article.job[aria-label="queued one"]').getByRole('button', { name: 'Edit queued one' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Edit queued one' });
+      await dialog.getByLabel('Title', { exact: true }).fill('Cidade de Deus');
+      await dialog.getByRole('combobox', { name: 'Priority', exact: true }).selectOption('high');
+      await dialog.getByRole('combobox', { name: 'Type', exact: true }).selectOption('movie');
+      await dialog.getByLabel('Year').fill('2002');
+      await dialog.getByRole('button', { name: 'Save' }).click();
+      await expect.poll(() => app.jobs.get(job.id).title).toBe('Cidade de Deus');
+      expect(app.jobs.get(job.id)).toMatchObject({ priority: 'high', content_type: 'movie', year: 2002 });
+      await page.locator('article.job[aria-label="Cidade de Deus"]').waitFor();
+      expect(problems).toEqual([]);
+    } finally {
+      await ctx.close();
+      await app.jobs.resumeQueue();
+    }
+  });
+});

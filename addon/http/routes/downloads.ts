@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import type { JobService } from '../../jobs/job-service.js';
+import { jobEditSchema } from '../../jobs/job-edit.js';
 import { jobView } from '../../jobs/view.js';
 import { redactCredentials } from '../../redact.js';
 import { allow } from '../access.js';
@@ -45,6 +46,13 @@ export function downloadRoutes(jobs: JobService): Router {
     const job = await jobs.stopRecording(ctx.params.id!);
     noteActivity(ctx, { action: 'download.stop', target: job.id, details: { title: job.title } });
     ctx.body = jobView(job);
+  });
+
+  router.patch('/:id', allow('operator'), async (ctx) => {
+    const changes = jobEditSchema.parse(ctx.request.body ?? {});
+    const { job, notApplied } = await jobs.edit(ctx.params.id!, changes);
+    noteActivity(ctx, { action: 'download.edited', target: job.id, details: { title: job.title, fields: Object.keys(changes), ...(Object.keys(notApplied).length ? { not_applied: Object.keys(notApplied) } : {}) } });
+    ctx.body = { ...jobView(job), ...(Object.keys(notApplied).length ? { not_applied: notApplied } : {}) };
   });
 
   router.delete('/:id', allow('operator'), async (ctx) => {
