@@ -9,6 +9,7 @@
  * base topic, so they are stable across restarts and distinct for two instances on one
  * broker; `default_entity_id` replaces the deprecated `object_id`.
  */
+import { ALERT_RULES, type AlertRule } from '../../metrics/alert-rules.js';
 import { entitySlug, jobObjectId, nodeIdOf, type MqttTopics } from './topics.js';
 
 export interface DiscoveryContext {
@@ -38,6 +39,14 @@ function component(node: string, key: string, body: Component): DiscoveryPayload
   const slug = entitySlug(`${node}_${key}`);
   return { ...body, unique_id: `${node}_${key}`, default_entity_id: `${body.p}.${slug}` };
 }
+
+const ALERT_NAMES: Record<AlertRule, string> = {
+  disk_low: 'Alert: low free space',
+  failure_rate: 'Alert: many failed downloads',
+  queue_long: 'Alert: long queue',
+  destination_down: 'Alert: destination down',
+  job_stalled: 'Alert: stalled download',
+};
 
 /** The device and all its entities in one payload. */
 export function deviceDiscovery(ctx: DiscoveryContext): { topic: string; payload: DiscoveryPayload } {
@@ -86,6 +95,20 @@ export function deviceDiscovery(ctx: DiscoveryContext): { topic: string; payload
       state_topic: t.state,
       value_template: "{{ 'ON' if value_json.active > 0 else 'OFF' }}",
     }),
+    // One problem sensor per alert rule (metrics/alert-rules.ts), on while any alert of it holds.
+    ...Object.fromEntries(
+      ALERT_RULES.map((rule) => [
+        `alert_${rule}`,
+        component(node, `alert_${rule}`, {
+          p: 'binary_sensor',
+          name: ALERT_NAMES[rule],
+          device_class: 'problem',
+          entity_category: 'diagnostic',
+          state_topic: t.state,
+          value_template: `{{ 'ON' if value_json.alerts is defined and value_json.alerts.${rule} else 'OFF' }}`,
+        }),
+      ]),
+    ),
     sync_all: component(node, 'sync_all', { p: 'button', name: 'Sync all sources', command_topic: t.syncRun, payload_press: 'PRESS', icon: 'mdi:playlist-refresh' }),
     pause_queue: component(node, 'pause_queue', {
       p: 'switch',
