@@ -33,3 +33,20 @@ describe('MQTT alert sensors', () => {
     }
   });
 });
+
+describe('MQTT speed limit entities', () => {
+  it('the switch and the number set the manual limit and answer on speed/result; bad numbers are refused', async () => {
+    const { MqttCommands } = await import('../../addon/notify/mqtt/commands.js');
+    const topics = mqttTopics('m3u_downloader', 'homeassistant');
+    const answers: Array<[string, unknown]> = [];
+    const link = { onMessage: () => undefined, subscribe: () => undefined, publish: async (topic: string, body: string) => void answers.push([topic, JSON.parse(body)]) } as unknown as MqttLink;
+    const changes: unknown[] = [];
+    const commands = new MqttCommands({ link, topics, jobs: {} as JobService, logger: silentLogger(), speed: { setManual: async (c) => void changes.push(c) } });
+    await commands.handle({ topic: topics.speedLimitSet, payload: Buffer.from('ON'), retain: false });
+    await commands.handle({ topic: topics.speedLimitKbpsSet, payload: Buffer.from('2048.0'), retain: false });
+    await commands.handle({ topic: topics.speedLimitKbpsSet, payload: Buffer.from('fast'), retain: false });
+    expect(changes).toEqual([{ enabled: true }, { limit_kbps: 2048 }]);
+    expect(answers.map(([t]) => t)).toEqual(['m3u_downloader/speed/result', 'm3u_downloader/speed/result', 'm3u_downloader/speed/result']);
+    expect(answers[2]![1]).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+  });
+});

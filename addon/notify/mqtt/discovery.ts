@@ -30,7 +30,7 @@ export function deviceName(baseTopic: string): string {
 }
 
 interface Component {
-  p: 'sensor' | 'binary_sensor' | 'button' | 'switch' | 'text';
+  p: 'sensor' | 'binary_sensor' | 'button' | 'switch' | 'text' | 'number';
   name: string;
   [key: string]: unknown;
 }
@@ -109,6 +109,29 @@ export function deviceDiscovery(ctx: DiscoveryContext): { topic: string; payload
         }),
       ]),
     ),
+    limit_speed: component(node, 'limit_speed', {
+      p: 'switch',
+      name: 'Limit speed',
+      command_topic: t.speedLimitSet,
+      state_topic: t.state,
+      value_template: "{{ 'ON' if value_json.speed_limit and value_json.speed_limit.enabled else 'OFF' }}",
+      payload_on: 'ON',
+      payload_off: 'OFF',
+      icon: 'mdi:speedometer-slow',
+    }),
+    speed_limit: component(node, 'speed_limit', {
+      p: 'number',
+      name: 'Speed limit',
+      command_topic: t.speedLimitKbpsSet,
+      state_topic: t.state,
+      value_template: '{{ value_json.speed_limit.limit_kbps if value_json.speed_limit else 0 }}',
+      min: 8,
+      max: 1000000,
+      step: 64,
+      mode: 'box',
+      unit_of_measurement: 'KiB/s',
+      icon: 'mdi:speedometer',
+    }),
     sync_all: component(node, 'sync_all', { p: 'button', name: 'Sync all sources', command_topic: t.syncRun, payload_press: 'PRESS', icon: 'mdi:playlist-refresh' }),
     pause_queue: component(node, 'pause_queue', {
       p: 'switch',

@@ -30,6 +30,16 @@ export interface PublisherDeps {
   freeBytes: () => Promise<number | null>;
   fileSize: (absolutePath: string) => Promise<number | null>;
   refreshMs?: number;
+  /** The speed limit in force, for the "Limit speed" entities; absent: not published. */
+  speed?: (() => SpeedState | null) | undefined;
+}
+
+/** The speed limit as the state topic carries it (README "Speed limits and schedules"). */
+export interface SpeedState {
+  enabled: boolean;
+  limit_kbps: number;
+  mode: 'unlimited' | 'limited' | 'paused';
+  limit_bps: number | null;
 }
 
 /** The summary on `<base>/state` (retained). */
@@ -44,6 +54,8 @@ export interface MqttState {
   /** Which alert rules hold now (one binary sensor each), and their messages. */
   alerts: Record<AlertRule, boolean>;
   alert_messages: string[];
+  /** Null when this setup has no speed limit. */
+  speed_limit: SpeedState | null;
 }
 
 const isActive = (job: Job): boolean => ACTIVE_STATUSES.includes(job.status);
@@ -96,6 +108,7 @@ export class MqttPublisher {
         this.alerts.set(alert.id, alert);
         this.pushState();
       }),
+      bus.on('speed.changed', () => this.pushState()),
       bus.on('alert.resolved', (alert) => {
         this.alerts.delete(alert.id);
         this.pushState();
@@ -151,6 +164,7 @@ export class MqttPublisher {
       by_status: stats.by_status,
       alerts: Object.fromEntries(ALERT_RULES.map((rule) => [rule, [...this.alerts.values()].some((a) => a.rule === rule)])) as Record<AlertRule, boolean>,
       alert_messages: [...this.alerts.values()].map((a) => a.message),
+      speed_limit: this.deps.speed?.() ?? null,
     };
   }
 
