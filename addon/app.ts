@@ -402,6 +402,8 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
           return [
             { id: 'homeassistant', sent: n.homeassistant.sent, failed: n.homeassistant.failed },
             { id: 'telegram', sent: n.telegram.sent, failed: n.telegram.failed },
+            // Channels added in the panel, by their record id (bounded: ids the admin created).
+            ...n.notifiers.filter((x) => x.id !== 'homeassistant' && x.id !== 'telegram' && x.id !== 'mqtt').map((x) => ({ id: x.id, sent: x.sent, failed: x.failed })),
           ];
         },
         createdSince: (since) => activity.list({ action: 'download.created', since, limit: 1_000_000, offset: 0 }).items,
