@@ -40,7 +40,7 @@ import { Notifications } from './notify/index.js';
 import { HomeAssistantNotifier } from './notify/homeassistant.js';
 import { MqttConnection, type Backoff } from './notify/mqtt/client.js';
 import type { RecordHook, SyncAllHook } from './notify/mqtt/commands.js';
-import { MqttService } from './notify/mqtt/service.js';
+import { MqttService, type MqttSpeed } from './notify/mqtt/service.js';
 import { MqttNotifier } from './notify/mqtt/notifier.js';
 import { NotificationDispatcher } from './notify/dispatcher.js';
 import { NotifierConfig } from './notify/notifier-config.js';
@@ -300,6 +300,21 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     const stats = jobs.stats();
     return { status: 'ok', paused: stats.queue_paused, holds: stats.queue_holds, active: stats.active, pending: stats.queue_length };
   });
+  const speed = new SpeedService({
+    clock,
+    logger,
+    bucket: bandwidth,
+    queue: jobs,
+    defaultLimitKbps: config.download_speed_limit_kbps,
+    persistence: {
+      load: () => store.data.speed,
+      save: async (settings) => {
+        store.data.speed = settings;
+        store.changed();
+      },
+    },
+    onChange: (state, settings) => bus.emit('speed.changed', { ...state, enabled: settings.enabled, limit_kbps: settings.limit_kbps }),
+  });
   const notifications = createNotifications(config, {
     jobs,
     bus,
@@ -309,6 +324,14 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     fetch: overrides.fetch ?? globalThis.fetch,
     timings: overrides.notify ?? {},
     // MQTT's "Sync all sources": answers when every enabled source has synced.
+    // The "Limit speed" switch and number over MQTT, and the limit in force on the state topic.
+    speed: {
+      current: () => {
+        const { settings: speedSettings, state } = speed.current();
+        return { enabled: speedSettings.enabled, limit_kbps: speedSettings.limit_kbps, mode: state.mode, limit_bps: state.limit_bps };
+      },
+      setManual: (change) => speed.setManual(change),
+    },
     syncAll: async () =>
       (await sources.syncAll()).map((r) => ({ source_id: r.source_id, status: r.status, counts: r.counts, duration_ms: r.duration_ms, error: r.error?.message ?? null })),
     // MQTT's `record`: a channel of the sources (now, between times, or a programme) or a URL.
@@ -379,27 +402,14 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
           return [
             { id: 'homeassistant', sent: n.homeassistant.sent, failed: n.homeassistant.failed },
             { id: 'telegram', sent: n.telegram.sent, failed: n.telegram.failed },
+            // Channels added in the panel, by their record id (bounded: ids the admin created).
+            ...n.notifiers.filter((x) => x.id !== 'homeassistant' && x.id !== 'telegram' && x.id !== 'mqtt').map((x) => ({ id: x.id, sent: x.sent, failed: x.failed })),
           ];
         },
         createdSince: (since) => activity.list({ action: 'download.created', since, limit: 1_000_000, offset: 0 }).items,
       },
     },
   );
-  const speed = new SpeedService({
-    clock,
-    logger,
-    bucket: bandwidth,
-    queue: jobs,
-    defaultLimitKbps: config.download_speed_limit_kbps,
-    persistence: {
-      load: () => store.data.speed,
-      save: async (settings) => {
-        store.data.speed = settings;
-        store.changed();
-      },
-    },
-    onChange: (state, settings) => bus.emit('speed.changed', { ...state, enabled: settings.enabled, limit_kbps: settings.limit_kbps }),
-  });
   // NFO and artwork (a destination's `metadata` option), written before media servers rescan.
   const metadata = new MetadataWriter({
     destinations,
@@ -535,9 +545,9 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
 /** MQTT, Home Assistant events and Telegram, each a bus subscriber; none blocks start-up. */
 function createNotifications(
   config: Config,
-  deps: { jobs: JobService; bus: EventBus<AppEvents>; clock: Clock; logger: Logger; store: Store; fetch: typeof globalThis.fetch; timings: NotifyTimings; syncAll: SyncAllHook; record: RecordHook },
+  deps: { jobs: JobService; bus: EventBus<AppEvents>; clock: Clock; logger: Logger; store: Store; fetch: typeof globalThis.fetch; timings: NotifyTimings; syncAll: SyncAllHook; record: RecordHook; speed: MqttSpeed },
 ): Notifications & { configured: NotifierConfig } {
-  const { jobs, bus, clock, logger, timings, syncAll, record } = deps;
+  const { jobs, bus, clock, logger, timings, syncAll, record, speed } = deps;
   const supervisor = config.supervisor_token ? new SupervisorClient({ baseUrl: config.supervisor_url, token: config.supervisor_token, fetch: globalThis.fetch }) : null;
   const version = readVersion();
   const free = (): Promise<number | null> => freeBytes(config.media_dir);
@@ -564,6 +574,7 @@ function createNotifications(
     fileSize,
     syncAll,
     record,
+    speed,
     ...(timings.mqttBackoff ? { resolveBackoff: timings.mqttBackoff } : {}),
   });
   const homeassistant = new HomeAssistantNotifier({

@@ -76,6 +76,13 @@ describe('discovery payloads', () => {
     ['sync_all', 'button', { name: 'Sync all sources', command_topic: 'm3u_downloader/sync/run', payload_press: 'PRESS' }],
     ['pause_queue', 'switch', { name: 'Pause queue', command_topic: 'm3u_downloader/queue/pause/set', state_topic: 'm3u_downloader/state' }],
     ['download_url', 'text', { command_topic: 'm3u_downloader/download/add', max: 255 }],
+    ['limit_speed', 'switch', { name: 'Limit speed', command_topic: 'm3u_downloader/speed/limit/set', state_topic: 'm3u_downloader/state' }],
+    ['speed_limit', 'number', { name: 'Speed limit', command_topic: 'm3u_downloader/speed/limit_kbps/set', unit_of_measurement: 'KiB/s', min: 8 }],
+    ['alert_disk_low', 'binary_sensor', { device_class: 'problem', state_topic: 'm3u_downloader/state', entity_category: 'diagnostic' }],
+    ['alert_failure_rate', 'binary_sensor', { device_class: 'problem' }],
+    ['alert_queue_long', 'binary_sensor', { device_class: 'problem' }],
+    ['alert_destination_down', 'binary_sensor', { device_class: 'problem' }],
+    ['alert_job_stalled', 'binary_sensor', { device_class: 'problem' }],
   ])('%s is a %s with a stable unique id and default_entity_id', (key, platform, fields) => {
     expect(cmps[key]).toMatchObject({ p: platform, unique_id: `m3u_downloader_${key}`, default_entity_id: `${platform}.m3u_downloader_${key}`, ...fields });
     expect(cmps[key]).not.toHaveProperty('object_id');
@@ -223,6 +230,8 @@ describe('MqttCommands without a sync hook', () => {
       'm3u_downloader/sync/run',
       'm3u_downloader/queue/pause/set',
       'm3u_downloader/record',
+      'm3u_downloader/speed/limit/set',
+      'm3u_downloader/speed/limit_kbps/set',
     ]);
     await commands.handle({ topic: topics.syncRun, payload: Buffer.from('PRESS'), retain: false });
     await commands.handle({ topic: 'm3u_downloader/other', payload: Buffer.from('x'), retain: false });

@@ -17,6 +17,10 @@ const MAX_PAYLOAD_BYTES = 1024 * 1024;
 export type SyncAllHook = () => Promise<unknown>;
 /** Starts a recording (addon/live/record-command.ts); absent: `record` answers not_available. */
 export type RecordHook = (command: RecordCommand) => Promise<Job>;
+/** The speed limit's manual part (speed/speed-service.ts); absent: the speed topics answer not_available. */
+export interface SpeedHook {
+  setManual(change: { enabled?: boolean; limit_kbps?: number }): Promise<unknown>;
+}
 
 export interface CommandDeps {
   link: MqttLink;
@@ -25,6 +29,7 @@ export interface CommandDeps {
   /** Absent until playlist sources exist: "sync now" then answers not_available. */
   syncAll?: SyncAllHook | undefined;
   record?: RecordHook | undefined;
+  speed?: SpeedHook | undefined;
   logger: Logger;
 }
 
@@ -43,7 +48,7 @@ export class MqttCommands {
 
   subscriptions(): string[] {
     const t = this.deps.topics;
-    return [t.add, ...JOB_ACTIONS.map((a) => t.action(a)), t.syncRun, t.queuePauseSet, t.record];
+    return [t.add, ...JOB_ACTIONS.map((a) => t.action(a)), t.syncRun, t.queuePauseSet, t.record, t.speedLimitSet, t.speedLimitKbpsSet];
   }
 
   start(): void {
@@ -57,7 +62,17 @@ export class MqttCommands {
     const answerTopic = this.answerTopic(m.topic);
     if (!answerTopic) return;
     const action =
-      m.topic === t.add ? 'add' : m.topic === t.syncRun ? 'sync' : m.topic === t.queuePauseSet ? 'queue' : m.topic === t.record ? 'record' : (m.topic.slice(m.topic.lastIndexOf('/') + 1) as JobAction);
+      m.topic === t.add
+        ? 'add'
+        : m.topic === t.syncRun
+          ? 'sync'
+          : m.topic === t.queuePauseSet
+            ? 'queue'
+            : m.topic === t.record
+              ? 'record'
+              : m.topic === t.speedLimitSet || m.topic === t.speedLimitKbpsSet
+                ? 'speed'
+                : (m.topic.slice(m.topic.lastIndexOf('/') + 1) as JobAction);
     let request_id: string | number | undefined;
     try {
       if (m.retain) {
@@ -89,6 +104,13 @@ export class MqttCommands {
           this.answer(answerTopic, { ok: true, result: result ?? null });
           return;
         }
+        case 'speed': {
+          if (!this.deps.speed) throw new AppError('not_available', 'speed limits are not available in this setup', { httpStatus: 501 });
+          const change = m.topic === t.speedLimitSet ? { enabled: parseSwitch(text) } : { limit_kbps: parseKbps(text) };
+          await this.deps.speed.setManual(change);
+          this.answer(answerTopic, { ok: true, ...change });
+          return;
+        }
         case 'queue': {
           const paused = parseSwitch(text);
           if (paused) await this.deps.jobs.pauseQueue();
@@ -107,7 +129,7 @@ export class MqttCommands {
       const error = describeError(err);
       if (error.code === 'internal') this.deps.logger.error({ err, topic: m.topic }, 'mqtt command failed');
       else this.deps.logger.info({ topic: m.topic, code: error.code, error: error.message }, 'mqtt command rejected');
-      this.answer(answerTopic, { ok: false, ...(action !== 'add' && action !== 'sync' && action !== 'queue' && action !== 'record' ? { action } : {}), ...(request_id !== undefined ? { request_id } : {}), error });
+      this.answer(answerTopic, { ok: false, ...(action !== 'add' && action !== 'sync' && action !== 'queue' && action !== 'record' && action !== 'speed' ? { action } : {}), ...(request_id !== undefined ? { request_id } : {}), error });
     }
   }
 
@@ -117,6 +139,7 @@ export class MqttCommands {
     if (topic === t.syncRun) return t.syncResult;
     if (topic === t.queuePauseSet) return t.queueResult;
     if (topic === t.record) return t.recordResult;
+    if (topic === t.speedLimitSet || topic === t.speedLimitKbpsSet) return t.speedResult;
     if (JOB_ACTIONS.some((a) => t.action(a) === topic)) return t.result;
     return null;
   }
@@ -194,4 +217,11 @@ export function parseSwitch(text: string): boolean {
   if (ON.has(word)) return true;
   if (OFF.has(word)) return false;
   throw badRequest('expected ON or OFF');
+}
+
+/** A speed limit in KiB/s as Home Assistant's number entity sends it ("2048" or "2048.0"). */
+export function parseKbps(text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 8 || n > 10_000_000) throw badRequest('the speed limit must be a number of KB/s from 8 to 10000000', 'limit_kbps');
+  return Math.round(n);
 }

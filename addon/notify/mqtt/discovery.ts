@@ -9,6 +9,7 @@
  * base topic, so they are stable across restarts and distinct for two instances on one
  * broker; `default_entity_id` replaces the deprecated `object_id`.
  */
+import { ALERT_RULES, type AlertRule } from '../../metrics/alert-rules.js';
 import { entitySlug, jobObjectId, nodeIdOf, type MqttTopics } from './topics.js';
 
 export interface DiscoveryContext {
@@ -29,7 +30,7 @@ export function deviceName(baseTopic: string): string {
 }
 
 interface Component {
-  p: 'sensor' | 'binary_sensor' | 'button' | 'switch' | 'text';
+  p: 'sensor' | 'binary_sensor' | 'button' | 'switch' | 'text' | 'number';
   name: string;
   [key: string]: unknown;
 }
@@ -38,6 +39,14 @@ function component(node: string, key: string, body: Component): DiscoveryPayload
   const slug = entitySlug(`${node}_${key}`);
   return { ...body, unique_id: `${node}_${key}`, default_entity_id: `${body.p}.${slug}` };
 }
+
+const ALERT_NAMES: Record<AlertRule, string> = {
+  disk_low: 'Alert: low free space',
+  failure_rate: 'Alert: many failed downloads',
+  queue_long: 'Alert: long queue',
+  destination_down: 'Alert: destination down',
+  job_stalled: 'Alert: stalled download',
+};
 
 /** The device and all its entities in one payload. */
 export function deviceDiscovery(ctx: DiscoveryContext): { topic: string; payload: DiscoveryPayload } {
@@ -85,6 +94,43 @@ export function deviceDiscovery(ctx: DiscoveryContext): { topic: string; payload
       device_class: 'running',
       state_topic: t.state,
       value_template: "{{ 'ON' if value_json.active > 0 else 'OFF' }}",
+    }),
+    // One problem sensor per alert rule (metrics/alert-rules.ts), on while any alert of it holds.
+    ...Object.fromEntries(
+      ALERT_RULES.map((rule) => [
+        `alert_${rule}`,
+        component(node, `alert_${rule}`, {
+          p: 'binary_sensor',
+          name: ALERT_NAMES[rule],
+          device_class: 'problem',
+          entity_category: 'diagnostic',
+          state_topic: t.state,
+          value_template: `{{ 'ON' if value_json.alerts is defined and value_json.alerts.${rule} else 'OFF' }}`,
+        }),
+      ]),
+    ),
+    limit_speed: component(node, 'limit_speed', {
+      p: 'switch',
+      name: 'Limit speed',
+      command_topic: t.speedLimitSet,
+      state_topic: t.state,
+      value_template: "{{ 'ON' if value_json.speed_limit and value_json.speed_limit.enabled else 'OFF' }}",
+      payload_on: 'ON',
+      payload_off: 'OFF',
+      icon: 'mdi:speedometer-slow',
+    }),
+    speed_limit: component(node, 'speed_limit', {
+      p: 'number',
+      name: 'Speed limit',
+      command_topic: t.speedLimitKbpsSet,
+      state_topic: t.state,
+      value_template: '{{ value_json.speed_limit.limit_kbps if value_json.speed_limit else 0 }}',
+      min: 8,
+      max: 1000000,
+      step: 64,
+      mode: 'box',
+      unit_of_measurement: 'KiB/s',
+      icon: 'mdi:speedometer',
     }),
     sync_all: component(node, 'sync_all', { p: 'button', name: 'Sync all sources', command_topic: t.syncRun, payload_press: 'PRESS', icon: 'mdi:playlist-refresh' }),
     pause_queue: component(node, 'pause_queue', {

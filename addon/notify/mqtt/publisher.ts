@@ -1,4 +1,6 @@
 import type { AppEvents, SyncSummary } from '../../events/app-events.js';
+import type { AlertEvent } from '../../events/app-events.js';
+import { ALERT_RULES, type AlertRule } from '../../metrics/alert-rules.js';
 import type { EventBus } from '../../events/bus.js';
 import type { JobService } from '../../jobs/job-service.js';
 import { ACTIVE_STATUSES, type Job } from '../../jobs/model.js';
@@ -28,6 +30,16 @@ export interface PublisherDeps {
   freeBytes: () => Promise<number | null>;
   fileSize: (absolutePath: string) => Promise<number | null>;
   refreshMs?: number;
+  /** The speed limit in force, for the "Limit speed" entities; absent: not published. */
+  speed?: (() => SpeedState | null) | undefined;
+}
+
+/** The speed limit as the state topic carries it (README "Speed limits and schedules"). */
+export interface SpeedState {
+  enabled: boolean;
+  limit_kbps: number;
+  mode: 'unlimited' | 'limited' | 'paused';
+  limit_bps: number | null;
 }
 
 /** The summary on `<base>/state` (retained). */
@@ -39,6 +51,11 @@ export interface MqttState {
   queue_paused: boolean;
   free_bytes: number | null;
   by_status: Record<Job['status'], number>;
+  /** Which alert rules hold now (one binary sensor each), and their messages. */
+  alerts: Record<AlertRule, boolean>;
+  alert_messages: string[];
+  /** Null when this setup has no speed limit. */
+  speed_limit: SpeedState | null;
 }
 
 const isActive = (job: Job): boolean => ACTIVE_STATUSES.includes(job.status);
@@ -53,6 +70,8 @@ export class MqttPublisher {
   private readonly announced = new Set<string>();
   private readonly jobThrottle: KeyedThrottle<Job>;
   private readonly stateThrottle: KeyedThrottle<null>;
+  /** The alerts holding now, by id (alert.raised / alert.resolved on the bus). */
+  private readonly alerts = new Map<string, AlertEvent>();
   private refreshTimer: NodeJS.Timeout | null = null;
   private free: number | null = null;
   private stopped = false;
@@ -85,6 +104,15 @@ export class MqttPublisher {
       }),
       bus.on('queue.state', () => this.pushState()),
       bus.on('sync.completed', (summary) => this.onSync(summary)),
+      bus.on('alert.raised', (alert) => {
+        this.alerts.set(alert.id, alert);
+        this.pushState();
+      }),
+      bus.on('speed.changed', () => this.pushState()),
+      bus.on('alert.resolved', (alert) => {
+        this.alerts.delete(alert.id);
+        this.pushState();
+      }),
     );
     this.refreshTimer = setInterval(() => void this.refreshFree().then(() => this.pushState()), this.deps.refreshMs ?? REFRESH_MS);
     this.refreshTimer.unref();
@@ -134,6 +162,9 @@ export class MqttPublisher {
       queue_paused: stats.queue_paused,
       free_bytes: this.free,
       by_status: stats.by_status,
+      alerts: Object.fromEntries(ALERT_RULES.map((rule) => [rule, [...this.alerts.values()].some((a) => a.rule === rule)])) as Record<AlertRule, boolean>,
+      alert_messages: [...this.alerts.values()].map((a) => a.message),
+      speed_limit: this.deps.speed?.() ?? null,
     };
   }
 

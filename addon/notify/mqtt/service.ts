@@ -1,4 +1,5 @@
 import type { AppEvents } from '../../events/app-events.js';
+import type { SpeedState } from './publisher.js';
 import type { EventBus } from '../../events/bus.js';
 import type { JobService } from '../../jobs/job-service.js';
 import type { Clock } from '../../platform/clock.js';
@@ -6,7 +7,7 @@ import type { Logger } from '../../platform/logger.js';
 import type { SupervisorClient } from '../supervisor.js';
 import { resolveBroker, type BrokerConfig, type BrokerSettings } from './broker.js';
 import { DEFAULT_BACKOFF, within, type Backoff, type ConnectionStatus, type MqttConnection } from './client.js';
-import { MqttCommands, type RecordHook, type SyncAllHook } from './commands.js';
+import { MqttCommands, type RecordHook, type SpeedHook, type SyncAllHook } from './commands.js';
 import { MqttPublisher } from './publisher.js';
 import { mqttTopics, type MqttTopics } from './topics.js';
 
@@ -31,6 +32,9 @@ export interface MqttStatus {
   discovery_prefix: string;
 }
 
+/** The speed limit as MQTT sees it: its state and its manual part. */
+export type MqttSpeed = SpeedHook & { current(): SpeedState | null };
+
 export interface MqttServiceDeps {
   config: MqttConfig;
   supervisor: SupervisorClient | null;
@@ -46,6 +50,8 @@ export interface MqttServiceDeps {
   fileSize: (absolutePath: string) => Promise<number | null>;
   syncAll?: SyncAllHook | undefined;
   record?: RecordHook | undefined;
+  /** The speed limit: its switch and number over MQTT, and its state for the state topic. */
+  speed?: MqttSpeed | undefined;
   /** Backoff for asking the Supervisor again when it did not answer. */
   resolveBackoff?: Backoff;
 }
@@ -156,8 +162,9 @@ export class MqttService {
       mediaDir: this.deps.mediaDir,
       freeBytes: this.deps.freeBytes,
       fileSize: this.deps.fileSize,
+      speed: this.deps.speed ? () => this.deps.speed!.current() : undefined,
     });
-    const commands = new MqttCommands({ link: connection, topics: this.topics, jobs: this.deps.jobs, syncAll: this.deps.syncAll, record: this.deps.record, logger: this.deps.logger });
+    const commands = new MqttCommands({ link: connection, topics: this.topics, jobs: this.deps.jobs, syncAll: this.deps.syncAll, record: this.deps.record, speed: this.deps.speed, logger: this.deps.logger });
     publisher.start();
     commands.start();
     this.connection = connection;

@@ -27,6 +27,10 @@ export interface MqttTopics {
   /** Record a live channel or URL (`{channel | url, duration_s | until | start_at | programme}`), answered on recordResult. */
   record: string;
   recordResult: string;
+  /** The "Limit speed" switch (ON/OFF) and its number (KiB/s), answered on speedResult. */
+  speedLimitSet: string;
+  speedLimitKbpsSet: string;
+  speedResult: string;
   test: string;
   /** Home Assistant's birth/last will. */
   haStatus: string;
@@ -78,6 +82,9 @@ export function mqttTopics(base: string, discoveryPrefix: string): MqttTopics {
     queueResult: `${base}/queue/result`,
     record: `${base}/record`,
     recordResult: `${base}/record/result`,
+    speedLimitSet: `${base}/speed/limit/set`,
+    speedLimitKbpsSet: `${base}/speed/limit_kbps/set`,
+    speedResult: `${base}/speed/result`,
     test: `${base}/test`,
     haStatus: `${discoveryPrefix}/status`,
     deviceConfig: `${discoveryPrefix}/device/${node}/config`,
