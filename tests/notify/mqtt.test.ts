@@ -77,7 +77,25 @@ describe('MQTT against a real mosquitto broker', () => {
     const discovery = json(config.payload);
     expect(discovery).toMatchObject({ dev: { ids: [base] }, o: { name: 'm3u-downloader' }, availability_topic: `${base}/availability`, qos: 1 });
     const cmps = discovery.cmps as Record<string, Record<string, unknown>>;
-    expect(Object.keys(cmps).sort()).toEqual(['active_downloads', 'download_url', 'downloading', 'free_space', 'last_completed', 'last_failed', 'pause_queue', 'queue_length', 'sync_all', 'total_speed']);
+    expect(Object.keys(cmps).sort()).toEqual([
+      'active_downloads',
+      'alert_destination_down',
+      'alert_disk_low',
+      'alert_failure_rate',
+      'alert_job_stalled',
+      'alert_queue_long',
+      'download_url',
+      'downloading',
+      'free_space',
+      'last_completed',
+      'last_failed',
+      'limit_speed',
+      'pause_queue',
+      'queue_length',
+      'speed_limit',
+      'sync_all',
+      'total_speed',
+    ]);
     expect(cmps.queue_length).toMatchObject({ p: 'sensor', unique_id: `${base}_queue_length`, default_entity_id: `sensor.${base}_queue_length`, state_topic: `${base}/state` });
     expect(cmps.download_url).toMatchObject({ p: 'text', command_topic: `${base}/download/add`, max: 255 });
     expect(config.payload).not.toContain('object_id');
