@@ -40,3 +40,10 @@ export const headers = z
 export const strictObjectOptions = {
   error: (issue: { code: string; keys?: string[] }) => (issue.code === 'unrecognized_keys' ? `unknown field(s): ${(issue.keys ?? []).join(', ')}` : undefined),
 };
+
+/** A quality preference: "best", "worst" or a height such as "720p" (the best variant not above it). */
+export const qualityPreference = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^(best|worst|\d{3,4}p)$/, 'must be "best", "worst" or a height such as "720p"');

@@ -1,4 +1,5 @@
 /** Request shapes of /api/sources (README "Playlist sources"). */
+import { qualityPreference } from '../domain/validators.js';
 import { z } from 'zod';
 import { PRIORITIES } from '../domain/job-status.js';
 import { CONTAINERS } from '../domain/media.js';
@@ -128,12 +129,7 @@ export const selectionSchema = z.strictObject(
       .min(1, 'select at least one item')
       .max(500, 'at most 500 items per call'),
     priority: oneOf(PRIORITIES).optional(),
-    quality: z
-      .string()
-      .trim()
-      .toLowerCase()
-      .regex(/^(best|worst|\d{3,4}p)$/, 'must be "best", "worst" or a height such as "720p"')
-      .optional(),
+    quality: qualityPreference.optional(),
     container: oneOf(CONTAINERS).optional(),
     /** Also download items the library already has. */
     force: z.boolean({ error: 'must be true or false' }).default(false),

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { CONTENT_TYPES } from '../domain/content.js';
 import { PRIORITIES } from '../domain/job-status.js';
 import { CONTAINERS } from '../domain/media.js';
-import { headers, httpUrl } from '../domain/validators.js';
+import { headers, httpUrl, qualityPreference } from '../domain/validators.js';
 import { audioLanguagesSchema, subtitleLanguagesSchema, subtitlesAsSchema } from '../tracks/selection.js';
 import { liveRequestSchema } from '../live/request.js';
 
@@ -20,12 +20,7 @@ export const newDownloadSchema = z.strictObject(
     page_url: httpUrl.optional(),
     /** That page's title; the job's title when `title` is absent. */
     page_title: z.string({ error: 'must be a string' }).trim().max(500, 'is too long').optional(),
-    quality: z
-      .string()
-      .trim()
-      .toLowerCase()
-      .regex(/^(best|worst|\d{3,4}p)$/, 'must be "best", "worst" or a height such as "720p"')
-      .optional(),
+    quality: qualityPreference.optional(),
     priority: z.enum(PRIORITIES, { error: `must be one of ${PRIORITIES.join(', ')}` }).optional(),
     content_type: z.enum(CONTENT_TYPES, { error: `must be one of ${CONTENT_TYPES.join(', ')}` }).optional(),
     container: z.enum(CONTAINERS, { error: `must be one of ${CONTAINERS.join(', ')}` }).optional(),
