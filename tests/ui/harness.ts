@@ -10,6 +10,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
+import type { AppOverrides } from '../../addon/app.js';
+import { makeTestApp, type TestApp } from '../helpers/app.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const PANEL_DIR = path.join(ROOT, 'dist/panel');
@@ -142,4 +144,11 @@ export async function startIngressProxy(targetBase: string, options: { token?: s
         server.close(() => resolve());
       }),
   };
+}
+
+/** A test app listening on loopback for a browser, with its base URL (the panel is at `/`). */
+export async function startPanelApp(env: Record<string, string> = {}, overrides: AppOverrides = {}): Promise<{ app: TestApp; baseUrl: string }> {
+  const app = await makeTestApp(env, overrides);
+  const server = await app.listen(0, '127.0.0.1');
+  return { app, baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }

@@ -1,22 +1,18 @@
 /** The job card in Chromium: cancel asks first. */
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestApp, waitFor, type TestApp } from '../helpers/app.js';
 import { hangingHttp } from '../helpers/hanging-http.js';
-import { ensurePanelBuilt, launchChromium, type LaunchedBrowser } from './harness.js';
+import { ensurePanelBuilt, launchChromium, startPanelApp, type LaunchedBrowser } from './harness.js';
 
 let app: TestApp;
-let server: Server;
 let baseUrl: string;
 let chrome: LaunchedBrowser;
 
 beforeAll(async () => {
   ensurePanelBuilt();
   chrome = await launchChromium();
-  app = await makeTestApp({}, { http: hangingHttp() });
-  server = await app.listen(0, '127.0.0.1');
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ app, baseUrl } = await startPanelApp({}, { http: hangingHttp() }));
 });
 afterAll(async () => {
   await chrome?.close();

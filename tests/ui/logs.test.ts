@@ -1,14 +1,11 @@
 /** The Logs view in Chromium: readable system lines with a filter and raw JSON, and roles respected. */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogBuffer } from '../../addon/platform/log-buffer.js';
-import { makeTestApp, type TestApp } from '../helpers/app.js';
+import type { TestApp } from '../helpers/app.js';
 import { hangingHttp } from '../helpers/hanging-http.js';
-import { ensurePanelBuilt, launchChromium, type LaunchedBrowser } from './harness.js';
+import { ensurePanelBuilt, launchChromium, startPanelApp, type LaunchedBrowser } from './harness.js';
 
 let app: TestApp;
-let server: Server;
 let baseUrl: string;
 let chrome: LaunchedBrowser;
 const logs = new LogBuffer(100);
@@ -16,9 +13,7 @@ const logs = new LogBuffer(100);
 beforeAll(async () => {
   ensurePanelBuilt();
   chrome = await launchChromium();
-  app = await makeTestApp({}, { http: hangingHttp(), logBuffer: logs });
-  server = await app.listen(0, '127.0.0.1');
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ app, baseUrl } = await startPanelApp({}, { http: hangingHttp(), logBuffer: logs }));
 });
 afterAll(async () => {
   await chrome?.close();

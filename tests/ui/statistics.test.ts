@@ -2,19 +2,16 @@
  * The Statistics view in Chromium, over a month of history written in the history file's own
  * format before the app starts, plus an alert raised by the real rules.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyHistory, recordOutcome } from '../../addon/metrics/history.js';
-import { makeTestApp, type TestApp } from '../helpers/app.js';
+import type { TestApp } from '../helpers/app.js';
 import { hangingHttp } from '../helpers/hanging-http.js';
-import { artifactPath, ensurePanelBuilt, launchChromium, type LaunchedBrowser } from './harness.js';
+import { artifactPath, ensurePanelBuilt, launchChromium, startPanelApp, type LaunchedBrowser } from './harness.js';
 
 let app: TestApp;
-let server: Server;
 let baseUrl: string;
 let chrome: LaunchedBrowser;
 const DAY = 24 * 3600_000;
@@ -39,9 +36,7 @@ beforeAll(async () => {
   await mkdir(dataDir, { recursive: true });
   await writeFile(path.join(dataDir, 'stats-history.json'), JSON.stringify(monthOfHistory(Date.now())));
   chrome = await launchChromium();
-  app = await makeTestApp({ DATA_DIR: dataDir, ALERT_QUEUE_LENGTH: '1' }, { http: hangingHttp() });
-  server = await app.listen(0, '127.0.0.1');
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ app, baseUrl } = await startPanelApp({ DATA_DIR: dataDir, ALERT_QUEUE_LENGTH: '1' }, { http: hangingHttp() }));
   // Two queued downloads behind a paused queue: over the queue threshold of 1.
   app.jobs.pauseQueue();
   app.jobs.create({ url: 'https://cdn.example/a.m3u8', title: 'A' });
