@@ -1,10 +1,11 @@
 import { setMaxListeners } from 'node:events';
+import { fetchSegmentFile } from './segment-request.js';
 import { mkdir, open, readFile, readdir, rename, stat, truncate, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, errorMessage } from '../errors.js';
 import { HttpStatusError, redactUrl } from '../platform/http.js';
 import { limitedRequest, type DownloadContext } from '../download/context.js';
-import { fetchSmall, fetchToFile } from '../download/fetch-to-file.js';
+import { fetchSmall } from '../download/fetch-to-file.js';
 import { Journal } from '../download/journal.js';
 import { KeyCache } from '../download/keys.js';
 import { classifyError } from '../download/retry.js';
@@ -541,17 +542,9 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: 
           seg.uri,
           describe(track, i),
           async (s) => {
-            const got = await fetchToFile(ctx.http, {
-              url: seg.uri,
-              headers: ctx.headers,
-              byteRange: seg.byteRange,
-              decrypt: key && seg.key ? { key, iv: seg.key.iv } : null,
-              signal: s,
-              dest,
-              onBytes: (n) => {
-                fetchedBytes += n;
-                ctx.progress.bytes(n);
-              },
+            const got = await fetchSegmentFile(ctx, seg, key, dest, s, (n) => {
+              fetchedBytes += n;
+              ctx.progress.bytes(n);
             });
             // A body cut short without a Content-Length ends "cleanly": check the bytes.
             let problem = await segmentProblem(dest, seg.byteRange && !key ? seg.byteRange.length : null);

@@ -1,9 +1,10 @@
 import { mkdir, open, readdir, readFile, truncate, unlink, type FileHandle } from 'node:fs/promises';
+import { fetchSegmentFile } from '../hls/segment-request.js';
 import path from 'node:path';
 import { AppError, errorMessage } from '../errors.js';
 import { redactUrl } from '../platform/http.js';
 import { limitedRequest, type DownloadContext } from '../download/context.js';
-import { fetchSmall, fetchToFile } from '../download/fetch-to-file.js';
+import { fetchSmall } from '../download/fetch-to-file.js';
 import { Journal } from '../download/journal.js';
 import { KeyCache } from '../download/keys.js';
 import { classifyError } from '../download/retry.js';
@@ -180,17 +181,9 @@ export async function recordLive(
     const key = seg.key ? await keys.get(seg.key.uri) : null;
     let received = 0;
     await limitedRequest(ctx, seg.uri, `live segment ${seg.sequence} (${redactUrl(seg.uri)})`, (s) =>
-      fetchToFile(ctx.http, {
-        url: seg.uri,
-        headers: ctx.headers,
-        byteRange: seg.byteRange,
-        decrypt: key && seg.key ? { key, iv: seg.key.iv } : null,
-        signal: s,
-        dest,
-        onBytes: (n) => {
-          received += n;
-          ctx.progress.bytes(n);
-        },
+      fetchSegmentFile(ctx, seg, key, dest, s, (n) => {
+        received += n;
+        ctx.progress.bytes(n);
       }),
     );
     const ext = seg.init ? 'mp4' : 'ts';
