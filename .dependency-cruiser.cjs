@@ -7,6 +7,7 @@
 /** The pure core: parsing, classification, diffing, naming, discovery payloads, ffmpeg arguments. */
 const PURE_CORE = [
   '^addon/domain/',
+  '^addon/titles/',
   '^addon/hls/playlist[.]ts$',
   '^addon/hls/merge-args[.]ts$',
   '^addon/tracks/(languages|selection|webvtt|track-meta)[.]ts$',

@@ -16,6 +16,7 @@ import { isDue, nextStartAt } from '../live/schedule.js';
 import { assertTransition } from './lifecycle.js';
 import { nextToRun, type RunPhase } from './scheduler.js';
 import { ACTIVE_STATUSES, type Container, type Job, type JobStatus, type NewJob, type Page } from './model.js';
+import { suggestTitle } from '../titles/title-rule.js';
 
 /**
  * Connection limits shared by groups of jobs (every download of one playlist source), wired in
@@ -205,7 +206,8 @@ export class JobService {
     const job: Job = {
       id: randomUUID(),
       url: input.url,
-      title: input.title?.trim() || input.page_title?.trim() || '',
+      // No title given: the same rule as the add form's suggestion (addon/titles/title-rule.ts).
+      title: input.title?.trim() || suggestTitle({ url: input.url, pageTitle: input.page_title }).title,
       kind: null,
       status: 'pending',
       priority: input.priority ?? 'medium',
