@@ -8,7 +8,7 @@ export interface DashProbeAnswer {
   kind: 'dash';
   url: string;
   /** Highest first (height, then bandwidth). */
-  variants: Array<{ height: number | null; width: number | null; bandwidth: number; codecs: string | null; url: null; estimated_bytes: number | null }>;
+  variants: Array<{ height: number | null; width: number | null; bandwidth: number; codecs: string | null; url: null; estimated_bytes: number | null; quality: string | null }>;
   audio: Array<{ language: string | null; name: string; url: null }>;
   subtitles: Array<{ language: string | null; name: string; forced: boolean; url: null }>;
   duration_s: number | null;
@@ -27,7 +27,7 @@ export function describeDash(m: DashManifest): DashProbeAnswer {
   const duration = m.live || !(m.duration > 0) ? null : Math.round(m.duration * 1000) / 1000;
   const variants = [...m.video]
     .sort((a, b) => (b.height ?? 0) - (a.height ?? 0) || b.bandwidth - a.bandwidth)
-    .map((v) => ({ height: v.height, width: v.width, bandwidth: v.bandwidth, codecs: v.codecs, url: null, estimated_bytes: bytes(v.bandwidth, duration) }));
+    .map((v) => ({ height: v.height, width: v.width, bandwidth: v.bandwidth, codecs: v.codecs, url: null, estimated_bytes: bytes(v.bandwidth, duration), quality: v.height ? `${v.height}p@${v.bandwidth}` : null }));
   const defaultAudio = m.audio.find((g) => g.isDefault) ?? m.audio[0];
   const audioBandwidth = (defaultAudio && best(defaultAudio.representations)?.bandwidth) ?? 0;
   const videoBandwidth = variants[0]?.bandwidth ?? 0;

@@ -47,3 +47,14 @@ export const qualityPreference = z
   .trim()
   .toLowerCase()
   .regex(/^(best|worst|\d{3,4}p)$/, 'must be "best", "worst" or a height such as "720p"');
+
+/**
+ * A download's quality: a preference as above, or one exact variant as POST /api/probe lists it
+ * (`variants[].quality`, "720p@2500000": that height at that declared bandwidth), which the
+ * download takes or fails over, never swapping for another.
+ */
+export const downloadQuality = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^(best|worst|\d{3,4}p|\d{2,5}p@\d{1,12})$/, 'must be "best", "worst" or a height such as "720p", or a variant such as "720p@2500000"');

@@ -16,6 +16,8 @@ export interface UrlProbe {
   complete: boolean;
   contentType: string | null;
   validator: string | null;
+  /** The Content-Disposition header (a filename for the title), null when absent. */
+  contentDisposition?: string | null;
 }
 
 const PROBE_BYTES = 64 * 1024;
@@ -53,6 +55,7 @@ export async function probeUrl(ctx: DownloadContext, url: string): Promise<UrlPr
       complete: rangeSupported ? Number(total) <= size : ended && size < PROBE_BYTES,
       contentType: header(response.headers['content-type']),
       validator: header(response.headers.etag) ?? header(response.headers['last-modified']),
+      contentDisposition: header(response.headers['content-disposition']),
     };
   });
 }

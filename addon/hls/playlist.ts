@@ -447,6 +447,8 @@ export function pickVariant(variants: readonly Variant[], quality: string): Vari
   const sorted = [...variants].sort((a, b) => rank(b) - rank(a));
   const q = quality.trim().toLowerCase();
   if (q === 'worst') return sorted[sorted.length - 1]!;
+  const exact = /^(\d{2,5})p@(\d+)$/.exec(q);
+  if (exact) return exactVariant(sorted, Number(exact[1]), Number(exact[2]));
   const cap = /^(\d{3,4})p?$/.exec(q);
   if (cap) {
     const limit = Number(cap[1]);
@@ -455,6 +457,20 @@ export function pickVariant(variants: readonly Variant[], quality: string): Vari
     return sorted[sorted.length - 1]!;
   }
   return sorted[0]!;
+}
+
+/**
+ * One variant picked in the add form ("720p@2500000"): that height, at the declared bandwidth
+ * (the nearest one when the origin re-encoded since the probe); never another height, which the
+ * person did not choose: the download fails and says what the stream offers now.
+ */
+function exactVariant(sorted: readonly Variant[], height: number, bandwidth: number): Variant {
+  const sameHeight = sorted.filter((v) => v.height === height);
+  if (sameHeight.length === 0) {
+    const offered = [...new Set(sorted.map((v) => (v.height ? `${v.height}p` : `${Math.round(v.bandwidth / 1000)} kb/s`)))].join(', ');
+    throw new AppError('variant_gone', `the stream no longer offers the chosen ${height}p variant (it offers ${offered}); add it again to choose another`, { httpStatus: 422 });
+  }
+  return sameHeight.reduce((a, b) => (Math.abs(b.bandwidth - bandwidth) < Math.abs(a.bandwidth - bandwidth) ? b : a));
 }
 
 /**

@@ -4,7 +4,7 @@
  * only used later (title, naming, destination, priority) and says which changes would need the
  * download to start again; a download being filed takes only its title and priority.
  */
-import { qualityPreference } from '../domain/validators.js';
+import { downloadQuality } from '../domain/validators.js';
 import { z } from 'zod';
 import { CONTENT_TYPES } from '../domain/content.js';
 import { PRIORITIES } from '../domain/job-status.js';
@@ -18,7 +18,7 @@ export const jobEditSchema = z.strictObject(
   {
     title: text(500).min(1, 'must not be empty').optional(),
     priority: z.enum(PRIORITIES, { error: `must be one of ${PRIORITIES.join(', ')}` }).optional(),
-    quality: qualityPreference.optional(),
+    quality: downloadQuality.optional(),
     container: z.enum(CONTAINERS, { error: `must be one of ${CONTAINERS.join(', ')}` }).optional(),
     // Naming data; null clears a field.
     content_type: nullable(z.enum(CONTENT_TYPES, { error: `must be one of ${CONTENT_TYPES.join(', ')}` })),

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { CONTENT_TYPES } from '../domain/content.js';
 import { PRIORITIES } from '../domain/job-status.js';
 import { CONTAINERS } from '../domain/media.js';
-import { headers, httpUrl, qualityPreference } from '../domain/validators.js';
+import { headers, httpUrl, downloadQuality } from '../domain/validators.js';
 import { audioLanguagesSchema, subtitleLanguagesSchema, subtitlesAsSchema } from '../tracks/selection.js';
 import { liveRequestSchema } from '../live/request.js';
 
@@ -20,7 +20,7 @@ export const newDownloadSchema = z.strictObject(
     page_url: httpUrl.optional(),
     /** That page's title; the job's title when `title` is absent. */
     page_title: z.string({ error: 'must be a string' }).trim().max(500, 'is too long').optional(),
-    quality: qualityPreference.optional(),
+    quality: downloadQuality.optional(),
     priority: z.enum(PRIORITIES, { error: `must be one of ${PRIORITIES.join(', ')}` }).optional(),
     content_type: z.enum(CONTENT_TYPES, { error: `must be one of ${CONTENT_TYPES.join(', ')}` }).optional(),
     container: z.enum(CONTAINERS, { error: `must be one of ${CONTAINERS.join(', ')}` }).optional(),

@@ -2,6 +2,8 @@
  * What POST /api/probe answers: a stream or file described before anything is queued. The panel
  * and the browser extension import these types only, so this file stays free of runtime imports.
  */
+import type { TitleSource } from '../titles/title-rule.js';
+
 export const PROBE_KINDS = ['hls', 'dash', 'direct'] as const;
 export type ProbeKind = (typeof PROBE_KINDS)[number];
 
@@ -15,6 +17,11 @@ export interface ProbeVariant {
   url: string | null;
   /** bandwidth × duration, when both are known. */
   estimated_bytes: number | null;
+  /**
+   * This exact variant as a download's `quality` ("720p@2500000"): the job downloads this one
+   * (the nearest bandwidth at this height) and never another. Null without a height.
+   */
+  quality: string | null;
 }
 
 export interface ProbeTrack {
@@ -46,10 +53,21 @@ export interface ProbeResult {
   container: string | null;
   /** A sentence for people when something limits the download (DRM, live), else null. */
   note: string | null;
+  /**
+   * The title a download of this URL gets when none is typed (addon/titles/title-rule.ts: the
+   * file's Content-Disposition name, its MP4 title tag, the playlist's title, the page title,
+   * then the cleaned URL path, then the host). Never empty.
+   */
+  title: string;
+  title_from: TitleSource;
+  /** The first response's Content-Type (without parameters), null when absent. */
+  content_type: string | null;
 }
 
 export interface ProbeRequest {
   url: string;
   referer?: string | undefined;
   headers?: Record<string, string> | undefined;
+  /** The page the URL was found on (the browser extension): a title candidate. */
+  page_title?: string | undefined;
 }

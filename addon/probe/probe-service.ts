@@ -12,6 +12,8 @@ import { directProber } from './kinds/direct.js';
 import { hlsProber } from './kinds/hls.js';
 import type { Prober } from './kinds/types.js';
 import type { ProbeKind, ProbeRequest, ProbeResult } from './model.js';
+import { titleEvidence } from './title-evidence.js';
+import { suggestTitle } from '../titles/title-rule.js';
 
 /** Every kind the probe knows; a forgotten kind is a compile error. */
 const PROBERS: Record<ProbeKind, Prober> = { hls: hlsProber, dash: dashProber, direct: directProber };
@@ -65,7 +67,9 @@ export class ProbeService {
         const type = first.contentType?.split(';')[0]?.trim() || 'text';
         throw new AppError('not_media', `the URL returned ${type}, not a playlist or a media file (a web page or an error page?)`, { httpStatus: 422, field: 'url' });
       }
-      return await PROBERS[kind].describe(ctx, first);
+      const [described, evidence] = await Promise.all([PROBERS[kind].describe(ctx, first), titleEvidence(ctx, kind, first)]);
+      const suggested = suggestTitle({ url: request.url, pageTitle: request.page_title, ...evidence });
+      return { ...described, title: suggested.title, title_from: suggested.from, content_type: first.contentType?.split(';')[0]?.trim().toLowerCase() || null };
     } catch (err) {
       throw this.explain(err, request.url, timeout.aborted);
     }

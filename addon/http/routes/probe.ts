@@ -4,7 +4,16 @@ import type { ProbeService } from '../../probe/probe-service.js';
 import { allow } from '../access.js';
 import { headers, httpUrl, strictObjectOptions } from '../validation.js';
 
-const probeSchema = z.strictObject({ url: httpUrl, referer: httpUrl.optional(), headers: headers.optional() }, strictObjectOptions);
+const probeSchema = z.strictObject(
+  {
+    url: httpUrl,
+    referer: httpUrl.optional(),
+    headers: headers.optional(),
+    /** The page the URL was found on (the browser extension): a title candidate, as on POST /api/downloads. */
+    page_title: z.string({ error: 'must be a string' }).trim().max(500, 'is too long').optional(),
+  },
+  strictObjectOptions,
+);
 
 /** POST /api/probe: what a URL is (qualities, tracks, duration, size, live, DRM) before queueing it. */
 export function probeRoutes(probe: ProbeService): Router {

@@ -99,6 +99,7 @@ function variantsOf(variants: MasterPlaylistVariants, duration: number | null): 
       codecs: v.codecs,
       url: v.uri,
       estimated_bytes: duration !== null && v.bandwidth > 0 ? Math.round((v.bandwidth * duration) / 8) : null,
+      quality: v.height ? `${v.height}p@${v.bandwidth}` : null,
     }));
 }
 

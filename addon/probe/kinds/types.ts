@@ -10,5 +10,6 @@ export interface Prober {
 }
 
 export function emptyResult(kind: ProbeKind, url: string): ProbeResult {
-  return { kind, url, variants: [], audio: [], subtitles: [], duration_s: null, estimated_bytes: null, live: false, drm: false, container: null, note: null };
+  // title and content_type are filled in by the probe service, which sees the whole evidence.
+  return { kind, url, variants: [], audio: [], subtitles: [], duration_s: null, estimated_bytes: null, live: false, drm: false, container: null, note: null, title: '', title_from: 'host', content_type: null };
 }
