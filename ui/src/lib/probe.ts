@@ -1,10 +1,16 @@
 import { bytes, duration } from './format';
-import type { ProbeResult } from './types';
+import type { ProbeResult, ProbeTrack, ProbeVariant } from './types';
 
-/** One line about a probed stream: "HLS · 1:02:03 · 1080p, 720p · audio: en, de · ~2.1 GB". */
+/** One line about a probed stream: "HLS · 1m 02s · 1080p, 720p · audio: en, de · ~2.1 GB"; a file: "MP4 file · video/mp4 · 1.2 GB". */
 export function probeFacts(r: ProbeResult): string {
   if (r.drm) return r.note ?? 'This stream is protected by DRM and cannot be downloaded.';
-  const parts: string[] = [r.kind === 'direct' ? (r.container ? r.container.toUpperCase() : 'File') : r.kind.toUpperCase()];
+  if (r.kind === 'direct') {
+    const parts = [r.container ? `${r.container.toUpperCase()} file` : 'File'];
+    if (r.content_type) parts.push(r.content_type);
+    parts.push(r.estimated_bytes !== null ? bytes(r.estimated_bytes) : 'size unknown');
+    return parts.join(' · ');
+  }
+  const parts: string[] = [r.kind.toUpperCase()];
   if (r.live) parts.push('live');
   if (r.duration_s !== null) parts.push(duration(r.duration_s));
   const heights = [...new Set(r.variants.map((v) => v.height).filter((h): h is number => h !== null))];
@@ -15,12 +21,76 @@ export function probeFacts(r: ProbeResult): string {
   return parts.join(' · ');
 }
 
-/** The stream's own qualities for the quality menu, highest first, with their estimated sizes. */
-export function probeQualities(r: ProbeResult): Array<{ value: string; label: string }> {
-  const out: Array<{ value: string; label: string }> = [];
-  for (const v of r.variants) {
-    if (v.height === null || out.some((o) => o.value === `${v.height}p`)) continue;
-    out.push({ value: `${v.height}p`, label: `${v.height}p${v.estimated_bytes !== null ? ` (~${bytes(v.estimated_bytes)})` : ''}` });
+/** "5.2 Mb/s", "800 kb/s". */
+export function bitrate(bps: number): string {
+  if (bps >= 1_000_000) return `${(bps / 1_000_000).toFixed(bps >= 10_000_000 ? 0 : 1)} Mb/s`;
+  return `${Math.round(bps / 1000)} kb/s`;
+}
+
+/** "1080p · 5.2 Mb/s · ~2.1 GB"; "live" instead of a size for a live stream. */
+export function variantLabel(v: ProbeVariant, live: boolean): string {
+  const parts = [v.height !== null ? `${v.height}p` : v.width !== null ? `${v.width}w` : 'Variant'];
+  if (v.bandwidth > 0) parts.push(bitrate(v.bandwidth));
+  if (live) parts.push('live');
+  else if (v.estimated_bytes !== null) parts.push(`~${bytes(v.estimated_bytes)}`);
+  return parts.join(' · ');
+}
+
+/** The stream's own variants for the quality menu, highest first; each value downloads exactly that variant. */
+export function variantChoices(r: ProbeResult): Array<{ value: string; label: string }> {
+  return r.variants.filter((v): v is ProbeVariant & { quality: string } => v.quality !== null).map((v) => ({ value: v.quality, label: variantLabel(v, r.live) }));
+}
+
+/** "English (en)", "Deutsch", "en". */
+export function trackLabel(t: ProbeTrack): string {
+  const name = t.name.trim();
+  if (!t.language || name.toLowerCase().includes(t.language.toLowerCase())) return name || (t.language ?? 'Unnamed');
+  return name ? `${name} (${t.language})` : t.language;
+}
+
+/** Tracks that can be chosen by language (the download selects renditions by language), one per language. */
+export function choosableTracks(tracks: readonly ProbeTrack[]): Array<ProbeTrack & { language: string }> {
+  const out: Array<ProbeTrack & { language: string }> = [];
+  for (const t of tracks) {
+    if (t.language && !out.some((o) => o.language.toLowerCase() === t.language!.toLowerCase())) out.push(t as ProbeTrack & { language: string });
   }
   return out;
+}
+
+export interface ProbeVerdict {
+  /** Why this URL cannot (or may not) be downloaded, for people. */
+  reason: string;
+  /** Whether queueing anyway makes sense (the origin may be down for a moment: the download retries). */
+  canAddAnyway: boolean;
+}
+
+/**
+ * What the form does with a probe's answer or error: null when the URL can be queued; a reason,
+ * and whether "Add anyway" is offered, when it cannot. A missing file, a web page and DRM cannot
+ * become downloadable by trying; a refusal may (with a Referer or headers); an unreachable or
+ * failing server may answer later.
+ */
+export function probeVerdict(outcome: { result: ProbeResult } | { code: string; message: string }): ProbeVerdict | null {
+  if ('result' in outcome) {
+    return outcome.result.drm ? { reason: outcome.result.note ?? 'This stream is protected by DRM and cannot be downloaded.', canAddAnyway: false } : null;
+  }
+  const { code, message } = outcome;
+  const status = Number(/HTTP (\d{3})/.exec(message)?.[1] ?? NaN);
+  const sentence = message.charAt(0).toUpperCase() + message.slice(1);
+  switch (code) {
+    case 'not_media':
+      return { reason: `${sentence}. Paste the address of the video or its playlist, not of the page.`, canAddAnyway: false };
+    case 'origin_status':
+      if (status === 401 || status === 403) return { reason: `${sentence}. Add the Referer or headers under More options; the stream is checked again.`, canAddAnyway: false };
+      if (status === 404 || status === 410) return { reason: `${sentence}.`, canAddAnyway: false };
+      return { reason: `${sentence}.`, canAddAnyway: status >= 500 || status === 429 };
+    case 'drm_protected':
+    case 'unsupported_encryption':
+      return { reason: `${sentence}.`, canAddAnyway: false };
+    case 'origin_timeout':
+    case 'origin_unreachable':
+      return { reason: `${sentence}.`, canAddAnyway: true };
+    default:
+      return { reason: `${sentence}.`, canAddAnyway: true };
+  }
 }
