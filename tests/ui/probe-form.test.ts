@@ -36,20 +36,23 @@ describe('panel: checking a stream before adding it', () => {
   it('shows the facts and offers the stream\'s own qualities; names a refusal', async () => {
     const page = await chrome.browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(`${baseUrl}/`);
+    // No button to press: pasting (or typing) the URL asks the server.
     await page.fill('#add-url', origin.url(fx.master.playlist));
-    await page.getByRole('button', { name: 'Check the stream' }).click();
     const facts = page.getByTestId('probe-facts');
     await facts.waitFor();
-    const heights = [...fx.master.variants].map((v) => v.height).sort((a, b) => b - a);
+    const byHeight = [...fx.master.variants].sort((a, b) => b.height - a.height);
+    const heights = byHeight.map((v) => v.height);
     expect(await facts.textContent()).toMatch(new RegExp(`^HLS · \\d+s · ${heights.map((h) => `${h}p`).join(', ')} · audio: en · ~`));
     const options = await page.locator('#add-quality option').evaluateAll((o) => o.map((x) => (x as unknown as { value: string }).value));
-    expect(options).toEqual(['best', ...heights.map((h) => `${h}p`), 'worst']);
+    expect(options).toEqual(['best', ...byHeight.map((v) => `${v.height}p@${v.bandwidth}`), 'worst']);
 
     await page.fill('#add-url', origin.url('referer/index.m3u8'));
-    await page.getByRole('button', { name: 'Check the stream' }).click();
     const error = page.getByTestId('probe-error');
     await error.waitFor();
     expect(await error.textContent()).toMatch(/answered HTTP 403: it refused: the page may need to send its Referer/);
+    // A refusal holds the Add button until the user says "Add anyway" (or adds the Referer).
+    expect(await page.getByRole('button', { name: 'Add', exact: true }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Add anyway' }).waitFor();
     // Back to the generic menu for a URL the probe has not described.
     expect(await page.locator('#add-quality option').count()).toBe(6);
     await page.close();

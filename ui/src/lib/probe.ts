@@ -44,7 +44,7 @@ export function variantChoices(r: ProbeResult): Array<{ value: string; label: st
 /** "English (en)", "Deutsch", "en". */
 export function trackLabel(t: ProbeTrack): string {
   const name = t.name.trim();
-  if (!t.language || name.toLowerCase().includes(t.language.toLowerCase())) return name || (t.language ?? 'Unnamed');
+  if (!t.language || name.toLowerCase() === t.language.toLowerCase() || name.includes(`(${t.language})`)) return name || (t.language ?? 'Unnamed');
   return name ? `${name} (${t.language})` : t.language;
 }
 
@@ -60,37 +60,49 @@ export function choosableTracks(tracks: readonly ProbeTrack[]): Array<ProbeTrack
 export interface ProbeVerdict {
   /** Why this URL cannot (or may not) be downloaded, for people. */
   reason: string;
-  /** Whether queueing anyway makes sense (the origin may be down for a moment: the download retries). */
-  canAddAnyway: boolean;
+  /**
+   * block: trying cannot help (nothing there, a web page, DRM): Add is disabled.
+   * confirm: refused as asked (a login, a Referer): Add is disabled until "Add anyway".
+   * warn: the server did not answer now; the download retries, so Add stays.
+   */
+  severity: 'block' | 'confirm' | 'warn';
 }
 
 /**
- * What the form does with a probe's answer or error: null when the URL can be queued; a reason,
- * and whether "Add anyway" is offered, when it cannot. A missing file, a web page and DRM cannot
- * become downloadable by trying; a refusal may (with a Referer or headers); an unreachable or
- * failing server may answer later.
+ * What the form does with a probe's answer or error: null when the URL can be queued, else the
+ * reason and how hard it stops the Add button.
  */
 export function probeVerdict(outcome: { result: ProbeResult } | { code: string; message: string }): ProbeVerdict | null {
   if ('result' in outcome) {
-    return outcome.result.drm ? { reason: outcome.result.note ?? 'This stream is protected by DRM and cannot be downloaded.', canAddAnyway: false } : null;
+    return outcome.result.drm ? { reason: outcome.result.note ?? 'This stream is protected by DRM and cannot be downloaded.', severity: 'block' } : null;
   }
   const { code, message } = outcome;
   const status = Number(/HTTP (\d{3})/.exec(message)?.[1] ?? NaN);
   const sentence = message.charAt(0).toUpperCase() + message.slice(1);
   switch (code) {
     case 'not_media':
-      return { reason: `${sentence}. Paste the address of the video or its playlist, not of the page.`, canAddAnyway: false };
+      return { reason: `${sentence}. Paste the address of the video or its playlist, not of the page.`, severity: 'block' };
     case 'origin_status':
-      if (status === 401 || status === 403) return { reason: `${sentence}. Add the Referer or headers under More options; the stream is checked again.`, canAddAnyway: false };
-      if (status === 404 || status === 410) return { reason: `${sentence}.`, canAddAnyway: false };
-      return { reason: `${sentence}.`, canAddAnyway: status >= 500 || status === 429 };
+      if (status === 401 || status === 403) return { reason: `${sentence}. Add the Referer or headers under More options and it is checked again.`, severity: 'confirm' };
+      if (status === 404 || status === 410) return { reason: `${sentence}.`, severity: 'block' };
+      if (status >= 500 || status === 429) return { reason: `${sentence}; the download will retry.`, severity: 'warn' };
+      return { reason: `${sentence}.`, severity: 'confirm' };
     case 'drm_protected':
     case 'unsupported_encryption':
-      return { reason: `${sentence}.`, canAddAnyway: false };
+    case 'empty_playlist':
+    case 'bad_playlist':
+      return { reason: `${sentence}.`, severity: 'block' };
     case 'origin_timeout':
     case 'origin_unreachable':
-      return { reason: `${sentence}.`, canAddAnyway: true };
+    case 'network':
+      return { reason: `${sentence}; the download will retry.`, severity: 'warn' };
     default:
-      return { reason: `${sentence}.`, canAddAnyway: true };
+      return { reason: `${sentence}.`, severity: 'confirm' };
   }
+}
+
+/** A job's quality for people: an exact variant ("180p@386324") as "180p · 386 kb/s"; others as they are. */
+export function qualityLabel(quality: string): string {
+  const exact = /^(\d+p)@(\d+)$/.exec(quality);
+  return exact ? `${exact[1]} · ${bitrate(Number(exact[2]))}` : quality;
 }
