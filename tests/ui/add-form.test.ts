@@ -16,9 +16,12 @@ import { startHlsOrigin, type HlsOrigin } from '../fakes/hls-origin.js';
 import { ensureFixtures, type Fixtures } from '../fixtures/media.js';
 import type { TestApp } from '../helpers/app.js';
 import { probe as ffprobe } from '../helpers/media-check.js';
+import { bytes } from '../../ui/src/lib/format.js';
 import { artifactPath, ensurePanelBuilt, launchChromium, startPanelApp, type LaunchedBrowser } from './harness.js';
 
 /** The fixture master under a path that names its film, its URIs absolute on the fixture origin. */
+const slow = { requests: 0, aborted: 0 };
+
 async function startFilmServer(origin: HlsOrigin, fx: Fixtures): Promise<{ url: (p: string) => string; close(): Promise<void> }> {
   const base = origin.url(path.posix.dirname(fx.master.playlist)) + '/';
   const master = readFileSync(path.join(fx.root, fx.master.playlist), 'utf8')
@@ -29,8 +32,19 @@ async function startFilmServer(origin: HlsOrigin, fx: Fixtures): Promise<{ url: 
     '#EXTM3U',
     ['#EXTM3U', '#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="Português",LANGUAGE="pt-BR",URI="subs/pt.m3u8"', '#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="English",LANGUAGE="en",URI="subs/en.m3u8"'].join('\n'),
   );
+  const mp4 = readFileSync(path.join(fx.root, fx.direct.mp4));
   const server = http.createServer((req, res) => {
-    if (req.url === '/sintel/master.m3u8') res.writeHead(200, { 'Content-Type': 'application/vnd.apple.mpegurl' }).end(master);
+    if (req.url === '/slow/master.m3u8') {
+      // Answers after 3 s; records whether the panel's probe gave up on it first.
+      slow.requests++;
+      const timer = setTimeout(() => res.writeHead(200, { 'Content-Type': 'application/vnd.apple.mpegurl' }).end(master), 3000);
+      res.on('close', () => {
+        clearTimeout(timer);
+        if (!res.writableEnded) slow.aborted++;
+      });
+    } else if (req.url === '/dl/42') {
+      res.writeHead(200, { 'Content-Type': 'video/mp4', 'Content-Length': mp4.length, 'Content-Disposition': 'attachment; filename="Cosmos.Laundromat.2015.1080p.mp4"' }).end(mp4);
+    } else if (req.url === '/sintel/master.m3u8') res.writeHead(200, { 'Content-Type': 'application/vnd.apple.mpegurl' }).end(master);
     else if (req.url === '/sintel-subs/master.m3u8') res.writeHead(200, { 'Content-Type': 'application/vnd.apple.mpegurl' }).end(withSubs);
     else res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
   });
@@ -99,6 +113,24 @@ describe('panel: the add form probes a pasted URL and downloads the variant pick
     expect((await jobs()).length).toBe(before);
   }
 
+  it('aborts the probe of a URL replaced before it answered; the answer shown is the new URL\'s', async () => {
+    const page = await chrome.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      await page.goto(`${baseUrl}/`);
+      const before = { ...slow };
+      await page.locator('#add-url').fill(films.url('slow/master.m3u8'));
+      await expect.poll(() => slow.requests).toBe(before.requests + 1);
+      await page.getByTestId('probe-status').waitFor();
+      await page.locator('#add-url').fill(films.url('dl/42'));
+      // The server's probe of the slow URL ends because the panel's request was aborted.
+      await expect.poll(() => slow.aborted, { timeout: 5000 }).toBe(before.aborted + 1);
+      await expect.poll(() => page.getByTestId('probe-facts').textContent()).toMatch(/^MP4 file/);
+      await expect.poll(() => page.locator('#add-title').inputValue()).toBe('Cosmos Laundromat (2015)');
+    } finally {
+      await page.close();
+    }
+  });
+
   for (const width of [1280, 390]) {
     it(`at ${width} px: variants with sizes, the suggested title, the exact variant downloaded; a 404 stopped before queueing`, async () => {
       const page = await chrome.browser.newPage({ viewport: { width, height: width > 500 ? 900 : 844 } });
@@ -113,6 +145,17 @@ describe('panel: the add form probes a pasted URL and downloads the variant pick
         expect(await subs.locator('label').allTextContents()).toEqual(['Português (pt-BR)', 'English (en)']);
         await subs.getByText('English (en)').click();
         await page.screenshot({ path: await artifactPath(`add-form-tracks-${width}.png`), fullPage: false });
+        // A direct file: its container, type and size, and the title its Content-Disposition gives.
+        await page.locator('#add-url').fill(films.url('dl/42'));
+        await page.getByTestId('probe-facts').waitFor();
+        expect(await page.getByTestId('probe-facts').textContent()).toBe(`MP4 file · video/mp4 · ${bytes(fx.direct.mp4Bytes)}`);
+        await expect.poll(() => page.locator('#add-title').inputValue()).toBe('Cosmos Laundromat (2015)');
+        await page.screenshot({ path: await artifactPath(`add-form-direct-${width}.png`), fullPage: false });
+        // DRM: said before queueing, Add disabled, nothing to "add anyway".
+        await page.locator('#add-url').fill(origin.url(fx.scenarios.drm.playlist));
+        await expect.poll(() => page.getByTestId('probe-error').textContent()).toMatch(/FairPlay DRM/);
+        expect(await page.getByRole('button', { name: 'Add', exact: true }).isDisabled()).toBe(true);
+        expect(await page.getByRole('button', { name: 'Add anyway' }).count()).toBe(0);
         // The page has no horizontal scroll at this width.
         expect(
           await page.evaluate(() => {
