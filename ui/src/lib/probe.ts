@@ -1,5 +1,5 @@
-import { bytes, duration } from './format';
-import type { ProbeResult, ProbeTrack, ProbeVariant } from './types';
+import { bytes, duration } from './format.js';
+import type { ProbeResult, ProbeTrack, ProbeVariant } from './types.js';
 
 /** One line about a probed stream: "HLS · 1m 02s · 1080p, 720p · audio: en, de · ~2.1 GB"; a file: "MP4 file · video/mp4 · 1.2 GB". */
 export function probeFacts(r: ProbeResult): string {
