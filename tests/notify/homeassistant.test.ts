@@ -70,7 +70,7 @@ describe('Home Assistant events through the Supervisor core API', () => {
     await waitFor(() => (posts('/core/api/events/m3u_downloader_download_failed').length === 2 ? true : undefined), 10_000, 'retry');
     const [first, second] = posts('/core/api/events/m3u_downloader_download_failed');
     expect(second!.body).toEqual(first!.body);
-    expect(second!.body).toMatchObject({ id: job.id, title: 'missing.mp4', filename: null, path: null, size: null, error: expect.stringMatching(/HTTP 404/), status: 'failed' });
+    expect(second!.body).toMatchObject({ id: job.id, title: 'Missing' /* the title rule names a job created without a title */, filename: null, path: null, size: null, error: expect.stringMatching(/HTTP 404/), status: 'failed' });
 
     const summary: SyncSummary = { source: { id: 's1', name: 'My IPTV' }, new_items: 3, updated_items: 1, removed_items: 0, total_items: 120, queued: 2, duration_ms: 1500, error: null, new_titles: ['A', 'B', 'C'] };
     app.bus.emit('sync.completed', summary);
