@@ -87,6 +87,7 @@ describe('panel: the add form probes a pasted URL and downloads the variant pick
     expect(labels.at(-1)).toBe('Smallest');
     for (const [i, v] of byHeight.entries()) expect(labels[i + 1]).toMatch(new RegExp(`^${v.height}p · \\d+(\\.\\d)? [kM]b/s · ~\\d+(\\.\\d)? [kKMG]?B$`));
     await expect.poll(() => page.locator('#add-title').inputValue()).toBe('Sintel');
+    await page.getByText('(suggested from the address)').waitFor();
     await page.locator('#add-title').fill(`Sintel ${width}`);
     await page.locator('#add-quality').selectOption(`${chosen.height}p@${chosen.bandwidth}`);
     await page.screenshot({ path: await artifactPath(`add-form-variants-${width}.png`), fullPage: true });
