@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../addon/jobs/model.js';
 import { startHlsOrigin, type HlsOrigin } from '../fakes/hls-origin.js';
 import { ensureFixtures, type Fixtures } from '../fixtures/media.js';
+import { ensureTracksFixtures } from '../fixtures/tracks-media.js';
 import type { TestApp } from '../helpers/app.js';
 import { probe as ffprobe } from '../helpers/media-check.js';
 import { bytes } from '../../ui/src/lib/format.js';
@@ -129,6 +130,39 @@ describe('panel: the add form probes a pasted URL and downloads the variant pick
       await expect.poll(() => page.locator('#add-title').inputValue()).toBe('Cosmos Laundromat (2015)');
     } finally {
       await page.close();
+    }
+  });
+
+  it('ticks the stream\'s own audio and subtitle tracks: the file has exactly those, at the variant picked', async () => {
+    const tracks = await ensureTracksFixtures();
+    const trackOrigin = await startHlsOrigin({ root: tracks.root });
+    const page = await chrome.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      await page.goto(`${baseUrl}/`);
+      await page.locator('#add-url').fill(trackOrigin.url(tracks.hls.master));
+      const audio = page.getByTestId('audio-tracks');
+      const subs = page.getByTestId('subtitle-tracks');
+      await audio.waitFor();
+      expect(await audio.locator('label').allTextContents()).toEqual(['Português (pt-BR)', 'English (en)']);
+      expect(await subs.locator('label').allTextContents()).toEqual(['English (en)', 'Português (forçada) (pt-BR)']);
+      await audio.getByText('English (en)').click();
+      await subs.getByText('English (en)').click();
+      const v180 = (await page.locator('#add-quality option').evaluateAll((o) => o.map((x) => (x as unknown as { value: string }).value))).find((v) => v.startsWith('180p@'))!;
+      await page.locator('#add-quality').selectOption(v180);
+      await page.locator('#add-title').fill('Tracks picked');
+      await page.screenshot({ path: await artifactPath('add-form-audio-subtitles-1280.png'), fullPage: false });
+      await page.getByRole('button', { name: 'Add', exact: true }).click();
+      await page.locator('article.job[aria-label="Tracks picked"][data-status="completed"]').waitFor({ timeout: 60_000 });
+      const job = (await jobs()).find((j) => j.title === 'Tracks picked')!;
+      expect([job.audio_languages, job.subtitle_languages]).toEqual([['en'], ['en']]);
+      const info = await ffprobe(path.join(app.root, 'media', job.file_path!));
+      const of = (type: string) => info.streams.filter((s) => s.codec_type === type);
+      expect(of('video').map((s) => s.height)).toEqual([180]);
+      expect(of('audio').map((s) => (s.tags as Record<string, string> | undefined)?.language)).toEqual(['eng']);
+      expect(of('subtitle').map((s) => (s.tags as Record<string, string> | undefined)?.language)).toEqual(['eng']);
+    } finally {
+      await page.close();
+      await trackOrigin.close();
     }
   });
 
