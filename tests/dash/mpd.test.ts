@@ -114,9 +114,9 @@ describe('describeDash (POST /api/probe for DASH)', () => {
       kind: 'dash',
       url: 'https://cdn.example/manifest.mpd',
       variants: [
-        { height: 1080, width: 1920, bandwidth: 5_000_000, codecs: 'avc1.640028', url: null, estimated_bytes: 6_250_000 },
-        { height: 720, width: 1280, bandwidth: 3_000_000, codecs: 'avc1.64001f', url: null, estimated_bytes: 3_750_000 },
-        { height: 480, width: 854, bandwidth: 1_000_000, codecs: 'avc1.64001e', url: null, estimated_bytes: 1_250_000 },
+        { height: 1080, width: 1920, bandwidth: 5_000_000, codecs: 'avc1.640028', url: null, estimated_bytes: 6_250_000, quality: '1080p@5000000' },
+        { height: 720, width: 1280, bandwidth: 3_000_000, codecs: 'avc1.64001f', url: null, estimated_bytes: 3_750_000, quality: '720p@3000000' },
+        { height: 480, width: 854, bandwidth: 1_000_000, codecs: 'avc1.64001e', url: null, estimated_bytes: 1_250_000, quality: '480p@1000000' },
       ],
       audio: [
         { language: 'pt-BR', name: 'Português', url: null },
