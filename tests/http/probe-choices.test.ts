@@ -132,7 +132,10 @@ describe('probe choices and titles', () => {
     expect(bare.body.title).toBe('Sintel');
     const page = await request(server).post('/api/downloads').send({ url: 'https://cdn.example/hls/4f1c2b9a8d7e6f50/master.m3u8', page_title: 'The Big Match' });
     expect(page.body.title).toBe('The Big Match');
-    for (const id of [bare.body.id, page.body.id]) await request(server).delete(`/api/downloads/${id}`);
+    // An Xtream-style URL: the walk stops at the id, so the password above it never becomes the title (or the file name).
+    const xtream = await request(server).post('/api/downloads').send({ url: 'http://provider.example:8080/movie/someuser/s3cretpass/12345.mp4' });
+    expect(xtream.body.title).toBe('provider.example');
+    for (const id of [bare.body.id, page.body.id, xtream.body.id]) await request(server).delete(`/api/downloads/${id}`);
   });
 
   it('downloads exactly the variant picked, not the best one', async () => {
