@@ -32,6 +32,7 @@ describe('the add form\'s words for a probed stream', () => {
     [{ code: 'origin_status', message: 'cdn answered HTTP 503: the server is having trouble' }, 'warn'],
     [{ code: 'origin_unreachable', message: 'cannot reach cdn' }, 'warn'],
     [{ code: 'origin_timeout', message: 'cdn did not answer in time' }, 'warn'],
+    [{ code: 'target_forbidden', message: 'refused to fetch http://10.0.0.1/a.m3u8: a private address' }, 'block'],
     [{ result: result({ drm: true, note: 'FairPlay DRM' }) }, 'block'],
     [{ result: result({ live: true }) }, null],
   ])('verdict %#', (outcome, severity) => {

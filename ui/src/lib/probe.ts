@@ -91,6 +91,8 @@ export function probeVerdict(outcome: { result: ProbeResult } | { code: string; 
     case 'unsupported_encryption':
     case 'empty_playlist':
     case 'bad_playlist':
+    case 'target_forbidden': // the add-on's own rule (e.g. no private addresses): the download is refused too
+    case 'invalid_request':
       return { reason: `${sentence}.`, severity: 'block' };
     case 'origin_timeout':
     case 'origin_unreachable':
