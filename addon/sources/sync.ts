@@ -137,7 +137,6 @@ export async function runSync(input: SyncInput): Promise<SyncOutcome> {
 
   for await (const batch of fetched.batches) {
     if (signal.aborted) throw signal.reason;
-    report('parsing', counts.entries);
     for (const e of batch) {
       counts.entries++;
       if (e.carried) {
@@ -204,6 +203,7 @@ export async function runSync(input: SyncInput): Promise<SyncOutcome> {
         meta: null,
       });
     }
+    report('parsing', counts.entries);
   }
   const summary = fetched.summary();
   if (!summary.looksLikeList) {
@@ -212,7 +212,6 @@ export async function runSync(input: SyncInput): Promise<SyncOutcome> {
     throw err;
   }
 
-  report('parsing', counts.entries);
   const hash = filtersHash(source);
   report('diffing', counts.entries);
   const diff = diffCatalogue(previous, current, input.library, {
