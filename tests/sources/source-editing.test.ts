@@ -113,7 +113,7 @@ describe('editing sources (the panel editor)', () => {
       .send({ name: 'Grande', kind: 'm3u', url: `${origin.base}/held.m3u`, rules: [{ kind: 'title', value: 'Filme 1 *', max_per_sync: 2, dry_run: true }] });
     const id = created.body.id as string;
     const events: SyncProgress[] = [];
-    app.bus.on('sync.progress', (p) => events.push(p));
+    app.bus.on('sync.progress', (p) => void events.push(p));
     origin.hold = held();
     const sync = request(server).post(`/api/sources/${id}/sync`).then((r) => r.body as SyncRecord);
     // Half the list is in; the rest is held back by the origin.
