@@ -61,6 +61,8 @@ import { SourceRepository } from './source-repository.js';
 /** A running sync reports its progress at most this often (and at every change of phase). */
 const PROGRESS_EVERY_MS = 250;
 
+type ProgressReporter = ((phase: SyncPhase, entries: number, queue?: { queued: number; to_queue: number }) => void) & { close(): void };
+
 /** Jobs a sync queues between two turns of the event loop. */
 const QUEUE_YIELD_EVERY = 50;
 
@@ -409,7 +411,7 @@ export class SourceService {
     try {
       release = await this.syncSlot.acquire(this.stopping.signal);
     } catch (err) {
-      this.progress.delete(s.id);
+      progress.close();
       throw err;
     }
     // The source as it is now (it may have been edited while this sync waited for its turn).
@@ -525,7 +527,7 @@ export class SourceService {
       logger.warn({ code, error: record.error.message }, 'source sync failed');
     } finally {
       release();
-      this.progress.delete(s.id);
+      progress.close();
     }
     const finished = this.deps.clock.now();
     record.finished_at = new Date(finished).toISOString();
@@ -555,16 +557,25 @@ export class SourceService {
    * at once when the phase changes, otherwise at most every PROGRESS_EVERY_MS. The last report is
    * kept for views of the source (GET /api/sources shows it while the sync runs).
    */
-  private progressReporter(s: SourceRecord, syncId: string): (phase: SyncPhase, entries: number, queue?: { queued: number; to_queue: number }) => void {
+  private progressReporter(s: SourceRecord, syncId: string): ProgressReporter {
     const startedAt = this.nowIso();
     let lastPhase: SyncPhase | null = null;
     let lastAt = 0;
-    return (phase, entries, queue) => {
-      const now = this.deps.clock.now();
-      const done = queue !== undefined && queue.queued === queue.to_queue;
-      if (phase === lastPhase && now - lastAt < PROGRESS_EVERY_MS && !done) return;
-      lastPhase = phase;
-      lastAt = now;
+    let closed = false;
+    /** A report held back by the throttle, sent when the interval ends (a list that stalls still shows what was read). */
+    let trailing: NodeJS.Timeout | null = null;
+    let latest: SyncProgress | null = null;
+    const publish = (event: SyncProgress): void => {
+      if (trailing) clearTimeout(trailing);
+      trailing = null;
+      latest = null;
+      lastPhase = event.phase;
+      lastAt = this.deps.clock.now();
+      this.progress.set(s.id, event);
+      this.deps.bus.emit('sync.progress', event);
+    };
+    const report = ((phase, entries, queue) => {
+      if (closed) return;
       const event: SyncProgress = {
         source: { id: s.id, name: this.repository.find(s.id)?.name ?? s.name },
         sync_id: syncId,
@@ -574,9 +585,18 @@ export class SourceService {
         to_queue: queue?.to_queue ?? null,
         started_at: startedAt,
       };
-      this.progress.set(s.id, event);
-      this.deps.bus.emit('sync.progress', event);
+      const elapsed = this.deps.clock.now() - lastAt;
+      const done = queue !== undefined && queue.queued === queue.to_queue;
+      if (phase !== lastPhase || elapsed >= PROGRESS_EVERY_MS || done) return publish(event);
+      latest = event;
+      trailing ??= setTimeout(() => latest && !closed && publish(latest), PROGRESS_EVERY_MS - elapsed);
+    }) as ProgressReporter;
+    report.close = () => {
+      closed = true;
+      if (trailing) clearTimeout(trailing);
+      this.progress.delete(s.id);
     };
+    return report;
   }
 
   // Catalogue and library --------------------------------------------------------------------------
