@@ -115,6 +115,18 @@ describe('playlist sources in the panel', () => {
         await page.getByRole('heading', { name }).waitFor();
         for (const title of ['Central do Brasil', 'Cidade de Deus', 'Sintonia']) await page.getByRole('table').getByText(title).first().waitFor();
         await page.screenshot({ path: await artifactPath(`sources-upload-review-${w.name}.png`), fullPage: true });
+
+        // A new list replaces the file from the source's settings; the next sync reads it.
+        await page.goto(`${baseUrl}/#/sources`);
+        await card.getByRole('button', { name: `Edit source ${name}` }).click();
+        const editor = card.getByRole('form', { name: `Edit source ${name}` });
+        await editor.getByText('lista.m3u · 1 KB').waitFor();
+        await editor.getByLabel('Replace the playlist file').setInputFiles({ name: 'nova.m3u', mimeType: 'audio/x-mpegurl', buffer: Buffer.from(`${UPLOAD}${entry('Filmes', 'Bacurau (2019)', 4)}`) });
+        await editor.getByRole('button', { name: 'Save changes' }).click();
+        await editor.waitFor({ state: 'detached' });
+        await card.getByText(/Uploaded file · nova\.m3u/).waitFor();
+        await card.getByRole('button', { name: 'Sync now' }).click();
+        await card.getByText('1 new, 0 upgraded · 4 items in the catalogue').waitFor({ timeout: 15_000 });
         expect(problems).toEqual([]);
       } finally {
         await ctx.close();
@@ -135,6 +147,7 @@ describe('playlist sources in the panel', () => {
         await editor.getByLabel('Filter for group Filmes | Comédia').selectOption('exclude');
         await editor.getByText('Never: Filmes | Comédia.').waitFor();
         await page.screenshot({ path: await artifactPath(`sources-edit-groups-${w.name}.png`), fullPage: true });
+        await editor.screenshot({ path: await artifactPath(`sources-editor-${w.name}.png`) });
         await editor.getByRole('button', { name: 'Save changes' }).click();
         await editor.waitFor({ state: 'detached' });
         expect((await api<SourceView>('GET', `/api/sources/${source.id}`)).exclude_groups).toEqual(['Filmes | Comédia']);
