@@ -255,6 +255,34 @@ describe('playlist sources in the panel', () => {
     });
   }
 
+  it('an Xtream password is write-only: shown as stored, kept when left empty, replaced when typed', async () => {
+    const name = 'Conta Xtream';
+    const source = await api<SourceView>('POST', '/api/sources', { name, kind: 'xtream', server: 'http://127.0.0.1:9/', username: 'cliente', password: 's3cr3t-P4ss' });
+    const { ctx, page, problems } = await openPage(WIDTHS[0].viewport);
+    try {
+      await page.goto(`${baseUrl}/#/sources`);
+      const card = page.getByRole('article', { name });
+      await card.getByRole('button', { name: `Edit source ${name}` }).click();
+      const editor = card.getByRole('form', { name: `Edit source ${name}` });
+      const password = editor.getByLabel('Password');
+      expect([await password.inputValue(), await password.getAttribute('placeholder'), await password.getAttribute('type')]).toEqual(['', 'Stored — type to replace', 'password']);
+      expect(await page.content()).not.toContain('s3cr3t-P4ss');
+      await editor.getByLabel('User name').fill('cliente2');
+      await editor.getByRole('button', { name: 'Save changes' }).click();
+      await editor.waitFor({ state: 'detached' });
+      expect(app.sources.get(source.id)).toMatchObject({ username: 'cliente2', password: 's3cr3t-P4ss' });
+
+      await card.getByRole('button', { name: `Edit source ${name}` }).click();
+      await editor.getByLabel('Password').fill('novo-segredo');
+      await editor.getByRole('button', { name: 'Save changes' }).click();
+      await editor.waitFor({ state: 'detached' });
+      expect(app.sources.get(source.id).password).toBe('novo-segredo');
+      expect(problems).toEqual([]);
+    } finally {
+      await ctx.close();
+    }
+  });
+
   it('a viewer sees the sources and their settings but no control that changes them', async () => {
     const key = await app.auth.createKey({ name: 'viewer', role: 'viewer' }, 'test');
     const { ctx, page, problems } = await openPage(WIDTHS[1].viewport);
