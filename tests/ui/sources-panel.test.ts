@@ -203,15 +203,16 @@ describe('playlist sources in the panel', () => {
         await editor.getByLabel('Rule 1 value').fill('Bacurau*');
         await editor.getByRole('button', { name: 'Preview (dry run)' }).click();
         await editor.getByTestId('rules-preview').getByText('These rules would queue 1 download:').waitFor();
-        await editor.getByTestId('rules-preview').getByRole('listitem').filter({ hasText: 'Bacurau' }).waitFor();
+        expect(await editor.getByTestId('rules-preview').getByRole('listitem').allTextContents()).toEqual(['Bacurau · rule “Bacurau*”']);
 
         // A value the server refuses: its message next to the field, nothing saved.
         await editor.getByLabel('Cron expression').fill('30 4 * * 1');
         await editor.getByLabel('Connections the provider allows').fill('0');
         await editor.getByRole('button', { name: 'Save changes' }).click();
-        await editor.locator('.field-error', { hasText: 'must be at least 1' }).waitFor();
+        await editor.locator('.field-error', { hasText: /^must be at least 1$/ }).waitFor();
         expect(await editor.getByLabel('Connections the provider allows').getAttribute('aria-invalid')).toBe('true');
         await page.screenshot({ path: await artifactPath(`sources-edit-error-${w.name}.png`), fullPage: true });
+        await editor.screenshot({ path: await artifactPath(`sources-editor-rules-${w.name}.png`) });
         expect((await api<SourceView>('GET', `/api/sources/${source.id}`)).schedule).toBe('0 */6 * * *');
 
         await editor.getByLabel('Connections the provider allows').fill('2');
