@@ -406,7 +406,8 @@ export class SourceService {
   private async runOne(s: SourceRecord, trigger: SyncRecord['trigger'], dryRun: boolean): Promise<SyncRecord> {
     const syncId = randomUUID();
     const progress = this.progressReporter(s, syncId);
-    progress('waiting', 0);
+    // Said only when it is true: another source holds the one sync slot.
+    progress(this.syncSlot.inUse > 0 ? 'waiting' : 'fetching', 0);
     let release: () => void;
     try {
       release = await this.syncSlot.acquire(this.stopping.signal);

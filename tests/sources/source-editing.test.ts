@@ -126,20 +126,28 @@ describe('editing sources (the panel editor)', () => {
 
     // Saved while the sync runs: the sync writes back only its own fields.
     expect((await request(server).patch(`/api/sources/${id}`).send({ name: 'Grande (renomeada)', connection_limit: 3 })).status).toBe(200);
+    // Another source's sync waits for the one slot, and says so.
+    const other = (await request(server).post('/api/sources').send({ name: 'Pequena', kind: 'm3u', url: `${origin.base}/a.m3u` })).body.id as string;
+    const otherSync = request(server).post(`/api/sources/${other}/sync`).then((r) => r.body as SyncRecord);
+    await waitFor(() => events.find((e) => e.source.id === other), 10_000, 'the second sync');
+    expect(events.filter((e) => e.source.id === other).map((e) => e.phase)).toEqual(['waiting']);
     origin.hold.release();
     const record = await sync;
+    expect((await otherSync).status).toBe('completed');
+    expect(events.filter((e) => e.source.id === other).map((e) => e.phase).slice(0, 2)).toEqual(['waiting', 'fetching']);
     expect(record.status).toBe('completed');
     expect(record.counts.entries).toBe(3000);
 
-    const phases = events.map((e) => e.phase).filter((p, i, all) => all[i - 1] !== p);
-    expect(phases).toEqual(['waiting', 'fetching', 'parsing', 'diffing', 'queueing']);
-    expect(new Set(events.map((e) => e.sync_id))).toEqual(new Set([record.id]));
-    const counts = events.filter((e) => e.phase === 'parsing').map((e) => e.entries);
+    const mine = events.filter((e) => e.source.id === id);
+    const phases = mine.map((e) => e.phase).filter((p, i, all) => all[i - 1] !== p);
+    expect(phases).toEqual(['fetching', 'parsing', 'diffing', 'queueing']);
+    expect(new Set(mine.map((e) => e.sync_id))).toEqual(new Set([record.id]));
+    const counts = mine.filter((e) => e.phase === 'parsing').map((e) => e.entries);
     expect(counts).toEqual([...counts].sort((a, b) => a - b));
-    expect(events.find((e) => e.phase === 'diffing')!.entries).toBe(3000);
-    expect(events.at(-1)).toMatchObject({ phase: 'queueing', to_queue: record.would_queue.length, entries: 3000 });
+    expect(mine.find((e) => e.phase === 'diffing')!.entries).toBe(3000);
+    expect(mine.at(-1)).toMatchObject({ phase: 'queueing', to_queue: record.would_queue.length, entries: 3000 });
     // Published at most every 250 ms per phase (plus phase changes): a 3,000-entry list is a handful, not one per batch.
-    expect(events.length).toBeLessThan(40);
+    expect(mine.length).toBeLessThan(40);
 
     const after = (await request(server).get(`/api/sources/${id}`)).body;
     expect(after).toMatchObject({ name: 'Grande (renomeada)', connection_limit: 3, status: 'ok', item_count: 3000, progress: null, last_sync_id: record.id });
