@@ -235,6 +235,11 @@ describe('playlist sources in the panel', () => {
       let release!: () => void;
       hold = { promise: new Promise<void>((r) => (release = r)), release: () => release() };
       try {
+        // The source's Review page, open in a second tab, follows the same sync.
+        const review = await ctx.newPage();
+        review.setDefaultTimeout(10_000);
+        await review.goto(`${baseUrl}/#/sources/${source.id}`);
+        await review.getByRole('heading', { name }).waitFor();
         await page.goto(`${baseUrl}/#/sources`);
         const card = page.getByRole('article', { name });
         await card.getByRole('button', { name: 'Sync now' }).click();
@@ -243,10 +248,16 @@ describe('playlist sources in the panel', () => {
         expect(await progress.getAttribute('data-phase')).toBe('parsing');
         await card.getByText('Syncing', { exact: true }).waitFor();
         await page.screenshot({ path: await artifactPath(`sources-sync-progress-${w.name}.png`), fullPage: true });
+        await review.getByTestId('review-sync-progress').getByText('Syncing: Reading and classifying entries · 1,000 entries read').waitFor();
         hold.release();
         await card.getByText('2000 new, 0 upgraded · 2,000 items in the catalogue').waitFor({ timeout: 20_000 });
         await progress.waitFor({ state: 'detached' });
         expect((await api<SourceView>('GET', `/api/sources/${source.id}`)).item_count).toBe(2000);
+        await review.getByText('A sync just finished: 2000 new, 0 upgraded.').waitFor();
+        await review.getByTestId('review-sync-progress').waitFor({ state: 'detached' });
+        await review.getByRole('button', { name: 'Show the new catalogue' }).click();
+        await review.getByRole('table').getByText('Filme 0', { exact: true }).first().waitFor();
+        await review.screenshot({ path: await artifactPath(`sources-review-after-sync-${w.name}.png`) });
         expect(problems).toEqual([]);
       } finally {
         hold?.release();
