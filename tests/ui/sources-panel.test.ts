@@ -201,6 +201,7 @@ describe('playlist sources in the panel', () => {
         await editor.getByRole('button', { name: 'Add rule' }).click();
         await editor.getByLabel('Follow').selectOption('title');
         await editor.getByLabel('Rule 1 value').fill('Bacurau*');
+        await editor.getByRole('group', { name: 'Rule 1 types' }).getByLabel('Movies').check();
         await editor.getByRole('button', { name: 'Preview (dry run)' }).click();
         await editor.getByTestId('rules-preview').getByText('These rules would queue 1 download:').waitFor();
         expect(await editor.getByTestId('rules-preview').getByRole('listitem').allTextContents()).toEqual(['Bacurau · rule “Bacurau*”']);
@@ -220,7 +221,7 @@ describe('playlist sources in the panel', () => {
         await editor.waitFor({ state: 'detached' });
         await card.getByText('Every Monday at 04:30').waitFor();
         const saved = await api<SourceView>('GET', `/api/sources/${source.id}`);
-        expect(saved).toMatchObject({ schedule: '30 4 * * 1', connection_limit: 2, rules: [{ kind: 'title', value: 'Bacurau*', enabled: true, dry_run: false }] });
+        expect(saved).toMatchObject({ schedule: '30 4 * * 1', connection_limit: 2, rules: [{ kind: 'title', value: 'Bacurau*', enabled: true, dry_run: false, language: null, content_types: ['movie'], max_per_sync: 10 }] });
         expect(saved.next_sync_at).not.toBeNull();
         expect(problems).toEqual([]);
       } finally {
