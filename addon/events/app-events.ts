@@ -1,5 +1,5 @@
 import type { Job, JobStatus, RecordingStatus } from '../jobs/model.js';
-import type { SyncRecord } from '../sources/model.js';
+import type { SyncProgress, SyncRecord } from '../sources/model.js';
 
 /** Live numbers of a running job: hot and ephemeral, never written to the store per tick. */
 export interface JobProgress {
@@ -29,6 +29,8 @@ export interface AppEvents {
   'queue.state': { paused: boolean };
   /** An automatic hold (JobService.holdQueue/releaseQueue, e.g. disk_full) began or ended. */
   'queue.held': { reason: string; held: boolean; detail: string | null; since: string };
+  /** A running sync's phase and entries read (at most ~4 a second per sync, and at each phase). */
+  'sync.progress': SyncProgress;
   /** One playlist source finished syncing (published by the sources module). */
   'sync.completed': SyncSummary;
   /** A library destination's health changed (periodic check, a test, or a transfer's outcome). */

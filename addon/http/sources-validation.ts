@@ -118,6 +118,9 @@ export type ItemsQuery = z.output<typeof itemsQuerySchema>;
 
 export const pageQuerySchema = z.object({ limit, offset });
 
+/** catalogue: the catalogue's groups (Review); list: every group the last sync saw, filtered out or not (the pickers). */
+export const groupsQuerySchema = z.object({ scope: oneOf(['catalogue', 'list'] as const).default('catalogue') });
+
 export const syncQuerySchema = z.object({
   dry_run: z.enum(['true', 'false', '1', '0']).optional().transform((v) => v === 'true' || v === '1'),
 });

@@ -7,7 +7,7 @@
  * file, fsync, rename). A sync whose diff finds nothing changed does not write at all.
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeItem, encodeItemLine, type Catalogue, type CatalogueItem } from './catalogue.js';
 
@@ -133,5 +133,39 @@ export class CatalogueFiles {
 
   async remove(sourceId: string): Promise<void> {
     await rm(this.pathOf(sourceId), { force: true });
+    await rm(this.groupsPathOf(sourceId), { force: true });
   }
+
+  groupsPathOf(sourceId: string): string {
+    return path.join(this.dir, `${sourceId}.groups.json`);
+  }
+
+  /**
+   * The group-titles the last successful sync saw in the whole list, before any filter (so a group
+   * excluded today can be picked again), with their entry counts. Small: one JSON document.
+   */
+  async writeGroups(sourceId: string, groups: SeenGroup[]): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const file = this.groupsPathOf(sourceId);
+    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+    await writeFile(tmp, JSON.stringify({ v: 1, groups }));
+    await rename(tmp, file);
+  }
+
+  /** Null before the first sync that recorded them. */
+  async readGroups(sourceId: string): Promise<SeenGroup[] | null> {
+    try {
+      const doc = JSON.parse(await readFile(this.groupsPathOf(sourceId), 'utf8')) as { v: number; groups: SeenGroup[] };
+      return Array.isArray(doc.groups) ? doc.groups : null;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+}
+
+/** A group-title of a provider's list and how many entries it had (live channels included). */
+export interface SeenGroup {
+  group: string;
+  entries: number;
 }

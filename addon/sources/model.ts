@@ -52,6 +52,29 @@ export interface PrioritySettings {
 
 export type SourceStatus = 'idle' | 'syncing' | 'ok' | 'failed';
 
+/**
+ * Where a running sync is: waiting (another source is syncing: one at a time), fetching (request
+ * sent, no entries yet), parsing (entries streaming in; each is classified and filtered as it is
+ * read, so classification has no phase of its own), diffing (against the previous catalogue and
+ * the library), enriching (TMDB look-ups, when enabled), queueing (rules creating downloads),
+ * guide (the programme guide of the list's channels).
+ */
+export const SYNC_PHASES = ['waiting', 'fetching', 'parsing', 'diffing', 'enriching', 'queueing', 'guide'] as const;
+export type SyncPhase = (typeof SYNC_PHASES)[number];
+
+/** A running sync's progress (event `sync.progress`, and `progress` on the source's view). */
+export interface SyncProgress {
+  source: { id: string; name: string };
+  sync_id: string;
+  phase: SyncPhase;
+  /** Entries of the list read so far. */
+  entries: number;
+  /** Queueing: downloads created so far, of to_queue. */
+  queued: number;
+  to_queue: number | null;
+  started_at: string;
+}
+
 /** A source as stored (db.json). Secrets live here and only here. */
 export interface SourceRecord {
   id: string;
@@ -100,6 +123,17 @@ export interface SourceView extends Omit<SourceRecord, 'password' | 'catalogue_s
   has_password: boolean;
   /** When the schedule fires next, if it is set and the source enabled. */
   next_sync_at: string | null;
+  /** The running sync's progress; null when none runs. */
+  progress: SyncProgress | null;
+}
+
+/** A group-title for the include/exclude pickers (GET /api/sources/:id/groups). */
+export interface GroupView {
+  group: string;
+  /** Items of the catalogue in the group (after the source's filters). */
+  count: number;
+  /** Entries the last sync saw in the list (before filters); null for a catalogue from before this was recorded. */
+  entries: number | null;
 }
 
 export interface SyncCounts {

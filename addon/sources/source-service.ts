@@ -34,6 +34,7 @@ import { fold } from './normalize.js';
 import { connectSource, describeSourceKinds, type SourceKindDescription, sourceFieldKinds, sourceKind, sourceKindFields, sourceSecretFields } from './kinds/index.js';
 import { jobVariantKey, LibraryIndex } from './library-index.js';
 import type {
+  GroupView,
   ItemStatus,
   ItemStatusFilter,
   ItemType,
@@ -43,6 +44,8 @@ import type {
   SourceRecord,
   SourceView,
   SyncCounts,
+  SyncPhase,
+  SyncProgress,
   SyncRecord,
   QueuedItem,
 } from './model.js';
@@ -53,6 +56,12 @@ import { SyncScheduler } from './scheduler.js';
 import { displayTitle, runSync } from './sync.js';
 import type { TmdbClient } from './tmdb.js';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { SourceRepository } from './source-repository.js';
+
+/** A running sync reports its progress at most this often (and at every change of phase). */
+const PROGRESS_EVERY_MS = 250;
+
+type ProgressReporter = ((phase: SyncPhase, entries: number, queue?: { queued: number; to_queue: number }) => void) & { close(): void };
 
 /** Jobs a sync queues between two turns of the event loop. */
 const QUEUE_YIELD_EVERY = 50;
@@ -142,21 +151,22 @@ export class SourceService {
   /** One sync at a time, all sources together. */
   private readonly syncSlot = new Semaphore(1);
   private readonly inFlight = new Map<string, Promise<SyncRecord>>();
+  /** The last progress report of each running sync, by source id. */
+  private readonly progress = new Map<string, SyncProgress>();
   private readonly cache = new Map<string, Loaded>();
   private readonly loading = new Map<string, Promise<StoredCatalogue | null>>();
   private readonly classify = createClassifier();
   private readonly jobKeys = new Map<string, string | null>();
   private stopping = new AbortController();
   private evictTimer: NodeJS.Timeout | null = null;
+  /** The only way to the stored sources and their sync records (copies out, copies in). */
+  private readonly repository: SourceRepository;
 
   constructor(private readonly deps: SourceServiceDeps) {
     this.files = new CatalogueFiles(path.join(deps.dataDir, 'catalogues'));
     this.uploadsDir = path.join(deps.dataDir, 'uploads');
     this.scheduler = new SyncScheduler((id) => this.scheduledSync(id), deps.logger);
-  }
-
-  private get records(): SourceRecord[] {
-    return this.deps.store.data.sources;
+    this.repository = new SourceRepository(deps.store);
   }
 
   private nowIso(): string {
@@ -167,23 +177,9 @@ export class SourceService {
 
   async start(): Promise<void> {
     this.stopping = new AbortController();
-    let fixed = false;
-    for (const s of this.records) {
-      if (s.status === 'syncing') {
-        // The process stopped during a sync; its catalogue was not replaced.
-        s.status = s.error ? 'failed' : s.last_sync_at ? 'ok' : 'idle';
-        fixed = true;
-      }
-      this.scheduler.set(s.id, s.enabled ? s.schedule : null);
-    }
-    for (const r of this.deps.store.data.syncs) {
-      if (r.status === 'running') {
-        r.status = 'failed';
-        r.error = { code: 'interrupted', message: 'the add-on stopped during this sync' };
-        fixed = true;
-      }
-    }
-    if (fixed) this.deps.store.changed();
+    // The process stopped during a sync: its catalogue was not replaced.
+    this.repository.settleInterrupted();
+    for (const s of this.repository.list()) this.scheduler.set(s.id, s.enabled ? s.schedule : null);
     this.scheduler.start();
     this.evictTimer = setInterval(() => this.evictIdle(), 60_000);
     this.evictTimer.unref();
@@ -207,11 +203,12 @@ export class SourceService {
   }
 
   list(): SourceView[] {
-    return this.records.map((r) => this.view(r));
+    return this.repository.list().map((r) => this.view(r));
   }
 
+  /** The stored source (a copy: changes go through update()). */
   get(id: string): SourceRecord {
-    const s = this.records.find((r) => r.id === id);
+    const s = this.repository.find(id);
     if (!s) throw notFound(`source ${id}`);
     return s;
   }
@@ -235,6 +232,7 @@ export class SourceService {
       ...secrets,
       error: s.error ? { code: s.error.code, message: redactUrlsInText(s.error.message) } : null,
       next_sync_at: next ? next.toISOString() : null,
+      progress: this.progress.get(s.id) ?? null,
     };
   }
 
@@ -272,8 +270,7 @@ export class SourceService {
       updated_at: now,
     };
     checkKind(record);
-    this.records.push(record);
-    this.deps.store.changed();
+    await this.repository.insert(record);
     this.scheduler.set(record.id, record.enabled ? record.schedule : null);
     this.deps.logger.info({ sourceId: record.id, kind }, 'source added');
     return record;
@@ -315,21 +312,18 @@ export class SourceService {
     }
     checkKind(s);
     s.updated_at = this.nowIso();
-    this.deps.store.changed();
+    await this.repository.replace(s);
     this.scheduler.set(s.id, s.enabled ? s.schedule : null);
     return s;
   }
 
   /** Removes the source, its catalogue, upload and sync history; its downloads stay. */
   async remove(id: string): Promise<void> {
-    const s = this.get(id);
+    this.get(id);
     this.scheduler.set(id, null);
     const running = this.inFlight.get(id);
     if (running) await running.catch(() => undefined);
-    const data = this.deps.store.data;
-    data.sources = data.sources.filter((r) => r !== s);
-    data.syncs = data.syncs.filter((r) => r.source_id !== id);
-    this.deps.store.changed();
+    await this.repository.remove(id);
     this.cache.delete(id);
     await this.files.remove(id);
     await this.deps.channels?.remove(id);
@@ -348,17 +342,15 @@ export class SourceService {
     if (s.kind !== 'file') throw new AppError('invalid_request', `a ${s.kind} source takes no uploaded file`, { httpStatus: 400 });
     await mkdir(this.uploadsDir, { recursive: true });
     await rename(tmpPath, this.uploadPath(id));
-    s.file = { name: info.name, size: info.size, uploaded_at: this.nowIso() };
-    s.updated_at = s.file.uploaded_at;
-    this.deps.store.changed();
-    return s;
+    const file = { name: info.name, size: info.size, uploaded_at: this.nowIso() };
+    return this.repository.patch(id, { file, updated_at: file.uploaded_at }) ?? { ...s, file };
   }
 
   // Connection limits ----------------------------------------------------------------------------
 
   /** Connections a source's downloads may hold together (1 for an unknown or deleted source). */
   connectionLimit(id: string): number {
-    return this.records.find((r) => r.id === id)?.connection_limit ?? 1;
+    return this.repository.connectionLimit(id) ?? 1;
   }
 
   /** The semaphore every request of every download of the source acquires. */
@@ -382,7 +374,7 @@ export class SourceService {
   /** Syncs every enabled source, one after the other; never throws (failures are in the records). */
   async syncAll(): Promise<SyncRecord[]> {
     const out: SyncRecord[] = [];
-    for (const s of [...this.records]) {
+    for (const s of this.repository.list()) {
       if (!s.enabled || this.inFlight.has(s.id) || (s.kind === 'file' && !s.file)) continue;
       try {
         out.push(await this.sync(s.id, { trigger: 'all' }));
@@ -399,7 +391,7 @@ export class SourceService {
 
   syncs(id: string, page: { limit: number; offset: number }): Page<SyncRecord> {
     this.get(id);
-    const all = this.deps.store.data.syncs.filter((r) => r.source_id === id).reverse();
+    const all = this.repository.syncsOf(id);
     return { items: all.slice(page.offset, page.offset + page.limit), total: all.length };
   }
 
@@ -412,12 +404,24 @@ export class SourceService {
   }
 
   private async runOne(s: SourceRecord, trigger: SyncRecord['trigger'], dryRun: boolean): Promise<SyncRecord> {
-    const release = await this.syncSlot.acquire(this.stopping.signal);
+    const syncId = randomUUID();
+    const progress = this.progressReporter(s, syncId);
+    // Said only when it is true: another source holds the one sync slot.
+    progress(this.syncSlot.inUse > 0 ? 'waiting' : 'fetching', 0);
+    let release: () => void;
+    try {
+      release = await this.syncSlot.acquire(this.stopping.signal);
+    } catch (err) {
+      progress.close();
+      throw err;
+    }
+    // The source as it is now (it may have been edited while this sync waited for its turn).
+    s = this.repository.find(s.id) ?? s;
     const controller = new AbortController();
     const signal = AbortSignal.any([controller.signal, this.stopping.signal]);
     const started = this.deps.clock.now();
     const record: SyncRecord = {
-      id: randomUUID(),
+      id: syncId,
       source_id: s.id,
       trigger,
       status: 'running',
@@ -438,6 +442,9 @@ export class SourceService {
     };
     const logger = this.deps.logger.child({ sourceId: s.id, syncId: record.id });
     s.status = 'syncing';
+    this.repository.patch(s.id, { status: 'syncing' });
+    // Sync-owned fields, written back at the end without touching what an edit changed meanwhile.
+    let outcomeFields: Pick<SourceRecord, 'status' | 'error'> & Partial<Pick<SourceRecord, 'catalogue_seq' | 'item_count'>> = { status: 'failed', error: null };
     try {
       const previous = await this.loadCatalogue(s.id);
       const seq = Math.max(s.catalogue_seq, previous?.catalogue.seq ?? 0) + 1;
@@ -454,8 +461,11 @@ export class SourceService {
         files: this.files,
         tmdb: this.deps.tmdb,
         logger,
+        onProgress: (phase, entries) => progress(phase, entries),
       });
       let created = 0;
+      const entries = outcome.counts.entries;
+      progress('queueing', entries, { queued: 0, to_queue: outcome.matches.length });
       for (const m of outcome.matches) {
         // Thousands of jobs may be queued at once: let requests (the panel's lists) in between.
         if (++created % QUEUE_YIELD_EVERY === 0) await yieldToEventLoop();
@@ -467,10 +477,12 @@ export class SourceService {
         const job = await this.createJob(s, m.item, { priority: m.priority }, signal);
         q.job_id = job.id;
         record.queued.push(q);
+        progress('queueing', entries, { queued: record.queued.length, to_queue: outcome.matches.length });
       }
       const guideUrls = [...new Set([...(s.epg_url ? [s.epg_url] : []), ...outcome.epgUrls])];
       if (this.deps.channels) await this.deps.channels.replace(s.id, outcome.channels, guideUrls);
       if (this.deps.guides && guideUrls.length > 0 && outcome.channels.length > 0) {
+        progress('guide', entries);
         // The guide rides on the source's schedule; a guide that fails leaves the sync a note, not a failure.
         try {
           const g = await this.deps.guides.refresh(s.id, guideUrls, outcome.channels, signal);
@@ -493,6 +505,7 @@ export class SourceService {
       s.item_count = outcome.catalogue.items.length;
       s.status = 'ok';
       s.error = null;
+      outcomeFields = { status: 'ok', error: null, catalogue_seq: seq, item_count: s.item_count };
       this.cache.set(s.id, { stored: { catalogue: outcome.catalogue, bytes: 0 }, ordered: null, byId: null, search: null, lastUsed: this.deps.clock.now() });
       this.trimCache();
       logger.info(
@@ -511,19 +524,22 @@ export class SourceService {
       record.error = { code, message: code === 'shutdown' ? 'the add-on stopped during this sync' : redactUrlsInText(errorMessage(err)) };
       s.status = 'failed';
       s.error = record.error;
+      outcomeFields = { status: 'failed', error: record.error };
       logger.warn({ code, error: record.error.message }, 'source sync failed');
     } finally {
       release();
+      progress.close();
     }
     const finished = this.deps.clock.now();
     record.finished_at = new Date(finished).toISOString();
     record.duration_ms = finished - started;
     s.last_sync_at = record.finished_at;
     s.last_sync_id = record.id;
-    this.pushRecord(record);
-    this.deps.store.changed();
+    // Absent when the source was deleted during the sync: nothing is written back then.
+    const after = this.repository.patch(s.id, { ...outcomeFields, last_sync_at: s.last_sync_at, last_sync_id: s.last_sync_id });
+    if (after) this.repository.addSync(record, SYNCS_KEPT_PER_SOURCE);
     this.deps.bus.emit('sync.completed', {
-      source: { id: s.id, name: s.name },
+      source: { id: s.id, name: after?.name ?? s.name },
       new_items: record.counts.new,
       updated_items: record.counts.upgraded,
       removed_items: record.counts.removed,
@@ -537,14 +553,51 @@ export class SourceService {
     return record;
   }
 
-  private pushRecord(record: SyncRecord): void {
-    const syncs = this.deps.store.data.syncs;
-    syncs.push(record);
-    let mine = 0;
-    for (let i = syncs.length - 1; i >= 0; i--) {
-      if (syncs[i]!.source_id !== record.source_id) continue;
-      if (++mine > SYNCS_KEPT_PER_SOURCE) syncs.splice(i, 1);
-    }
+  /**
+   * Reports a running sync's phase and entries read on the bus (`sync.progress`, sent over SSE):
+   * at once when the phase changes, otherwise at most every PROGRESS_EVERY_MS. The last report is
+   * kept for views of the source (GET /api/sources shows it while the sync runs).
+   */
+  private progressReporter(s: SourceRecord, syncId: string): ProgressReporter {
+    const startedAt = this.nowIso();
+    let lastPhase: SyncPhase | null = null;
+    let lastAt = 0;
+    let closed = false;
+    /** A report held back by the throttle, sent when the interval ends (a list that stalls still shows what was read). */
+    let trailing: NodeJS.Timeout | null = null;
+    let latest: SyncProgress | null = null;
+    const publish = (event: SyncProgress): void => {
+      if (trailing) clearTimeout(trailing);
+      trailing = null;
+      latest = null;
+      lastPhase = event.phase;
+      lastAt = this.deps.clock.now();
+      this.progress.set(s.id, event);
+      this.deps.bus.emit('sync.progress', event);
+    };
+    const report = ((phase, entries, queue) => {
+      if (closed) return;
+      const event: SyncProgress = {
+        source: { id: s.id, name: this.repository.find(s.id)?.name ?? s.name },
+        sync_id: syncId,
+        phase,
+        entries,
+        queued: queue?.queued ?? 0,
+        to_queue: queue?.to_queue ?? null,
+        started_at: startedAt,
+      };
+      const elapsed = this.deps.clock.now() - lastAt;
+      const done = queue !== undefined && queue.queued === queue.to_queue;
+      if (phase !== lastPhase || elapsed >= PROGRESS_EVERY_MS || done) return publish(event);
+      latest = event;
+      trailing ??= setTimeout(() => latest && !closed && publish(latest), PROGRESS_EVERY_MS - elapsed);
+    }) as ProgressReporter;
+    report.close = () => {
+      closed = true;
+      if (trailing) clearTimeout(trailing);
+      this.progress.delete(s.id);
+    };
+    return report;
   }
 
   // Catalogue and library --------------------------------------------------------------------------
@@ -561,7 +614,7 @@ export class SourceService {
       this.loading.set(id, pending);
     }
     const stored = await pending;
-    if (stored && this.records.some((r) => r.id === id)) {
+    if (stored && this.repository.has(id)) {
       this.cache.set(id, { stored, ordered: null, byId: null, search: null, lastUsed: this.deps.clock.now() });
       this.trimCache();
     }
@@ -589,7 +642,8 @@ export class SourceService {
 
   /** The library (completed or queued jobs) by identity. */
   libraryIndex(): LibraryIndex {
-    const jobs = this.deps.store.data.jobs;
+    // The job service's list, oldest first as the library has always been indexed.
+    const jobs = this.deps.jobs.list({ limit: Number.MAX_SAFE_INTEGER, offset: 0 }).items.reverse();
     if (this.jobKeys.size > jobs.length * 2 + 1000) this.jobKeys.clear();
     return LibraryIndex.fromJobs(jobs, (job) => {
       if (job.variant_key) return job.variant_key;
@@ -671,13 +725,22 @@ export class SourceService {
     return { items: out, total };
   }
 
-  /** Group-titles of the catalogue with their item counts (for include/exclude settings). */
-  async groups(id: string): Promise<Array<{ group: string; count: number }>> {
+  /**
+   * Group-titles with their catalogue item counts. `catalogue` (the default): the groups of the
+   * catalogue (what Review filters by). `list`: every group the last sync saw in the provider's
+   * list before the source's filters, so the include/exclude pickers can offer a group that is
+   * filtered out today; `entries` is how many entries it had.
+   */
+  async groups(id: string, scope: 'catalogue' | 'list' = 'catalogue'): Promise<GroupView[]> {
     this.get(id);
-    const l = await this.loaded(id);
+    const [l, seen] = await Promise.all([this.loaded(id), this.files.readGroups(id)]);
     const counts = new Map<string, number>();
     for (const item of l?.stored.catalogue.items ?? []) if (item.group) counts.set(item.group, (counts.get(item.group) ?? 0) + 1);
-    return [...counts].map(([group, count]) => ({ group, count })).sort((a, b) => b.count - a.count || a.group.localeCompare(b.group));
+    const entries = new Map((seen ?? []).map((g) => [g.group, g.entries]));
+    const names = scope === 'list' ? new Set([...entries.keys(), ...counts.keys()]) : new Set(counts.keys());
+    return [...names]
+      .map((group) => ({ group, count: counts.get(group) ?? 0, entries: entries.get(group) ?? null }))
+      .sort((a, b) => (scope === 'list' ? (b.entries ?? b.count) - (a.entries ?? a.count) : b.count - a.count) || a.group.localeCompare(b.group));
   }
 
   // Downloads ------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../platform/logger.js';
 import type { Candidate, Catalogue, CatalogueItem } from './catalogue.js';
-import type { CatalogueFiles, StoredCatalogue } from './catalogue-file.js';
+import type { CatalogueFiles, SeenGroup, StoredCatalogue } from './catalogue-file.js';
 import { emptyCatalogue, sameListing } from './catalogue.js';
 import type { EntryType } from '../domain/content.js';
 import { createClassifier } from './classify.js';
@@ -17,7 +17,7 @@ import { identityKeys, keyTitle } from './identity.js';
 import type { FetchContext, SourceConnection } from './kinds/types.js';
 import type { LibraryIndex } from './library-index.js';
 import type { M3uIssue } from './m3u-parser.js';
-import type { ItemType, SourceRecord, SyncAnomaly, SyncCounts, SyncRecord } from './model.js';
+import type { ItemType, SourceRecord, SyncAnomaly, SyncCounts, SyncPhase, SyncRecord } from './model.js';
 import type { Quality } from './quality.js';
 import { judgeQuality, resolveQualityFilter } from './quality-filter.js';
 import { evaluateRules, groupMatcher, type RuleMatch } from './rules.js';
@@ -41,6 +41,8 @@ export interface SyncInput {
   files: CatalogueFiles;
   tmdb: TmdbClient | null;
   logger: Logger;
+  /** Called at each phase and after each batch of entries (the caller throttles what it publishes). */
+  onProgress?: (phase: SyncPhase, entries: number) => void;
 }
 
 export interface SyncOutcome {
@@ -58,7 +60,12 @@ export interface SyncOutcome {
   channels: Channel[];
   /** XMLTV guide URLs the list names (x-tvg-url / url-tvg). */
   epgUrls: string[];
+  /** Every group-title of the list before filters, most entries first (kept for the group pickers). */
+  groups: SeenGroup[];
 }
+
+/** Distinct group-titles remembered per sync: a list with more is not organised by group. */
+export const MAX_GROUPS = 5_000;
 
 /** Channels kept per source: a list of 100k channels is a mistake, not a line-up. */
 export const MAX_CHANNELS = 20_000;
@@ -74,9 +81,18 @@ export function filtersHash(source: SourceRecord): string {
 
 export async function runSync(input: SyncInput): Promise<SyncOutcome> {
   const { source, signal } = input;
+  const report = input.onProgress ?? ((): void => undefined);
   const previous = input.previous?.catalogue ?? emptyCatalogue();
   const followed = new Set(source.rules.filter((r) => r.enabled && r.kind === 'series').map((r) => keyTitle(r.value)));
+  report('fetching', 0);
   const fetched = await input.kind.fetch({ ...input.fetch, signal, previous, followed });
+  const groupCounts = new Map<string, number>();
+  const countGroup = (group: string | null): void => {
+    if (group === null) return;
+    const n = groupCounts.get(group);
+    if (n !== undefined) groupCounts.set(group, n + 1);
+    else if (groupCounts.size < MAX_GROUPS) groupCounts.set(group, 1);
+  };
 
   const classify = createClassifier({ currentYear: input.now.getUTCFullYear() });
   const qualityCfg = resolveQualityFilter({ min: source.quality.min, max: source.quality.max, ceiling: source.quality.ceiling, acceptUnknown: source.quality.accept_unknown });
@@ -125,11 +141,13 @@ export async function runSync(input: SyncInput): Promise<SyncOutcome> {
       counts.entries++;
       if (e.carried) {
         const c = e.carried;
+        countGroup(c.group);
         const qs = verdictFor(c.type, c.group, c.quality);
         if (qs !== null && keep(c.key, qs)) push(c.qs === qs ? c : { ...c, qs });
         continue;
       }
       const cls = classify(e);
+      countGroup(cls.group);
       if (cls.contentType === 'live' && channels.length < MAX_CHANNELS && (!include || include(cls.group)) && !(exclude && exclude(cls.group))) {
         const channel = channelFrom(source.id, e, cls.cleanTitle, cls.group);
         if (!channelIds.has(channel.id)) {
@@ -185,6 +203,7 @@ export async function runSync(input: SyncInput): Promise<SyncOutcome> {
         meta: null,
       });
     }
+    report('parsing', counts.entries);
   }
   const summary = fetched.summary();
   if (!summary.looksLikeList) {
@@ -194,6 +213,7 @@ export async function runSync(input: SyncInput): Promise<SyncOutcome> {
   }
 
   const hash = filtersHash(source);
+  report('diffing', counts.entries);
   const diff = diffCatalogue(previous, current, input.library, {
     seq: input.seq,
     guard: input.previous === null || previous.filtersHash === hash,
@@ -201,7 +221,10 @@ export async function runSync(input: SyncInput): Promise<SyncOutcome> {
     currentKeys: seen,
   });
 
-  if (input.tmdb?.enabled) await enrich(input.tmdb, diff.fresh, signal);
+  if (input.tmdb?.enabled && diff.fresh.length > 0) {
+    report('enriching', counts.entries);
+    await enrich(input.tmdb, diff.fresh, signal);
+  }
 
   const catalogue: Catalogue = {
     items: diff.items,
@@ -215,6 +238,8 @@ export async function runSync(input: SyncInput): Promise<SyncOutcome> {
   const unchanged = diff.unchanged && input.previous !== null && previous.filtersHash === hash && sameState(previous.state, catalogue.state);
   if (unchanged) catalogue.seq = previous.seq;
   else await input.files.write(source.id, catalogue);
+  const groups = [...groupCounts].map(([group, entries]) => ({ group, entries })).sort((a, b) => b.entries - a.entries || a.group.localeCompare(b.group));
+  await input.files.writeGroups(source.id, groups);
 
   const matches = evaluateRules(source.rules, diff.fresh, {
     now: input.now,
@@ -238,6 +263,7 @@ export async function runSync(input: SyncInput): Promise<SyncOutcome> {
     newTitles,
     channels,
     epgUrls: summary.epgUrls ?? [],
+    groups,
   };
 }
 

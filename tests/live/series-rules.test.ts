@@ -88,6 +88,13 @@ describe('series rules through the API', () => {
     expect((await request(api).post('/api/channels/rules').send({ channel_id: 'nope', title: 'x' })).status).toBe(404);
     expect((await request(api).delete(`/api/channels/rules/${added.body.rule.id}`)).status).toBe(204);
     expect((await request(api).get('/api/channels/rules')).body.total).toBe(0);
+    // The activity log names the series recording, on removal too (not only its id).
+    const activity = (await request(api).get('/api/activity').query({ action: 'channel' })).body.items as Array<{ action: string; details?: { title?: string; channel?: string } }>;
+    expect(activity.map((a) => [a.action, a.details?.title, a.details?.channel])).toEqual([
+      ['channel.rule_removed', 'the drama', added.body.rule.channel_name],
+      ['channel.rule_added', 'the drama', added.body.rule.channel_name],
+      ['channel.rule_added', 'the drama', added.body.rule.channel_name],
+    ]);
     for (const j of app.jobs.list({ limit: 50, offset: 0 }).items) await app.jobs.cancel(j.id);
   });
 });

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONTENT_TYPES, JOB_STATUSES, PRIORITIES } from '../../addon/jobs/model.js';
 import * as ui from '../../ui/src/lib/types.js';
+import { ITEM_TYPES, RULE_KINDS } from '../../addon/sources/model.js';
+import { QUALITIES } from '../../addon/sources/quality.js';
 import { ROOT } from './harness.js';
 
 function files(dir: string): string[] {
@@ -35,6 +37,9 @@ describe('the panel and the backend contract', () => {
     expect(ui.JOB_STATUSES).toEqual(JOB_STATUSES);
     expect(ui.PRIORITIES).toEqual(PRIORITIES);
     expect(ui.CONTENT_TYPES).toEqual(CONTENT_TYPES);
+    expect(ui.QUALITIES).toEqual(QUALITIES);
+    expect(ui.ITEM_TYPES).toEqual(ITEM_TYPES);
+    expect(ui.RULE_KINDS).toEqual(RULE_KINDS);
   });
 
   it('never builds an absolute URL that would escape an ingress prefix', () => {

@@ -57,8 +57,10 @@ export function channelRoutes(sources: SourceService, rules?: SeriesRules): Rout
       ctx.body = { rule, queued: queued.map(jobView) };
     });
     router.delete('/rules/:id', allow('operator'), async (ctx) => {
+      // Named in the activity log like every other change (read before it is gone).
+      const rule = (await rules.list()).find((r) => r.id === ctx.params.id);
       await rules.remove(ctx.params.id!);
-      noteActivity(ctx, { action: 'channel.rule_removed', target: ctx.params.id! });
+      noteActivity(ctx, { action: 'channel.rule_removed', target: ctx.params.id!, ...(rule ? { details: { title: rule.title, channel: rule.channel_name } } : {}) });
       ctx.status = 204;
     });
   }

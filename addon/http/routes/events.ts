@@ -9,7 +9,8 @@ const KEEPALIVE_MS = 15_000;
 
 /**
  * Server-sent events: job added, status changes, progress (the service already limits
- * progress to about two a second per job) and removals.
+ * progress to about two a second per job) and removals; queue, destination and speed changes;
+ * playlist source syncs (progress while one runs, then its outcome).
  */
 export function eventRoutes(bus: EventBus<AppEvents>): Router {
   const router = new Router({ prefix: '/api' });
@@ -30,6 +31,11 @@ export function eventRoutes(bus: EventBus<AppEvents>): Router {
       bus.on('queue.state', (state) => send('queue.state', state)),
       bus.on('destination.status', (change) => send('destination.status', change)),
       bus.on('speed.changed', (change) => send('speed.changed', change)),
+      // Playlist sources: a running sync's phase and entries read, then its outcome (the record stays behind GET .../syncs).
+      bus.on('sync.progress', (progress) => send('sync.progress', progress)),
+      bus.on('sync.completed', ({ source, record, error, duration_ms }) =>
+        send('sync.completed', { source, sync_id: record?.id ?? null, status: error ? 'failed' : 'completed', error, duration_ms, counts: record?.counts ?? null }),
+      ),
     ];
     const keepalive = setInterval(() => stream.write(': keepalive\n\n'), KEEPALIVE_MS);
     const close = (): void => {

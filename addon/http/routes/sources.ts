@@ -11,6 +11,7 @@ import { principalOf } from '../auth.js';
 import { noteActivity } from '../audit.js';
 import { receiveUpload } from '../multipart.js';
 import {
+  groupsQuerySchema,
   itemsQuerySchema,
   newSourceSchema,
   type NewSourceInput,
@@ -134,7 +135,8 @@ export function sourceRoutes(sources: SourceService, options: { uploadMaxBytes: 
   });
 
   router.get('/:id/groups', allow('viewer'), async (ctx) => {
-    const items = await sources.groups(ctx.params.id!);
+    const { scope } = groupsQuerySchema.parse(ctx.query);
+    const items = await sources.groups(ctx.params.id!, scope);
     ctx.body = { items, total: items.length };
   });
 

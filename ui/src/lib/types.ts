@@ -21,7 +21,12 @@ export interface DestinationOption {
   name: string;
 }
 
-export type { ItemView, SourceView, SyncRecord, SyncCounts, ItemStatusFilter, SourceKind } from '../../../addon/sources/model.js';
+export type { ItemView, SourceView, SyncRecord, SyncCounts, ItemStatusFilter, SourceKind, GroupView, Rule, SyncPhase, SyncProgress } from '../../../addon/sources/model.js';
+export type { SourceKindDescription } from '../../../addon/sources/kinds/index.js';
+/** Values copied from addon/sources/ (types cannot carry them); the contract test compares. */
+export const QUALITIES = ['240p', '360p', '480p', '720p', '1080p', '1440p', '2160p', '4320p'] as const;
+export const ITEM_TYPES = ['movie', 'series', 'novela', 'other'] as const;
+export const RULE_KINDS = ['series', 'group', 'title'] as const;
 export type { DestinationKind, DestinationStatus } from '../../../addon/library/destinations/types.js';
 export type { DestinationKindDescription } from '../../../addon/library/destinations/kind.js';
 
