@@ -129,6 +129,8 @@ export function compare(f: {
   if (f.targetRatio !== undefined) {
     fig.target = f.target ?? `${(f.better ?? 'lower') === 'lower' ? '<=' : '>='} ${f.targetRatio}x ${f.peerLabel}`;
     fig.met = (f.better ?? 'lower') === 'lower' ? ratio <= f.targetRatio : ratio >= f.targetRatio;
+  } else if (f.target) {
+    fig.target = f.target; // an absolute target: the caller sets `met`
   }
   if (f.note) fig.note = f.note;
   return fig;

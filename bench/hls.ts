@@ -317,7 +317,7 @@ async function splitHls(source: LargeHls, pieces: number, dir: string): Promise<
 /** Section segments: 100 vs 10,000 segments of the same bytes, every tool, unthrottled. */
 export async function benchSegments(ctx: BenchContext): Promise<Figure[]> {
   const few = await throttledFixture(ctx);
-  const pieces = 100;
+  const pieces = ctx.quick ? 50 : 100;
   const many = await splitHls(few, pieces, path.join(ctx.cache, `split-${path.basename(few.dir)}-${pieces}`));
   const fewBytes = few.totalBytes - (await stat(few.playlist)).size;
   if (many.bytes !== fewBytes) throw new Error(`split stream holds ${many.bytes} bytes, the source ${fewBytes}`);

@@ -5,10 +5,8 @@
  * (process start counted for both); both read the input from the page cache and leave their
  * writes to the kernel (neither syncs). MP4 (+faststart today) and MKV.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { buildMergeArgs } from '../addon/hls/merge-args.js';
 import { alternate, compare, logFigures, MB, timeCommand, type BenchContext } from './context.js';
 import type { Figure } from './figure.js';
@@ -25,9 +23,12 @@ async function partFile(ctx: BenchContext): Promise<{ file: string; bytes: numbe
     // build it
   }
   const segments = (await readdir(stream.dir)).filter((f) => f.endsWith('.ts')).sort();
-  const out = createWriteStream(file);
-  for (const s of segments) await pipeline(createReadStream(path.join(stream.dir, s)), out, { end: false });
-  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  const out = await open(file, 'w');
+  try {
+    for (const s of segments) await out.write(await readFile(path.join(stream.dir, s)));
+  } finally {
+    await out.close();
+  }
   const { size } = await stat(file);
   await writeFile(marker, JSON.stringify({ bytes: size }));
   return { file, bytes: size };

@@ -3,7 +3,7 @@ import type { Figure } from './figure.js';
 
 /** Said once in the output, the results file and README: how process start-up is treated. */
 export const STARTUP_TREATMENT =
-  "every tool's process start is counted: a tool's clock starts when its process is spawned (this add-on's server is started fresh for each round and its start-up to /api/health is inside its time); the floor, which has no process, is compared with submit-to-file";
+  "every tool's process start is counted in every comparison with a peer tool: a tool's clock starts when its process is spawned (this add-on's server is started fresh for each round and its start-up to /api/health is inside its time; an in-process destination creates its connection inside its time). Figures without a peer tool (against the theoretical floor, the server's sync against runSync alone, guide refresh, store) are timed without any process start, and their notes say so";
 
 export interface BenchResults {
   /** 'full': every section ran (the only mode README is rendered from). */
