@@ -1,10 +1,11 @@
 /**
- * Benchmark section 3: playlist sources at provider scale. A synthetic 200k-entry list
- * (tests/fixtures/gen-m3u.ts) is parsed, classified and diffed by a whole sync, each
- * measurement in a process of its own (bench/sources-worker.ts) so its peak RSS is its own.
- * The parse stage is compared with iptv-playlist-parser on the same file, in the same run.
+ * Bench section sources: playlist sources at provider scale. A synthetic 200k-entry list
+ * (tests/fixtures/gen-m3u.ts) is parsed and diffed by whole syncs, each measurement in a process
+ * of its own (bench/sources-worker.ts) so its peak RSS is its own; the parse stage against
+ * iptv-playlist-parser on the same file (alternating rounds); and the same list synced through
+ * the real server with rules that queue jobs, against runSync alone.
  *
- *   node dist/bench/sources.js      this section alone (npm run bench runs it after the others)
+ *   npm run bench -- sources        this section alone (node dist/bench/sources.js works too)
  */
 import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
