@@ -101,7 +101,7 @@ async function main(): Promise<number> {
     memory_gib: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     os: osName(),
     node: process.version,
-    ffmpeg: toolVersion('ffmpeg', ['-version']),
+    ffmpeg: toolVersion('ffmpeg', ['-version'])?.replace(/\s+Copyright.*$/, '') ?? null,
     load_average_at_start: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
   const peers = {
