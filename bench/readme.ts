@@ -124,10 +124,12 @@ export function renderBlock(results: BenchResults): string {
       const met = f.met === undefined ? '' : f.met ? 'yes' : '**no**';
       lines.push(`| ${cell(f.label)} | ${cell(valueCell(f))} | ${cell(peerCell(f))} | ${f.ratio === undefined ? '' : `${f.ratio.toFixed(2)}x`} | ${cell(f.target ?? '')} | ${met} |`);
     }
-    const notes = figures.filter((f) => f.note);
-    if (notes.length > 0) {
+    // One line per distinct note, naming every figure it applies to.
+    const notes = new Map<string, string[]>();
+    for (const f of figures) if (f.note) notes.set(f.note, [...(notes.get(f.note) ?? []), f.label]);
+    if (notes.size > 0) {
       lines.push('');
-      for (const f of notes) lines.push(`- ${f.label}: ${f.note}`);
+      for (const [note, labels] of notes) lines.push(`- ${labels.join('; ')}: ${note}`);
     }
     lines.push('');
   }
