@@ -1,5 +1,5 @@
 /**
- * Benchmark section 4: programme guides. An XMLTV guide of N programmes (100 channels) is served
+ * Bench section guide: programme guides. An XMLTV guide of N programmes (100 channels) is served
  * gzipped from loopback and read by GuideService.refresh (fetch, gunzip, saxes, match, keep,
  * write), each size in a process of its own so the peak RSS is its own. The programmes of half
  * the channels are wanted (the list has 50 of the guide's 100), as with real guides.
@@ -16,6 +16,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { Channel } from '../addon/live/channels.js';
+import { absolute, logFigures, type BenchContext } from './context.js';
+import type { Figure } from './figure.js';
 import { GuideService } from '../addon/live/epg/guide-service.js';
 import { systemClock } from '../addon/platform/clock.js';
 import { createHttpClient, DEFAULT_USER_AGENT } from '../addon/platform/http.js';
@@ -90,20 +92,27 @@ function worker(n: number): Promise<Result> {
   });
 }
 
-const fmtMB = (b: number): string => `${(b / 1_000_000).toFixed(1)} MB`;
+const MB = 1_000_000;
 
-export async function benchGuide(): Promise<void> {
-  console.log('\n## 4. Programme guides (XMLTV, gzipped, over loopback; GuideService.refresh)\n');
-  console.log('| programmes | guide size (xml / gz) | kept (wanted channels) | seconds | peak RSS | RSS before |');
-  console.log('|---|---|---|---|---|---|');
-  for (const n of [10_000, 100_000]) {
-    let best: Result | null = null;
-    for (let i = 0; i < 3; i++) {
-      const r = await worker(n);
-      if (!best || r.seconds < best.seconds) best = r;
-    }
-    console.log(`| ${n.toLocaleString('en')} | ${fmtMB(best!.xmlBytes)} / ${fmtMB(best!.gzBytes)} | ${best!.kept.toLocaleString('en')} | ${best!.seconds.toFixed(2)} | ${fmtMB(best!.peakRssBytes)} | ${fmtMB(best!.baseRssBytes)} |`);
+/** Section guide: GuideService.refresh on guides of 10k and 100k programmes, one process per measurement. */
+export async function benchGuide(ctx: BenchContext): Promise<Figure[]> {
+  const sizes = ctx.quick ? [10_000] : [10_000, 100_000];
+  const rounds = ctx.quick ? 1 : 3;
+  const section = 'guide';
+  const figures: Figure[] = [];
+  ctx.log(`XMLTV guides of ${CHANNELS} channels, gzipped over loopback, 50 channels wanted; ${rounds} round(s), a fresh process each (process start not inside the timed refresh)`);
+  for (const n of sizes) {
+    const runs: Result[] = [];
+    for (let i = 0; i < rounds; i++) runs.push(await worker(n));
+    const r = runs[0]!;
+    const label = `${n.toLocaleString('en')} programmes (${(r.xmlBytes / MB).toFixed(1)} MB xml, ${(r.gzBytes / MB).toFixed(1)} MB gz), ${r.kept.toLocaleString('en')} kept`;
+    figures.push(
+      absolute({ id: `guide.${n / 1000}k.seconds`, section, unit: 's', label: `guide refresh, ${label}: seconds`, values: runs.map((x) => x.seconds), note: 'fetch, gunzip, saxes, match, keep 14 days, write' }),
+      absolute({ id: `guide.${n / 1000}k.rss`, section, unit: 'MB', label: `guide refresh, ${label}: peak RSS`, values: runs.map((x) => x.peakRssBytes / MB), note: `RSS before the refresh ${(r.baseRssBytes / MB).toFixed(0)} MB (already holds the generated guide the bench serves from memory)` }),
+    );
   }
+  logFigures(ctx, figures);
+  return figures;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
@@ -115,7 +124,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
         process.exit(1);
       });
   } else {
-    benchGuide().catch((err: unknown) => {
+    benchGuide({ work: os.tmpdir(), cache: os.tmpdir(), quick: process.argv.includes('--quick'), absent: new Set(), log: (line) => console.log(line) }).catch((err: unknown) => {
       console.error(err);
       process.exit(1);
     });
