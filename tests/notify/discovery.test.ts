@@ -6,7 +6,7 @@ import { silentLogger } from '../../addon/platform/logger.js';
 import type { MqttLink } from '../../addon/notify/mqtt/client.js';
 import { MqttCommands, parseAction, parseAdd, parseSwitch } from '../../addon/notify/mqtt/commands.js';
 import { deviceDiscovery, deviceName, jobDiscovery, jobIdFromConfigTopic } from '../../addon/notify/mqtt/discovery.js';
-import { entitySlug, mqttTopics, nodeIdOf } from '../../addon/notify/mqtt/topics.js';
+import { entitySlug, mqttTopics, nodeIdOf, shortJobId } from '../../addon/notify/mqtt/topics.js';
 import { KeyedThrottle } from '../../addon/notify/mqtt/throttle.js';
 
 const topics = mqttTopics('m3u_downloader', 'homeassistant');
@@ -97,14 +97,16 @@ describe('discovery payloads', () => {
     expect(deviceName('nas2')).toBe('M3U Downloader (nas2)');
   });
 
-  it('gives a job a per-entity progress sensor linked to the device', () => {
-    const job = jobDiscovery(ctx, { id: '9b1c-77', title: 'A'.repeat(80) });
-    expect(job.topic).toBe('homeassistant/sensor/m3u_downloader/job_9b1c-77/config');
+  it('gives a job a per-entity progress sensor linked to the device, keyed and named by its short id', () => {
+    const id = '9b1c77e0-4f1a-4c2b-9d3e-0a1b2c3d4e5f';
+    const job = jobDiscovery(ctx, { id, shortId: shortJobId(id) });
+    expect(job.topic).toBe('homeassistant/sensor/m3u_downloader/job_9b1c77e0/config');
     expect(job.payload).toMatchObject({
-      unique_id: 'm3u_downloader_job_9b1c-77',
-      default_entity_id: 'sensor.m3u_downloader_job_9b1c_77',
-      state_topic: 'm3u_downloader/job/9b1c-77',
-      json_attributes_topic: 'm3u_downloader/job/9b1c-77',
+      name: 'Download 9b1c77e0',
+      unique_id: 'm3u_downloader_job_9b1c77e0',
+      default_entity_id: 'sensor.m3u_downloader_job_9b1c77e0',
+      state_topic: `m3u_downloader/job/${id}`,
+      json_attributes_topic: `m3u_downloader/job/${id}`,
       value_template: '{{ value_json.progress }}',
       unit_of_measurement: '%',
       device: { identifiers: ['m3u_downloader'] },
@@ -112,8 +114,13 @@ describe('discovery payloads', () => {
       availability_topic: 'm3u_downloader/availability',
       qos: 1,
     });
-    expect(String(job.payload.name).length).toBeLessThanOrEqual(70);
-    expect(jobDiscovery(ctx, { id: 'x', title: ' ' }).payload.name).toBe('Download x');
+  });
+
+  it('derives short ids from the UUID: 8 hex digits, longer on request, other ids kept whole', () => {
+    expect(shortJobId('3F2A9C1E-0000-4000-8000-000000000001')).toBe('3f2a9c1e');
+    expect(shortJobId('3f2a9c1e-0000-4000-8000-000000000001', 12)).toBe('3f2a9c1e0000');
+    expect(shortJobId('3f2a9c1e-0000-4000-8000-000000000001', 4)).toBe('3f2a9c1e');
+    expect(shortJobId('job 1')).toBe('job_1');
   });
 });
 
