@@ -126,6 +126,34 @@ describe('panel layout details', () => {
     await page.close();
   });
 
+  it.each(WIDTHS)('at %i px the Library forms and cards keep their look with the shared classes (app.css)', async (width) => {
+    const page = await chrome.browser.newPage({ viewport: { width, height: 900 } });
+    await page.goto(`${baseUrl}/#/library`);
+    await page.locator(`article.entity-card[aria-label="${LONG_NAME}"]`).waitFor();
+    const css = (selector: string, props: string[]): Promise<Record<string, string>> =>
+      page.locator(selector).first().evaluate(new Function('el', 'props', 'const cs = getComputedStyle(el); return Object.fromEntries(props.map((p) => [p, cs.getPropertyValue(p)]));') as (el: unknown, props: string[]) => Record<string, string>, props);
+    expect(await css('.entity-icon', ['width', 'height', 'border-radius'])).toEqual({ width: '40px', height: '40px', 'border-radius': '10px' });
+    expect(await css('.entity-card', ['padding-top', 'display', 'row-gap'])).toEqual({ 'padding-top': '16px', display: 'flex', 'row-gap': '12px' });
+    await page.getByRole('button', { name: 'Add destination' }).click();
+    const destForm = page.locator('form.entity-form').first();
+    await destForm.waitFor();
+    expect(await css('form.entity-form', ['padding-top', 'row-gap'])).toEqual({ 'padding-top': '18px', 'row-gap': '14px' });
+    expect(await css('.kind-option', ['border-top-width', 'border-top-style', 'align-items', 'cursor'])).toEqual({ 'border-top-width': '1px', 'border-top-style': 'solid', 'align-items': 'flex-start', cursor: 'pointer' });
+    expect(await css('.kind-option input', ['opacity', 'position'])).toEqual({ opacity: '0', position: 'absolute' });
+    expect(await css('fieldset.kind-picker', ['border-top-style', 'padding-top'])).toEqual({ 'border-top-style': 'none', 'padding-top': '0px' });
+    expect(await css('.form-buttons', ['display', 'justify-content'])).toEqual({ display: 'flex', 'justify-content': 'flex-end' });
+    const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: await artifactPath(`layout-library-forms-${width}.png`), fullPage: true });
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('button', { name: 'Add media server' }).click();
+    await page.locator('form.entity-form').waitFor();
+    // The media server kinds are one line each: centred.
+    expect(await css('.kind-option', ['align-items'])).toEqual({ 'align-items': 'center' });
+    await page.screenshot({ path: await artifactPath(`layout-media-server-form-${width}.png`), fullPage: true });
+    await page.close();
+  });
+
   it('shows a job\'s warning on its card', async () => {
     const job = app.jobs.get(jobId);
     job.warning = 'Resumed from the start: cdn.example ignores byte ranges, so the 512.0 KB fetched before were downloaded again.';
