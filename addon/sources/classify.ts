@@ -838,14 +838,8 @@ function bracketIsTags(inner: string, c: Collected): boolean {
       if (c.year === null) c.year = Number(tok);
       continue;
     }
-    const next = parts[i + 1];
-    if (tok === 'dual' && next !== undefined && foldToken(next) === 'audio') {
-      addLanguage(c, 'dual', `${raw} ${next}`);
-      i++;
-    } else if (tok === 'full' && next !== undefined && foldToken(next) === 'hd') {
-      addQuality(c, '1080p', false, `${raw} ${next}`);
-      i++;
-    } else recordTag(tok, raw, c);
+    if (recordTwoWordTag(tok, raw, parts[i + 1], c)) i++;
+    else recordTag(tok, raw, c);
   }
   return true;
 }
@@ -911,14 +905,8 @@ function recordReleaseTags(tokens: readonly string[], c: Collected): void {
       c.year = Number(tok);
       continue;
     }
-    const next = tokens[i + 1];
-    if (tok === 'dual' && next !== undefined && foldToken(next) === 'audio') {
-      addLanguage(c, 'dual', `${raw} ${next}`);
-      i++;
-    } else if (tok === 'full' && next !== undefined && foldToken(next) === 'hd') {
-      addQuality(c, '1080p', false, `${raw} ${next}`);
-      i++;
-    } else if (isSceneTag(tok)) recordTag(tok, raw, c);
+    if (recordTwoWordTag(tok, raw, tokens[i + 1], c)) i++;
+    else if (isSceneTag(tok)) recordTag(tok, raw, c);
     else {
       const left = tagBeforeGroup(tok);
       if (left !== null) recordTag(left, raw.slice(0, raw.lastIndexOf('-')), c);
@@ -968,6 +956,15 @@ function releaseEpisodeTitle(tail: string, c: Collected): string {
   }
   recordReleaseTags(tokens.slice(cut), c);
   return trimSeparators(tokens.slice(0, cut).join(' '));
+}
+
+/** "Dual Áudio" and "Full HD" are one tag in two words: recorded, and true, when `tok` starts one. */
+function recordTwoWordTag(tok: string, raw: string, next: string | undefined, c: Collected): boolean {
+  if (next === undefined) return false;
+  if (tok === 'dual' && foldToken(next) === 'audio') addLanguage(c, 'dual', `${raw} ${next}`);
+  else if (tok === 'full' && foldToken(next) === 'hd') addQuality(c, '1080p', false, `${raw} ${next}`);
+  else return false;
+  return true;
 }
 
 /** Record a token `isTag` (or `isSceneTag`) accepted. */
