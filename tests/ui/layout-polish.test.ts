@@ -134,6 +134,10 @@ describe('panel layout details', () => {
       page.locator(selector).first().evaluate(new Function('el', 'props', 'const cs = getComputedStyle(el); return Object.fromEntries(props.map((p) => [p, cs.getPropertyValue(p)]));') as (el: unknown, props: string[]) => Record<string, string>, props);
     expect(await css('.entity-icon', ['width', 'height', 'border-radius'])).toEqual({ width: '40px', height: '40px', 'border-radius': '10px' });
     expect(await css('.entity-card', ['padding-top', 'display', 'row-gap'])).toEqual({ 'padding-top': '16px', display: 'flex', 'row-gap': '12px' });
+    // "Used for" reads as a sentence for the default destination, as a list of types for the others.
+    const usedFor = (name: string): Promise<string> => page.locator(`article.entity-card[aria-label="${name}"] [data-testid="dest-used-for"]`).innerText();
+    expect(await usedFor('Media folder')).toBe('Everything no other destination takes');
+    expect(await usedFor(LONG_NAME)).toBe('Movie');
     await page.getByRole('button', { name: 'Add destination' }).click();
     const destForm = page.locator('form.entity-form').first();
     await destForm.waitFor();
