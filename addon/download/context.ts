@@ -13,6 +13,11 @@ export interface ProgressSink {
   segmentsDone(n: number): void;
   /** Bytes already on disk from an earlier attempt: counted as done, not as speed. */
   resumed(bytes: number): void;
+  /**
+   * Something the user should know about this download that is not an error ("the resume had
+   * to start over"): shown on the job (`warning`). Optional: probes and tests need no sink.
+   */
+  warn?(message: string): void;
 }
 
 /**

@@ -94,7 +94,15 @@ export async function downloadDirect(ctx: DownloadContext, probe: UrlProbe, chun
     state = null;
   }
   if (state && (state.size !== probe.size || state.validator !== probe.validator || state.ranges !== probe.rangeSupported)) {
-    ctx.logger.warn('the file changed on the server since the last attempt; starting over');
+    const fetched = await bytesFetched(state, dataFile, journal);
+    // Same file (validator, and size when the server still says it), but no more 206: the
+    // server stopped honouring ranges, which is not the file changing.
+    const rangesLost = state.ranges && !probe.rangeSupported && state.validator === probe.validator && (probe.size === null || probe.size === state.size);
+    if (rangesLost) reportStartOver(ctx, probe.finalUrl, fetched);
+    else {
+      ctx.logger.warn('the file changed on the server since the last attempt; starting over');
+      if (fetched > 0) ctx.progress.warn?.(`Downloaded again from the start: the file changed on the server since the last attempt (${formatBytes(fetched)} fetched before were dropped).`);
+    }
     state = null;
   }
   if (!state) {
@@ -107,6 +115,9 @@ export async function downloadDirect(ctx: DownloadContext, probe: UrlProbe, chun
   if (state.ranges && state.size !== null) {
     await downloadChunks(ctx, state as DirectState & { size: number }, dataFile, journal);
   } else {
+    // One stream from byte 0: what an earlier attempt fetched cannot be continued.
+    const fetched = await fileSize(dataFile);
+    if (fetched > 0) reportStartOver(ctx, state.url, fetched);
     await downloadStream(ctx, state, dataFile);
   }
   const size = (await stat(dataFile)).size;
@@ -114,6 +125,49 @@ export async function downloadDirect(ctx: DownloadContext, probe: UrlProbe, chun
     throw new AppError('incomplete', `downloaded ${size} of ${state.size} bytes`);
   }
   return { file: dataFile, size };
+}
+
+/** What an earlier attempt fetched: the journalled chunks, or the streamed file's length. */
+async function bytesFetched(state: DirectState, dataFile: string, journal: Journal<{ c: number }>): Promise<number> {
+  if (!state.ranges || state.size === null) return fileSize(dataFile);
+  const size = state.size;
+  const chunks = new Set((await journal.read()).map((e) => e.c));
+  return [...chunks].reduce((n, c) => n + Math.max(0, Math.min(state.chunkBytes, size - c * state.chunkBytes)), 0);
+}
+
+async function fileSize(file: string): Promise<number> {
+  try {
+    return (await stat(file)).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * A resume that cannot resume: the server answers a ranged request with the whole file (200),
+ * so the bytes of the earlier attempt are fetched again. Said once on the job and once in the
+ * log, with what it costs and what the user can do about it.
+ */
+function reportStartOver(ctx: DownloadContext, url: string, fetched: number): void {
+  let host = url;
+  try {
+    host = new URL(url).host;
+  } catch {
+    // keep the URL as given
+  }
+  const lost = formatBytes(fetched);
+  ctx.progress.warn?.(`Resumed from the start: ${host} ignores byte ranges, so the ${lost} fetched before were downloaded again.`);
+  ctx.logger.warn(
+    { host, discardedBytes: fetched },
+    `resume had to start over: ${host} answered a ranged request with the whole file (HTTP 200, no byte ranges), so the ${lost} already fetched are downloaded again; every pause or restart of this download costs the whole file, so let it run to the end`,
+  );
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  if (n < 1024 * 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+  return `${(n / (1024 * 1024 * 1024)).toFixed(2)} GB`;
 }
 
 async function downloadChunks(ctx: DownloadContext, state: DirectState & { size: number }, dataFile: string, journal: Journal<{ c: number }>): Promise<void> {

@@ -9,7 +9,7 @@ import { fetchSmall } from '../download/fetch-to-file.js';
 import { Journal } from '../download/journal.js';
 import { KeyCache } from '../download/keys.js';
 import { classifyError } from '../download/retry.js';
-import { segmentProblem, SizePattern, TruncatedSegmentError } from '../download/segment-check.js';
+import { checkFetchedSegment, SizePattern } from './segment-check.js';
 import { sniff } from '../download/sniff.js';
 import { InitCache } from './init-cache.js';
 import { initKey, planParts, startTimes, type Part } from './parts.js';
@@ -547,13 +547,7 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: 
               ctx.progress.bytes(n);
             });
             // A body cut short without a Content-Length ends "cleanly": check the bytes.
-            let problem = await segmentProblem(dest, seg.byteRange && !key ? seg.byteRange.length : null);
-            if (!problem && got.declaredLength === null && !seg.byteRange) problem = track.sizes.check(i, (await stat(dest)).size, seg.duration);
-            else if (!problem) track.sizes.record((await stat(dest)).size, seg.duration);
-            if (problem) {
-              await unlink(dest).catch(() => undefined);
-              throw new TruncatedSegmentError(`${describe(track, i)}: ${problem}`);
-            }
+            await checkFetchedSegment(dest, seg, key !== null, got, track.sizes, i, describe(track, i));
           },
           signal,
         );

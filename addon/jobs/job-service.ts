@@ -832,6 +832,12 @@ export class JobService {
         job.progress = Math.min(99.9, Math.round(fraction * 1000) / 10);
         this.emitProgress(job, entry);
       },
+      warn: (message) => {
+        job.warning = message;
+        job.updated_at = this.nowIso();
+        this.deps.store.changed();
+        this.deps.bus.emit('job.updated', { job });
+      },
     };
   }
 

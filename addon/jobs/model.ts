@@ -108,6 +108,11 @@ export interface Job {
   live?: LiveRequest | null;
   /** A live recording's state: recorded and lost seconds, gaps, why it ended. */
   recording?: RecordingStatus | null;
+  /**
+   * A note on the download that is not an error, shown on its card: a resume that had to start
+   * over because the server ignores byte ranges. Absent or null: nothing to say.
+   */
+  warning?: string | null;
 }
 
 /** Fields a caller supplies when creating a job. */

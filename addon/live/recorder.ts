@@ -10,6 +10,7 @@ import { KeyCache } from '../download/keys.js';
 import { classifyError } from '../download/retry.js';
 import { appendSegment, fetchPlaylist } from '../hls/hls-download.js';
 import { InitCache } from '../hls/init-cache.js';
+import { checkFetchedSegment, SizePattern, TruncatedSegmentError } from '../hls/segment-check.js';
 import { initKey } from '../hls/parts.js';
 import { parsePlaylist, type MediaPlaylist, type Segment } from '../hls/playlist.js';
 import type { RecordingEnd, RecordingGap, RecordingStatus } from './model.js';
@@ -60,7 +61,10 @@ type Entry =
 const JOURNAL = 'live-journal.log';
 const RECENT_URIS = 200;
 const COPY_BUFFER_BYTES = 1024 * 1024;
-/** A segment refused (404/403) this many times in a row, with later segments listed, is given up as a gap. */
+/**
+ * A segment refused (404/403), or still cut short after its retries, this many times in a row
+ * with later segments listed, is given up as a gap.
+ */
 const SEGMENT_REFUSALS = 3;
 /** A reload that fails is retried after this, or the target duration when shorter. */
 const ERROR_RELOAD_MS = 2000;
@@ -150,6 +154,9 @@ export async function recordLive(
   // --- Fetching, shared with VOD: connection limits and retries (limitedRequest), keys, init sections.
   const keys = new KeyCache(async (uri) => (await limitedRequest(ctx, uri, 'key', (s) => fetchSmall(ctx.http, uri, ctx.headers, s, 64 * 1024))).body);
   const inits = new InitCache(ctx);
+  // The same whole-segment checks as VOD (hls/segment-check.ts): a cut, empty or HTML body is
+  // fetched again, never appended.
+  const sizes = new SizePattern();
   const copyBuffer = Buffer.allocUnsafe(COPY_BUFFER_BYTES);
 
   let current = kept.at(-1) ?? null;
@@ -180,12 +187,14 @@ export async function recordLive(
     const dest = path.join(workDir, 'seg', String(seg.sequence));
     const key = seg.key ? await keys.get(seg.key.uri) : null;
     let received = 0;
-    await limitedRequest(ctx, seg.uri, `live segment ${seg.sequence} (${redactUrl(seg.uri)})`, (s) =>
-      fetchSegmentFile(ctx, seg, key, dest, s, (n) => {
+    const label = `live segment ${seg.sequence} (${redactUrl(seg.uri)})`;
+    await limitedRequest(ctx, seg.uri, label, async (s) => {
+      const got = await fetchSegmentFile(ctx, seg, key, dest, s, (n) => {
         received += n;
         ctx.progress.bytes(n);
-      }),
-    );
+      });
+      await checkFetchedSegment(dest, seg, key !== null, got, sizes, seg.sequence, label);
+    });
     const ext = seg.init ? 'mp4' : 'ts';
     const chunk = chunkOf(recorded);
     const continuing =
@@ -264,7 +273,8 @@ export async function recordLive(
             // reloads it is given up, as a marked gap of its duration. Anything else is an outage.
             const later = i < step.fresh.length - 1;
             const tries = (refused.get(seg.uri) ?? 0) + 1;
-            if (!later || classifyError(err, ctx.signal) !== 'fatal' || err instanceof AppError) throw err;
+            const truncated = err instanceof TruncatedSegmentError;
+            if (!later || (classifyError(err, ctx.signal) !== 'fatal' && !truncated) || err instanceof AppError) throw err;
             refused.set(seg.uri, tries);
             if (tries < SEGMENT_REFUSALS) throw err;
             refused.delete(seg.uri);
@@ -274,7 +284,12 @@ export async function recordLive(
             last = positionOf(seg);
             recent.push(seg.uri);
             forceNewPiece = true;
-            logger.warn({ sequence: seg.sequence, err: errorMessage(err), tries }, 'live recording: the origin keeps refusing a segment while later ones play; it is skipped and marked as a gap');
+            logger.warn(
+              { sequence: seg.sequence, err: errorMessage(err), tries },
+              truncated
+                ? 'live recording: a segment keeps arriving cut short (or as an error page) while later ones play; its bytes are not used, it is skipped and marked as a gap'
+                : 'live recording: the origin keeps refusing a segment while later ones play; it is skipped and marked as a gap',
+            );
             hooks.progress(status());
             continue;
           }

@@ -7,12 +7,15 @@
  *   2. the Xtream URL path: /movie/, /series/, /live/ (and /user/pass/123 for live);
  *   3. group-title words (Portuguese and English): "24HRS", "Canais" -> live; "Novelas";
  *      "Filmes", "Movies", "Lançamentos" -> movie; "Séries", "Animes", "Doramas" -> series;
- *   4. title patterns: S01E02, T02 E05, "1ª Temporada Episódio 3" (strong), then "Cap 45",
- *      "Episódio 150", 1x02 (weak: a movie group or URL overrides them);
+ *   4. title patterns: S01E02, T02 E05, "1ª Temporada Episódio 3", "3ra Temporada Capítulo 4",
+ *      "Temp. 2 Ep. 3" (strong), a season alone ("Segunda Temporada", "Season 2", "T02"), then
+ *      "Cap 45", "Episódio 150", 1x02 (weak: a movie group or URL overrides them);
  *   5. a year or a video file extension -> movie; a stream URL without a year -> live.
  * Titles containing `NxN` are episodes only when a show name precedes it, nothing says "movie",
  * and the episode part has two digits (one is enough when the group or source says series):
  * "4x4 (2019)" in Filmes, "10x10 (2018)" and "Carga Pesada 2x4" stay movies; "Lost 1x02" is S1E2.
+ * Release names with dots for spaces ("Dune.Part.Two.2024.1080p.WEBRip.x264-GROUP") end at the
+ * year or episode marker: what follows is tags, kept when known, dropped when not.
  */
 
 import type { EntryType } from '../domain/content.js';
@@ -441,7 +444,7 @@ export function groupSignals(group: string): GroupSignals {
 // ---------------------------------------------------------------------------------------------
 // Title parsing
 
-type TagKind = 'quality' | 'language' | 'origin' | 'video' | 'region' | 'release';
+type TagKind = 'quality' | 'language' | 'origin' | 'video' | 'audio' | 'region' | 'release';
 
 interface TagDef {
   kind: TagKind;
@@ -460,6 +463,10 @@ const TAGS = new Map<string, TagDef>([
   ...defs('language', ['legendado', 'legendada', 'legendados', 'legendadas', 'leg', 'subtitled'], { language: 'subtitled' }),
   ...defs('language', ['l', 'sub', 'subs', 'legenda', 'legendas'], { language: 'subtitled', bracketOnly: true }),
   ...defs('language', ['dual', 'dual-audio', 'dualaudio', 'multi-audio', 'multiaudio'], { language: 'dual' }),
+  // Spanish lists: "Latino" / "Castellano" name the dubbing, "Subtitulado" / "VOSE" the subtitles.
+  ...defs('language', ['subtitulado', 'subtitulada', 'subtitulados'], { language: 'subtitled' }),
+  ...defs('language', ['vose', 'vos'], { language: 'subtitled', bracketOnly: true }),
+  ...defs('language', ['latino', 'castellano', 'doblado', 'doblada'], { language: 'dubbed', bracketOnly: true }),
   ...defs('origin', ['nacional']),
   ...defs('video', ['hdr', 'hdr10', 'hdr10+', 'dolbyvision', 'hevc', 'h265', 'h.265', 'x265', 'h264', 'h.264', 'x264', '10bit', '60fps', 'remux', 'imax', 'atmos']),
   ...defs('release', ['web-dl', 'webdl', 'webrip', 'bluray', 'blu-ray', 'brrip', 'bdrip', 'hdrip', 'dvdrip', 'hdtv', 'hdcam', 'hdts']),
@@ -467,6 +474,22 @@ const TAGS = new Map<string, TagDef>([
   // PT-BR says Portuguese, not whether it was dubbed (national films carry it too).
   ...defs('region', ['ptbr', 'pt-br']),
   ...defs('region', ['br', 'bra', 'pt', 'en', 'us', 'usa', 'uk', 'es', 'fr', 'de', 'lat', 'latam', 'mx', 'ar'], { bracketOnly: true }),
+]);
+
+/**
+ * Words that only release names (dots for spaces, "Title.2023.1080p.WEB-DL.x264-GROUP") carry:
+ * streaming services, audio formats, edition notes. Recognised only in such names, where every
+ * word after the year or episode marker is a tag; in a spaced title "Max" or "Limited" is a word.
+ */
+const SCENE_TAGS = new Map<string, TagDef>([
+  // Not "Max", "It", "Extended", "Limited": words of titles too, and a title may lack a year.
+  ...defs('release', ['repack', 'proper', 'internal', 'unrated', 'remastered', 'uncut', 'readnfo', 'rerip']),
+  ...defs('release', ['nf', 'amzn', 'dsnp', 'hmax', 'atvp', 'pmtp', 'pcok', 'hulu', 'glbp', 'gplay', 'crav']),
+  ...defs('audio', ['aac', 'aac2.0', 'aac5.1', 'ac3', 'dd', 'dd2.0', 'dd5.1', 'ddp', 'ddp2.0', 'ddp5.1', 'ddp7.1', 'dd+', 'eac3', 'dts', 'dts-hd', 'dts-x', 'truehd', 'flac', 'opus', '2.0', '5.1', '7.1']),
+  ...defs('video', ['avc', 'xvid', 'divx', 'sdr', 'dv', 'dovi', 'hdr10plus', 'hfr']),
+  ...defs('language', ['latino', 'castellano', 'lat', 'esp'], { language: 'dubbed' }),
+  ...defs('language', ['vose', 'legenda', 'legendas', 'subs', 'sub', 'multisub', 'multi-sub'], { language: 'subtitled' }),
+  ...defs('region', ['br', 'multi']),
 ]);
 
 export interface TitleParse {
@@ -512,10 +535,23 @@ interface Collected {
 const SEP_CLASS = '[\\s._|:-]{0,3}';
 const RX_SE = new RegExp(`(?<![a-z0-9])s(\\d{1,3})${SEP_CLASS}ep?\\.?\\s?(\\d{1,4})(?:-?e(\\d{1,4}))?(?![a-z0-9])`);
 const RX_TE = new RegExp(`(?<![a-z0-9])t(\\d{1,2})${SEP_CLASS}ep?\\.?\\s?(\\d{1,4})(?![a-z0-9])`);
-const RX_TEMP_EP =
-  /(?<![a-z0-9])(?:(\d{1,2}) ?[ao°]? {0,2}temp(?:orada)?\.?|(?:temporada|temp\.?|season|saison|staffel) {0,2}(\d{1,2}))[\s,.:|-]{0,4}(?:episodio|episode|epis\.?|ep\.?|e|capitulo|cap\.?) {0,2}(\d{1,4})(?![a-z0-9])/;
-const RX_SEASON_ONLY =
-  /(?<![a-z0-9])(?:s(\d{1,2})|(\d{1,2}) ?[ao°]? {0,2}temporada|(?:temporada|season|saison) {0,2}(\d{1,2}))(?![a-z0-9])/;
+/**
+ * Ordinal endings after a season number: Portuguese 1ª / 2º / 2a (folded to a/o), Spanish 1ra,
+ * 2da, 3er, 4ta, 7ma, 8va, 9na, English 2nd, 4th; "1.ª" too.
+ */
+const ORDINAL_SUFFIX = '(?:\\.? ?(?:[ao°]|ra|da|ro|do|er|era|ero|ta|to|ma|mo|va|vo|na|no|st|nd|rd|th)\\.?)?';
+/** Ordinals written out (Portuguese, Spanish, English), folded: "Segunda Temporada", "Third Season". */
+const ORDINAL_WORDS =
+  'primeir[ao]|primer[ao]?|segund[ao]|terceir[ao]|tercer[ao]?|quart[ao]|cuart[ao]|quint[ao]|sext[ao]|setim[ao]|septim[ao]|oitav[ao]|octav[ao]|non[ao]|noven[ao]|decim[ao]|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth';
+/** "2ª Temporada", "3ra Temporada", "Segunda Temporada", "4th Season" / "Temporada 2", "Temp. 2", "Season 2". */
+const SEASON_PHRASE =
+  `(?:(?:(?<sn>\\d{1,2}) ?${ORDINAL_SUFFIX}|(?<sw>${ORDINAL_WORDS})) {0,2}(?:temp(?:orada)?\\.?|season)` +
+  `|(?:temporada|temp\\.?|season|saison|staffel) {0,2}(?<sa>\\d{1,2}))`;
+const RX_TEMP_EP = new RegExp(
+  `(?<![a-z0-9])${SEASON_PHRASE}[\\s,.:|()\\[\\]-]{0,4}(?:episodio|episode|epis\\.?|ep\\.?|e|capitulo|cap\\.?) {0,2}#?(?<ep>\\d{1,4})(?![a-z0-9])`,
+);
+/** A season with no episode: S02, T02 (two digits: "T2 Trainspotting" is a film), or a phrase. */
+const RX_SEASON_ONLY = new RegExp(`(?<![a-z0-9])(?:s(?<ss>\\d{1,2})|t(?<st>\\d{2})|${SEASON_PHRASE})(?![a-z0-9])`);
 const RX_NXN = /(?<![a-z0-9.])(\d{1,2})x(\d{2,3})(?![a-z0-9])/;
 /** In a series context (group or source says so) `1x5` is an episode too. */
 const RX_NXN_LOOSE = /(?<![a-z0-9.])(\d{1,2})x(\d{1,3})(?![a-z0-9])/;
@@ -539,7 +575,8 @@ export function parseTitle(title: string, opts: TitleParseOptions): TitleParse {
     year: null,
     currentYear: opts.years === false ? 0 : opts.currentYear,
   };
-  let s = preclean(title);
+  const scene = isReleaseName(title);
+  let s = preclean(title, scene);
   if (s.indexOf('[') !== -1 && RX_CHANNEL_NOTICE.test(s)) {
     // iptv-org's "[Not 24/7]" and "[Geo-blocked]" describe the channel, not its name.
     s = collapseSpaces(s.replace(RX_CHANNEL_NOTICES, (_m, notice: string) => {
@@ -558,22 +595,26 @@ export function parseTitle(title: string, opts: TitleParseOptions): TitleParse {
   let tail = '';
   if (opts.episodes) {
     const f = fold(s);
-    const m = findEpisodeMarker(s, f, opts.allowNxN, opts.bareEpisode ?? false);
+    const m = findEpisodeMarker(s, f, opts.allowNxN, opts.bareEpisode ?? false, scene);
     if (m) {
       marker = m.kind;
       season = m.season;
       episode = m.episode;
       episodeEnd = m.episodeEnd;
-      core = s.slice(0, m.start);
-      tail = s.slice(m.end);
+      core = m.leading ? s.slice(m.end) : s.slice(0, m.start);
+      tail = m.leading ? '' : s.slice(m.end);
     }
   }
+  // In a release name everything after the year (movies) or after the episode title is tags,
+  // known or not ("AMZN", "DDP5.1", "-GROUP"): keep the known ones, drop the rest.
+  if (scene && marker === null) core = cutReleaseTags(core, c);
 
   core = stripCoreTags(core, c);
   let episodeTitle: string | null = null;
   if (tail) {
-    const rest = stripTailTags(tail, c);
-    episodeTitle = rest.length > 0 ? rest : null;
+    const rest = scene ? releaseEpisodeTitle(tail, c) : stripTailTags(tail, c);
+    // After a season with no episode there are only tags ("Completa"): no episode title.
+    episodeTitle = rest.length > 0 && marker !== 'season' ? rest : null;
   }
   const langs = c.languages;
   const language: Language | null =
@@ -600,14 +641,37 @@ interface MarkerMatch {
   season: number | null;
   episode: number | null;
   episodeEnd: number | null;
+  /** The marker opens the title and the show's name follows it ("1ª Temporada - Sintonia"). */
+  leading?: boolean;
+}
+
+const RX_LEADING_SEASON_SEP = /^ ?[-:|] ?\S/;
+
+/** The season number of a RX_TEMP_EP / RX_SEASON_ONLY match (digits or an ordinal word). */
+function seasonNumber(g: Record<string, string | undefined>): number {
+  const digits = g['ss'] ?? g['st'] ?? g['sn'] ?? g['sa'];
+  if (digits !== undefined) return Number(digits);
+  return ordinalWordValue(g['sw'] ?? '');
+}
+
+/** "segunda" -> 2, "tercera" -> 3, "fourth" -> 4 (folded words matched by ORDINAL_WORDS). */
+function ordinalWordValue(w: string): number {
+  const stems: Array<[string, number]> = [
+    ['prim', 1], ['first', 1], ['seg', 2], ['second', 2], ['terc', 3], ['third', 3], ['quar', 4], ['cuar', 4], ['fourth', 4],
+    ['quin', 5], ['fifth', 5], ['sext', 6], ['sixth', 6], ['set', 7], ['sept', 7], ['seventh', 7], ['oit', 8], ['oct', 8],
+    ['eighth', 8], ['non', 9], ['nov', 9], ['ninth', 9], ['dec', 10], ['tenth', 10],
+  ];
+  for (const [stem, n] of stems) if (w.startsWith(stem)) return n;
+  return 1;
 }
 
 /**
  * Find the episode marker in `f` (the folded copy of `s`, same length). Cheap substring checks
  * decide which patterns can match at all, so most movie titles never run a regex.
  */
-function findEpisodeMarker(s: string, f: string, allowNxN: boolean, bareEpisode: boolean): MarkerMatch | null {
-  if (!hasDigit(f)) return null;
+function findEpisodeMarker(s: string, f: string, allowNxN: boolean, bareEpisode: boolean, scene: boolean): MarkerMatch | null {
+  // No digit: only a written-out season can match ("Segunda Temporada").
+  if (!hasDigit(f) && !f.includes('temporada') && !f.includes('season')) return null;
   const sDigit = letterBeforeDigit(f, 0x73 /* s */);
   let m: RegExpExecArray | null = null;
   if ((sDigit && (m = RX_SE.exec(f))) || (letterBeforeDigit(f, 0x74 /* t */) && (m = RX_TE.exec(f)))) {
@@ -617,10 +681,16 @@ function findEpisodeMarker(s: string, f: string, allowNxN: boolean, bareEpisode:
   }
   const seasonWord = f.includes('temp') || f.includes('season') || f.includes('saison') || f.includes('staffel');
   if (seasonWord && (m = RX_TEMP_EP.exec(f))) {
-    return { kind: 'strong', start: m.index, end: m.index + m[0].length, season: Number(m[1] ?? m[2]), episode: Number(m[3]), episodeEnd: null };
+    return { kind: 'strong', start: m.index, end: m.index + m[0].length, season: seasonNumber(m.groups!), episode: Number(m.groups!['ep']), episodeEnd: null };
   }
-  if ((sDigit || seasonWord) && (m = RX_SEASON_ONLY.exec(f)) && isOnlyTags(s.slice(m.index + m[0].length))) {
-    return { kind: 'season', start: m.index, end: m.index + m[0].length, season: Number(m[1] ?? m[2] ?? m[3]), episode: null, episodeEnd: null };
+  if ((sDigit || seasonWord || letterBeforeDigit(f, 0x74 /* t */)) && (m = RX_SEASON_ONLY.exec(f))) {
+    const end = m.index + m[0].length;
+    const season = seasonNumber(m.groups!);
+    if (isOnlyTags(s.slice(end), scene)) return { kind: 'season', start: m.index, end, season, episode: null, episodeEnd: null };
+    // "1ª Temporada - Sintonia", "Temporada 3: Bridgerton": the season first, then the show.
+    if (trimSeparators(s.slice(0, m.index)).length === 0 && RX_LEADING_SEASON_SEP.test(s.slice(end))) {
+      return { kind: 'season', start: m.index, end, season, episode: null, episodeEnd: null, leading: true };
+    }
   }
   if (allowNxN && f.includes('x') && (m = (bareEpisode ? RX_NXN_LOOSE : RX_NXN).exec(f)) && trimSeparators(s.slice(0, m.index)).length > 0) {
     return { kind: 'nxn', start: m.index, end: m.index + m[0].length, season: Number(m[1]), episode: Number(m[2]), episodeEnd: null };
@@ -658,11 +728,46 @@ const RX_UNDERSCORE = /_/g;
 const RX_DOT = /\./g;
 const RX_DASHES = /[\u2013\u2014]/g;
 
-function preclean(title: string): string {
+/**
+ * Release-style names use dots for spaces: "The.Boys.S04E08.1080p", "Oppenheimer.2023.2160p"
+ * (but not "S.W.A.T." alone: a word of three letters or more must end in a dot).
+ */
+function isReleaseName(title: string): boolean {
+  const s = title.indexOf('_') !== -1 ? title.replace(RX_UNDERSCORE, ' ') : title;
+  return s.indexOf(' ') === -1 && s.indexOf('.') !== s.lastIndexOf('.') && /[^.]{3}\./.test(s);
+}
+
+/**
+ * Dots of a release name to spaces, keeping the dots that belong to a token: audio channels
+ * ("DDP5.1", "AAC2.0", "5.1"), codecs ("H.264") and initialisms of three letters or more
+ * ("S.W.A.T.2017" -> "S.W.A.T. 2017").
+ */
+function releaseNameToWords(s: string): string {
+  const parts = s.split(RX_DOT).filter((p) => p.length > 0);
+  const out: string[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    const prev = out[out.length - 1];
+    if (prev !== undefined && ((/^[01](?:-.+)?$/.test(p) && /^[a-z+]*[2567]$/i.test(prev)) || (/^26[45](?:-.+)?$/.test(p) && /^[hx]$/i.test(prev)))) {
+      out[out.length - 1] = `${prev}.${p}`;
+      continue;
+    }
+    let j = i;
+    while (j < parts.length && /^[A-Z]$/.test(parts[j]!)) j++;
+    if (j - i >= 3) {
+      out.push(`${parts.slice(i, j).join('.')}.`);
+      i = j - 1;
+      continue;
+    }
+    out.push(p);
+  }
+  return out.join(' ');
+}
+
+function preclean(title: string, releaseName = false): string {
   let s = title;
   if (s.indexOf('_') !== -1) s = s.replace(RX_UNDERSCORE, ' ');
-  // Release-style names: "The.Boys.S04E08.1080p" (but not "S.W.A.T.").
-  if (s.indexOf(' ') === -1 && s.indexOf('.') !== s.lastIndexOf('.') && /[^.]{3}\./.test(s)) s = s.replace(RX_DOT, ' ');
+  if (releaseName) s = releaseNameToWords(s);
   if (s.indexOf('\u2013') !== -1 || s.indexOf('\u2014') !== -1) s = s.replace(RX_DASHES, '-');
   if (s.indexOf('\uFF5C') !== -1) s = s.replace(/\uFF5C/g, '|');
   return collapseSpaces(s);
@@ -733,14 +838,8 @@ function bracketIsTags(inner: string, c: Collected): boolean {
       if (c.year === null) c.year = Number(tok);
       continue;
     }
-    const next = parts[i + 1];
-    if (tok === 'dual' && next !== undefined && foldToken(next) === 'audio') {
-      addLanguage(c, 'dual', `${raw} ${next}`);
-      i++;
-    } else if (tok === 'full' && next !== undefined && foldToken(next) === 'hd') {
-      addQuality(c, '1080p', false, `${raw} ${next}`);
-      i++;
-    } else recordTag(tok, raw, c);
+    if (recordTwoWordTag(tok, raw, parts[i + 1], c)) i++;
+    else recordTag(tok, raw, c);
   }
   return true;
 }
@@ -783,9 +882,94 @@ function isTag(tok: string, inBrackets: boolean): boolean {
   return qualityFromToken(tok) !== null;
 }
 
-/** Record a token `isTag` accepted. */
+/** A tag of a release name: an ordinary tag, a SCENE_TAGS word, or either followed by "-GROUP". */
+function isSceneTag(tok: string): boolean {
+  return isTag(tok, true) || SCENE_TAGS.has(tok);
+}
+
+/** "x264-GROUP" -> "x264" when the part before the last dash is a tag; else null. */
+function tagBeforeGroup(tok: string): string | null {
+  const dash = tok.lastIndexOf('-');
+  if (dash <= 0 || dash === tok.length - 1) return null;
+  const left = tok.slice(0, dash);
+  return isSceneTag(left) ? left : null;
+}
+
+/** Record what is known among a release name's trailing tokens (a year, tags); drop the rest. */
+function recordReleaseTags(tokens: readonly string[], c: Collected): void {
+  for (let i = 0; i < tokens.length; i++) {
+    const raw = tokens[i]!;
+    const tok = foldToken(raw);
+    if (tok.length === 0) continue;
+    if (c.year === null && RX_YEAR.test(tok) && isPlausibleYear(Number(tok), c.currentYear)) {
+      c.year = Number(tok);
+      continue;
+    }
+    if (recordTwoWordTag(tok, raw, tokens[i + 1], c)) i++;
+    else if (isSceneTag(tok)) recordTag(tok, raw, c);
+    else {
+      const left = tagBeforeGroup(tok);
+      if (left !== null) recordTag(left, raw.slice(0, raw.lastIndexOf('-')), c);
+    }
+  }
+}
+
+/**
+ * A release name without an episode marker: the title ends at the last plausible year
+ * ("Blade.Runner.2049.2017.1080p") or, without a year, at the first tag; the rest is tags.
+ */
+function cutReleaseTags(core: string, c: Collected): string {
+  const tokens = core.split(' ');
+  let cut = -1;
+  for (let i = tokens.length - 1; i > 0; i--) {
+    const tok = foldToken(tokens[i]!);
+    if (tok.length === 4 && RX_YEAR.test(tok) && isPlausibleYear(Number(tok), c.currentYear)) {
+      cut = i;
+      break;
+    }
+  }
+  if (cut === -1) {
+    for (let i = 1; i < tokens.length; i++) {
+      const tok = foldToken(tokens[i]!);
+      if (tok.length > 0 && (isTag(tok, false) || SCENE_TAGS.has(tok) || tagBeforeGroup(tok) !== null)) {
+        cut = i;
+        break;
+      }
+    }
+  }
+  if (cut === -1) return core;
+  recordReleaseTags(tokens.slice(cut), c);
+  return tokens.slice(0, cut).join(' ');
+}
+
+/** After a release name's episode marker: words up to the first tag are the episode's title. */
+function releaseEpisodeTitle(tail: string, c: Collected): string {
+  const tokens = tail.split(' ').filter((t) => t.length > 0);
+  let cut = tokens.length;
+  for (let i = 0; i < tokens.length; i++) {
+    const tok = foldToken(tokens[i]!);
+    if (tok.length === 0) continue;
+    if (isSceneTag(tok) || tagBeforeGroup(tok) !== null || (RX_YEAR.test(tok) && isPlausibleYear(Number(tok), c.currentYear))) {
+      cut = i;
+      break;
+    }
+  }
+  recordReleaseTags(tokens.slice(cut), c);
+  return trimSeparators(tokens.slice(0, cut).join(' '));
+}
+
+/** "Dual Áudio" and "Full HD" are one tag in two words: recorded, and true, when `tok` starts one. */
+function recordTwoWordTag(tok: string, raw: string, next: string | undefined, c: Collected): boolean {
+  if (next === undefined) return false;
+  if (tok === 'dual' && foldToken(next) === 'audio') addLanguage(c, 'dual', `${raw} ${next}`);
+  else if (tok === 'full' && foldToken(next) === 'hd') addQuality(c, '1080p', false, `${raw} ${next}`);
+  else return false;
+  return true;
+}
+
+/** Record a token `isTag` (or `isSceneTag`) accepted. */
 function recordTag(tok: string, raw: string, c: Collected): void {
-  const def = TAGS.get(tok);
+  const def = TAGS.get(tok) ?? SCENE_TAGS.get(tok);
   if (def) {
     if (def.language) addLanguage(c, def.language, raw);
     else c.tags.push(raw);
@@ -950,12 +1134,12 @@ function stripTailTags(tail: string, c: Collected): string {
 }
 
 /** True when `s` holds nothing but tags, years, "Completa" and separators. */
-function isOnlyTags(s: string): boolean {
+function isOnlyTags(s: string, scene = false): boolean {
   for (const raw of s.split(' ')) {
     const tok = foldToken(raw);
     if (tok.length === 0 || RX_YEAR.test(tok) || tok === 'audio') continue;
     if (qualityFromToken(tok)) continue;
-    if (TAGS.has(tok)) continue;
+    if (TAGS.has(tok) || (scene && (SCENE_TAGS.has(tok) || isSceneTag(tok)))) continue;
     return false;
   }
   return true;

@@ -13,7 +13,9 @@
  * bytes, and `log` counts every request. Scripted faults: outage(ms) (every request fails with
  * 503 or a reset while the stream keeps advancing), burst503(n), freeze() (the playlist stops
  * advancing), endList() (EXT-X-ENDLIST appears), restart() (the origin comes back with a new
- * discontinuity sequence and media sequence numbers starting over).
+ * discontinuity sequence and media sequence numbers starting over), corrupt(seq, kind, times)
+ * (a segment answers 200 with a bad body: cut mid-packet without a Content-Length, shorter than
+ * its Content-Length, an HTML error page, or empty).
  */
 import { createCipheriv } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -108,6 +110,7 @@ export interface LiveRequest {
 }
 
 type Variant = 'plain' | 'aes' | 'fmp4';
+export type CorruptKind = 'cut' | 'short' | 'html' | 'empty';
 
 export class LiveOrigin {
   readonly log: LiveRequest[] = [];
@@ -127,6 +130,7 @@ export class LiveOrigin {
   private frozenHead: number | null = null;
   private ended = false;
   private readonly gone = new Set<number>();
+  private readonly corrupted = new Map<number, { kind: CorruptKind; times: number }>();
   private readonly pdt: boolean;
 
   constructor(private readonly options: LiveOriginOptions = {}) {
@@ -172,6 +176,15 @@ export class LiveOrigin {
   /** This media sequence number answers 404 for good (a segment the packager lost). */
   missing(sequence: number): void {
     this.gone.add(sequence);
+  }
+
+  /**
+   * The next `times` GETs of this media sequence number answer 200 with a bad body: `cut` ends
+   * mid-packet with no Content-Length (a clean end to HTTP), `short` declares the full length
+   * and sends less, `html` is a CDN's error page, `empty` is nothing.
+   */
+  corrupt(sequence: number, kind: CorruptKind, times = Number.POSITIVE_INFINITY): void {
+    this.corrupted.set(sequence, { kind, times });
   }
 
   /** The newest media sequence number listed now. */
@@ -314,6 +327,25 @@ export class LiveOrigin {
     if (this.gone.has(Number(m[3]))) return send(404, 'segment lost', 'text/plain');
     const body = this.segmentBody(variant, Number(m[3]));
     if (!body) return send(404, 'segment not available', 'text/plain');
+    const bad = this.corrupted.get(Number(m[3]));
+    if (bad && bad.times > 0) {
+      bad.times--;
+      record(200);
+      if (bad.kind === 'html') {
+        const page = '<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>upstream error</body></html>';
+        res.writeHead(200, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(page) });
+        return void res.end(page);
+      }
+      if (bad.kind === 'empty') return void res.writeHead(200, { 'content-type': 'video/mp2t', 'content-length': 0 }).end();
+      const cut = body.subarray(0, body.length - 1000); // 1000 is not a whole number of 188-byte packets
+      if (bad.kind === 'cut') {
+        res.writeHead(200, { 'content-type': 'video/mp2t' }); // chunked: the end looks clean
+        return void res.end(cut);
+      }
+      res.writeHead(200, { 'content-type': 'video/mp2t', 'content-length': body.length });
+      res.write(cut);
+      return void res.socket?.end(); // closes before Content-Length bytes were sent
+    }
     send(200, body, variant === 'fmp4' ? 'video/iso.segment' : 'video/mp2t');
   }
 }

@@ -2,11 +2,12 @@ import { describe, expect, it, vi } from 'vitest';
 import { describeError } from '../../addon/notify/errors.js';
 import { brokerFromConfig } from '../../addon/notify/mqtt/broker.js';
 import type { JobService } from '../../addon/jobs/job-service.js';
+import type { AppEvents } from '../../addon/events/app-events.js';
 import { silentLogger } from '../../addon/platform/logger.js';
 import type { MqttLink } from '../../addon/notify/mqtt/client.js';
 import { MqttCommands, parseAction, parseAdd, parseSwitch } from '../../addon/notify/mqtt/commands.js';
 import { deviceDiscovery, deviceName, jobDiscovery, jobIdFromConfigTopic } from '../../addon/notify/mqtt/discovery.js';
-import { entitySlug, mqttTopics, nodeIdOf } from '../../addon/notify/mqtt/topics.js';
+import { entitySlug, mqttTopics, nodeIdOf, shortJobId } from '../../addon/notify/mqtt/topics.js';
 import { KeyedThrottle } from '../../addon/notify/mqtt/throttle.js';
 
 const topics = mqttTopics('m3u_downloader', 'homeassistant');
@@ -97,14 +98,16 @@ describe('discovery payloads', () => {
     expect(deviceName('nas2')).toBe('M3U Downloader (nas2)');
   });
 
-  it('gives a job a per-entity progress sensor linked to the device', () => {
-    const job = jobDiscovery(ctx, { id: '9b1c-77', title: 'A'.repeat(80) });
-    expect(job.topic).toBe('homeassistant/sensor/m3u_downloader/job_9b1c-77/config');
+  it('gives a job a per-entity progress sensor linked to the device, keyed and named by its short id', () => {
+    const id = '9b1c77e0-4f1a-4c2b-9d3e-0a1b2c3d4e5f';
+    const job = jobDiscovery(ctx, { id, shortId: shortJobId(id) });
+    expect(job.topic).toBe('homeassistant/sensor/m3u_downloader/job_9b1c77e0/config');
     expect(job.payload).toMatchObject({
-      unique_id: 'm3u_downloader_job_9b1c-77',
-      default_entity_id: 'sensor.m3u_downloader_job_9b1c_77',
-      state_topic: 'm3u_downloader/job/9b1c-77',
-      json_attributes_topic: 'm3u_downloader/job/9b1c-77',
+      name: 'Download 9b1c77e0',
+      unique_id: 'm3u_downloader_job_9b1c77e0',
+      default_entity_id: 'sensor.m3u_downloader_job_9b1c77e0',
+      state_topic: `m3u_downloader/job/${id}`,
+      json_attributes_topic: `m3u_downloader/job/${id}`,
       value_template: '{{ value_json.progress }}',
       unit_of_measurement: '%',
       device: { identifiers: ['m3u_downloader'] },
@@ -112,8 +115,13 @@ describe('discovery payloads', () => {
       availability_topic: 'm3u_downloader/availability',
       qos: 1,
     });
-    expect(String(job.payload.name).length).toBeLessThanOrEqual(70);
-    expect(jobDiscovery(ctx, { id: 'x', title: ' ' }).payload.name).toBe('Download x');
+  });
+
+  it('derives short ids from the UUID: 8 hex digits, longer on request, other ids kept whole', () => {
+    expect(shortJobId('3F2A9C1E-0000-4000-8000-000000000001')).toBe('3f2a9c1e');
+    expect(shortJobId('3f2a9c1e-0000-4000-8000-000000000001', 12)).toBe('3f2a9c1e0000');
+    expect(shortJobId('3f2a9c1e-0000-4000-8000-000000000001', 4)).toBe('3f2a9c1e');
+    expect(shortJobId('job 1')).toBe('job_1');
   });
 });
 
@@ -238,5 +246,50 @@ describe('MqttCommands without a sync hook', () => {
     expect(published).toHaveLength(1);
     expect(published[0]![0]).toBe('m3u_downloader/sync/result');
     expect(JSON.parse(published[0]![1])).toMatchObject({ ok: false, error: { code: 'not_available' } });
+  });
+});
+
+describe('job sensor short ids in the publisher', () => {
+  it('lengthens the short id of a live job whose first 8 hex digits another live job holds, and frees it when that job ends', async () => {
+    const { EventBus } = await import('../../addon/events/bus.js');
+    const { MqttPublisher } = await import('../../addon/notify/mqtt/publisher.js');
+    const { systemClock } = await import('../../addon/platform/clock.js');
+    type Job = import('../../addon/jobs/model.js').Job;
+    const published: Array<{ topic: string; payload: string }> = [];
+    const link = {
+      onConnect: () => undefined,
+      onMessage: () => undefined,
+      subscribe: () => undefined,
+      publish: async (topic: string, payload: string) => void published.push({ topic, payload }),
+    } as unknown as MqttLink;
+    const job = (id: string, status: Job['status']): Job =>
+      ({ id, url: 'https://cdn.example/a.m3u8', title: id, status, referer: null, headers: {}, error: null, progress: 0, speed: 0, eta_s: null, bytes_done: 0, bytes_total: null, segments_done: 0, segments_total: 0, file_path: null }) as unknown as Job;
+    const a = job('3f2a9c1e-aaaa-4000-8000-000000000001', 'downloading');
+    const b = job('3f2a9c1e-bbbb-4000-8000-000000000002', 'downloading');
+    const jobs = {
+      stats: () => ({ by_status: { pending: 0, downloading: 2, merging: 0, transferring: 0, completed: 0, failed: 0, paused: 0, cancelled: 0 }, queue_length: 0, active: 2, speed: 0, queue_paused: false, queue_holds: [], bytes_today: 0 }),
+      list: () => ({ items: [a, b], total: 2 }),
+      get: (id: string) => [a, b].find((j) => j.id === id),
+    } as unknown as JobService;
+    const bus = new EventBus<AppEvents>(silentLogger());
+    const publisher = new MqttPublisher({ link, topics, discovery: true, version: '1', jobs, bus, clock: systemClock, logger: silentLogger(), mediaDir: '/tmp', freeBytes: async () => null, fileSize: async () => null, refreshMs: 3600_000 });
+    publisher.start();
+    try {
+      bus.emit('job.status', { job: a, previous: 'pending' } as unknown as AppEvents['job.status']);
+      bus.emit('job.status', { job: b, previous: 'pending' } as unknown as AppEvents['job.status']);
+      const configs = published.filter((m) => m.topic.endsWith('/config') && m.payload !== '').map((m) => [m.topic, (JSON.parse(m.payload) as { name: string }).name]);
+      expect(configs).toEqual([
+        ['homeassistant/sensor/m3u_downloader/job_3f2a9c1e/config', 'Download 3f2a9c1e'],
+        ['homeassistant/sensor/m3u_downloader/job_3f2a9c1ebbbb/config', 'Download 3f2a9c1ebbbb'],
+      ]);
+      // a ends: its sensor goes; b keeps the name it was announced with.
+      a.status = 'completed';
+      bus.emit('job.status', { job: a, previous: 'downloading' } as unknown as AppEvents['job.status']);
+      expect(published.filter((m) => m.payload === '').map((m) => m.topic)).toEqual(['homeassistant/sensor/m3u_downloader/job_3f2a9c1e/config']);
+      bus.emit('job.progress', { id: b.id } as unknown as AppEvents['job.progress']);
+      expect(published.filter((m) => m.topic.endsWith('/config') && m.payload !== '')).toHaveLength(2);
+    } finally {
+      publisher.stop();
+    }
   });
 });

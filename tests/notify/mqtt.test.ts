@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { progressOf } from '../../addon/jobs/job-service.js';
@@ -200,12 +203,14 @@ describe('MQTT against a real mosquitto broker', () => {
     await connected(app);
     const p = await probe([`${base}/job/#`, `homeassistant/sensor/${base}/+/config`]);
     const job = app.jobs.create({ url: origin.url('/hang.mp4'), title: 'Progressing' });
-    const configTopic = `homeassistant/sensor/${base}/job_${job.id}/config`;
+    const short = job.id.replace(/-/g, '').slice(0, 8);
+    const configTopic = `homeassistant/sensor/${base}/job_${short}/config`;
     const config = await p.next(configTopic);
     expect([config.retain, config.qos]).toEqual([true, 1]);
     expect(json(config.payload)).toMatchObject({
-      unique_id: `${base}_job_${job.id}`,
-      default_entity_id: `sensor.${base}_job_${job.id.replace(/-/g, '_')}`,
+      name: `Download ${short}`,
+      unique_id: `${base}_job_${short}`,
+      default_entity_id: `sensor.${base}_job_${short}`,
       state_topic: `${base}/job/${job.id}`,
       unit_of_measurement: '%',
       device: { identifiers: [base] },
@@ -229,6 +234,56 @@ describe('MQTT against a real mosquitto broker', () => {
     const removed = await p.next(configTopic, (m) => m.payload === '');
     expect(removed.retain).toBe(true);
     await p.next(`${base}/job/${job.id}`, (m) => json(m.payload).status === 'cancelled');
+  });
+
+  it('keeps a job sensor\'s short id across a restart, clears the UUID-named config of earlier versions, and both when the job is removed', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'm3udl-mqtt-restart-'));
+    const dirs = { DATA_DIR: path.join(root, 'data'), MEDIA_DIR: path.join(root, 'media') };
+    try {
+      const { app: first, base } = await startApp(dirs);
+      const p = await probe([`homeassistant/sensor/${base}/+/config`]);
+      const job = first.jobs.create({ url: origin.url('/hang.mp4'), title: 'Survives a restart' });
+      const short = job.id.replace(/-/g, '').slice(0, 8);
+      const shortTopic = `homeassistant/sensor/${base}/job_${short}/config`;
+      const before = json((await p.next(shortTopic, (m) => m.payload !== '')).payload);
+      expect(before).toMatchObject({ name: `Download ${short}`, unique_id: `${base}_job_${short}` });
+      await first.stop();
+      apps.splice(apps.indexOf(first), 1);
+
+      // What an earlier version left on the broker for this job: its config under the full UUID.
+      const legacyTopic = `homeassistant/sensor/${base}/job_${job.id}/config`;
+      await p.publish(legacyTopic, JSON.stringify({ name: 'Download Survives a restart', unique_id: `${base}_job_${job.id}` }), { retain: true });
+      const restartedAt = Date.now();
+      const second = await makeTestApp({ MQTT_URL: broker.url, MQTT_BASE_TOPIC: base, REQUEST_TIMEOUT_S: '600', ...dirs }, { notify: FAST });
+      apps.push(second);
+      const again = await p.next(shortTopic, (m) => m.at >= restartedAt && m.payload !== '');
+      expect(json(again.payload)).toMatchObject({ name: before.name, unique_id: before.unique_id, default_entity_id: before.default_entity_id });
+      expect((await p.next(legacyTopic, (m) => m.payload === '')).retain).toBe(true);
+
+      await second.jobs.cancel(job.id);
+      await p.next(shortTopic, (m) => m.payload === '');
+      // Put the UUID-named config back (a broker restored from a backup): removing the job clears it.
+      await p.publish(legacyTopic, JSON.stringify({ name: 'Download Survives a restart' }), { retain: true });
+      await second.jobs.remove(job.id, { deleteFile: false });
+      await p.next(legacyTopic, (m) => m.payload === '' && m.at >= restartedAt && p.on(legacyTopic).filter((x) => x.payload === '').length >= 2);
+      // The broker keeps nothing for the job under either name.
+      const check = await probe([`homeassistant/sensor/${base}/+/config`]);
+      await new Promise<void>((resolve) => check.client.publish(`homeassistant/sensor/${base}/zz_marker/config`, 'x', { qos: 1 }, () => resolve()));
+      await check.next(`homeassistant/sensor/${base}/zz_marker/config`);
+      expect(check.messages.filter((m) => (m.topic === shortTopic || m.topic === legacyTopic) && m.payload !== '')).toEqual([]);
+    } finally {
+      await Promise.all(apps.splice(0).map((a) => a.dispose())); // before their data dir goes
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('answers a download command given the short id its sensor shows', async () => {
+    const { app, base } = await startApp();
+    await connected(app);
+    const p = await probe([`${base}/download/result`]);
+    const job = app.jobs.create({ url: origin.url('/hang.mp4'), title: 'Short id command' });
+    await p.publish(`${base}/download/cancel`, job.id.replace(/-/g, '').slice(0, 8));
+    expect(json((await p.next(`${base}/download/result`)).payload)).toMatchObject({ ok: true, action: 'cancel', job: { id: job.id, status: 'cancelled' } });
   });
 
   it('clears job sensors left behind by a crash', async () => {

@@ -121,7 +121,7 @@ export class MqttCommands {
         default: {
           const parsed = parseAction(text);
           request_id = parsed.request_id;
-          const job = await this.deps.jobs[action](parsed.id);
+          const job = await this.deps.jobs[action](this.resolveId(parsed.id));
           this.answer(answerTopic, { ok: true, action, ...(request_id !== undefined ? { request_id } : {}), job: jobView(job) });
         }
       }
@@ -142,6 +142,20 @@ export class MqttCommands {
     if (topic === t.speedLimitSet || topic === t.speedLimitKbpsSet) return t.speedResult;
     if (JOB_ACTIONS.some((a) => t.action(a) === topic)) return t.result;
     return null;
+  }
+
+  /**
+   * A full job id, or the short id its Home Assistant sensor shows ("3f2a9c1e": the UUID's
+   * first hex digits) when exactly one job starts with it; otherwise the text as given (the
+   * job service answers not_found).
+   */
+  private resolveId(id: string): string {
+    if (!/^[0-9a-f]{8,31}$/i.test(id)) return id;
+    const prefix = id.toLowerCase();
+    const matches = this.deps.jobs
+      .list({ limit: Number.MAX_SAFE_INTEGER, offset: 0 })
+      .items.filter((job) => job.id.replace(/-/g, '').toLowerCase().startsWith(prefix));
+    return matches.length === 1 ? matches[0]!.id : id;
   }
 
   private answer(topic: string, body: Record<string, unknown>): void {

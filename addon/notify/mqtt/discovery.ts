@@ -3,7 +3,8 @@
  *
  * The add-on is one device, announced with device-based discovery
  * (`<prefix>/device/<node>/config`, with `dev`, `o` and `cmps`). A running job gets its own
- * progress sensor through per-entity discovery (`<prefix>/sensor/<node>/job_<id>/config`),
+ * progress sensor through per-entity discovery (`<prefix>/sensor/<node>/job_<short>/config`,
+ * named "Download <short>" by its short id, which neither a restart nor a title edit changes),
  * linked to the same device by its identifier, and removed with an empty retained payload
  * when the job stops. All are published retained with QoS 1. Unique ids are derived from the
  * base topic, so they are stable across restarts and distinct for two instances on one
@@ -169,16 +170,19 @@ export function deviceDiscovery(ctx: DiscoveryContext): { topic: string; payload
   };
 }
 
-/** A progress sensor for one running job. */
-export function jobDiscovery(ctx: DiscoveryContext, job: { id: string; title: string }): { topic: string; payload: DiscoveryPayload } {
+/**
+ * A progress sensor for one running job, keyed and named by its short id (topics.shortJobId):
+ * entity ids stay readable (`sensor.m3u_downloader_job_3f2a9c1e`) and stable; the title, which
+ * an edit may change, is an attribute on the state topic.
+ */
+export function jobDiscovery(ctx: DiscoveryContext, job: { id: string; shortId: string }): { topic: string; payload: DiscoveryPayload } {
   const t = ctx.topics;
   const node = nodeIdOf(t.base);
-  const objectId = jobObjectId(job.id);
-  const title = job.title.trim() || job.id.slice(0, 8);
+  const objectId = jobObjectId(job.shortId);
   return {
-    topic: t.jobConfig(job.id),
+    topic: t.jobConfig(job.shortId),
     payload: {
-      name: `Download ${title.length > 60 ? `${title.slice(0, 59)}…` : title}`,
+      name: `Download ${job.shortId}`,
       unique_id: `${node}_${objectId}`,
       default_entity_id: `sensor.${entitySlug(`${node}_${objectId}`)}`,
       state_topic: t.job(job.id),
@@ -195,7 +199,7 @@ export function jobDiscovery(ctx: DiscoveryContext, job: { id: string; title: st
   };
 }
 
-/** The job id in a job sensor's config topic, or null for other topics. */
+/** The key (short id, or a full id from older versions) in a job sensor's config topic, or null. */
 export function jobIdFromConfigTopic(topics: MqttTopics, topic: string): string | null {
   const prefix = `${topics.discoveryPrefix}/sensor/${nodeIdOf(topics.base)}/job_`;
   if (!topic.startsWith(prefix) || !topic.endsWith('/config')) return null;

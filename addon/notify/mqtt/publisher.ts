@@ -11,7 +11,7 @@ import { displayTitle, downloadEventData, syncEventData } from '../job-summary.j
 import type { MqttLink, MqttMessage } from './client.js';
 import { deviceDiscovery, jobDiscovery, jobIdFromConfigTopic } from './discovery.js';
 import { KeyedThrottle } from './throttle.js';
-import type { MqttTopics } from './topics.js';
+import { shortJobId, type MqttTopics } from './topics.js';
 
 /** Per job and for the summary state: no more than one message a second. */
 export const PUBLISH_INTERVAL_MS = 1000;
@@ -68,6 +68,9 @@ const isActive = (job: Job): boolean => ACTIVE_STATUSES.includes(job.status);
 export class MqttPublisher {
   private readonly offs: (() => void)[] = [];
   private readonly announced = new Set<string>();
+  /** Short ids of announced jobs, both ways (a short id is unique among them). */
+  private readonly shortOf = new Map<string, string>();
+  private readonly jobOfShort = new Map<string, string>();
   private readonly jobThrottle: KeyedThrottle<Job>;
   private readonly stateThrottle: KeyedThrottle<null>;
   /** The alerts holding now, by id (alert.raised / alert.resolved on the bus). */
@@ -100,6 +103,8 @@ export class MqttPublisher {
       bus.on('job.removed', ({ id }) => {
         this.jobThrottle.drop(id);
         this.unannounce(id);
+        // A sensor an older version announced under the full UUID goes with its job.
+        if (this.deps.discovery) this.send(this.deps.topics.jobConfig(id), '', true);
         this.pushState();
       }),
       bus.on('queue.state', () => this.pushState()),
@@ -181,12 +186,10 @@ export class MqttPublisher {
       }
       return;
     }
-    // A job sensor left behind (a crash, or a job that ended while we were offline).
-    const id = jobIdFromConfigTopic(topics, m.topic);
-    if (id && m.retain && m.payload.length > 0 && !this.announced.has(id)) {
-      const job = this.tryGet(id);
-      if (!job || !isActive(job)) this.send(m.topic, '', true);
-    }
+    // A job sensor left behind (a crash, a job that ended while we were offline, or one an
+    // older version named by the full UUID): cleared unless a live job owns that key.
+    const key = jobIdFromConfigTopic(topics, m.topic);
+    if (key && m.retain && m.payload.length > 0 && !this.ownsKey(key)) this.send(m.topic, '', true);
   }
 
   private onStatus(job: Job): void {
@@ -233,13 +236,38 @@ export class MqttPublisher {
   private announce(job: Job, force = false): void {
     if (!this.deps.discovery || (this.announced.has(job.id) && !force)) return;
     this.announced.add(job.id);
-    const config = jobDiscovery({ topics: this.deps.topics, version: this.deps.version }, { id: job.id, title: displayTitle(job) });
+    const config = jobDiscovery({ topics: this.deps.topics, version: this.deps.version }, { id: job.id, shortId: this.shortIdOf(job.id) });
     this.send(config.topic, JSON.stringify(config.payload), true);
   }
 
   private unannounce(id: string): void {
     if (!this.announced.delete(id)) return;
-    this.send(this.deps.topics.jobConfig(id), '', true);
+    const short = this.shortOf.get(id) ?? shortJobId(id);
+    this.shortOf.delete(id);
+    if (this.jobOfShort.get(short) === id) this.jobOfShort.delete(short);
+    this.send(this.deps.topics.jobConfig(short), '', true);
+  }
+
+  /**
+   * The job's short id: the first 8 hex digits of its UUID, lengthened by 4 while another
+   * announced job holds that prefix (one chance in ~4 billion per pair).
+   */
+  private shortIdOf(id: string): string {
+    const known = this.shortOf.get(id);
+    if (known) return known;
+    let length = 8;
+    let short = shortJobId(id, length);
+    while (this.jobOfShort.has(short) && this.jobOfShort.get(short) !== id && length < 32) short = shortJobId(id, (length += 4));
+    this.shortOf.set(id, short);
+    this.jobOfShort.set(short, id);
+    return short;
+  }
+
+  /** Whether a job sensor key belongs to a live job (announced, or about to be). */
+  private ownsKey(key: string): boolean {
+    const owner = this.jobOfShort.get(key);
+    if (owner !== undefined && this.announced.has(owner)) return true;
+    return this.allJobs().some((job) => isActive(job) && shortJobId(job.id) === key);
   }
 
   private pushState(): void {

@@ -36,8 +36,11 @@ export interface MqttTopics {
   haStatus: string;
   /** Device-based discovery topic of the add-on's device. */
   deviceConfig: string;
-  /** Per-entity discovery topic of one job's progress sensor. */
-  jobConfig(id: string): string;
+  /**
+   * Per-entity discovery topic of one job's progress sensor, by its short id (shortJobId). Given
+   * a full UUID it names the topic earlier versions used, so they can be cleared.
+   */
+  jobConfig(key: string): string;
   /** Matches every job sensor config, to clear stale ones left by a crash. */
   jobConfigWildcard: string;
 }
@@ -55,6 +58,22 @@ export function entitySlug(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9_]/g, '_').replace(/_+/g, '_');
 }
 
+/** Hex digits of a job's short id: enough to tell live jobs apart, short enough to read. */
+export const SHORT_ID_LENGTH = 8;
+
+/**
+ * A job's short, readable id for its Home Assistant entity: the first `length` hex digits of
+ * its UUID ("3f2a9c1e" for 3f2a9c1e-...). Derived, so it is the same after a restart without
+ * storing anything; the publisher lengthens it in the rare case two live jobs share a prefix.
+ * An id that is not a UUID is kept whole (sanitised).
+ */
+export function shortJobId(id: string, length = SHORT_ID_LENGTH): string {
+  const hex = id.replace(/-/g, '').toLowerCase();
+  if (/^[0-9a-f]{32}$/.test(hex)) return hex.slice(0, Math.max(SHORT_ID_LENGTH, Math.min(length, 32)));
+  return id.replace(/[^a-zA-Z0-9_-]/g, '_');
+}
+
+/** `job_<key>`: the key is a short id; full UUIDs were used before (see jobConfig). */
 export function jobObjectId(id: string): string {
   return `job_${id.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
 }

@@ -1,7 +1,12 @@
-import { open, stat } from 'node:fs/promises';
-import { sniff } from './sniff.js';
+import { open, stat, unlink } from 'node:fs/promises';
+import type { FetchToFileResult } from '../download/fetch-to-file.js';
+import { sniff } from '../download/sniff.js';
+import type { Segment } from './playlist.js';
 
 /**
+ * Whether a fetched segment is whole, for VOD (hls-download.ts) and the live recorder
+ * (live/recorder.ts) alike: the same checks, so a cut segment is never appended silently.
+ *
  * Whether a fetched segment ends where its container says it should. A body cut short without a
  * Content-Length looks like a clean end to HTTP; only the bytes tell: an MPEG-TS stream is whole
  * 188-byte packets, fMP4 is whole boxes, ADTS audio is whole frames. Catching it here names the
@@ -19,6 +24,9 @@ export class TruncatedSegmentError extends Error {
 const TS_PACKET = 188;
 const MAX_WALK = 64 * 1024 * 1024;
 
+/** An HTML page where media should be (a CDN's error or login page answered with 200). */
+const RX_HTML = /^\s*<(?:!doctype\s+html|html|head|body|title)\b/i;
+
 /** A problem description, or null when the file ends on a container boundary. */
 export async function segmentProblem(file: string, expectedLength: number | null): Promise<string | null> {
   const { size } = await stat(file);
@@ -33,6 +41,10 @@ export async function segmentProblem(file: string, expectedLength: number | null
     };
     const head = await read(0, 64 * 1024);
     const kind = sniff(head);
+    // WebVTT is text too and fine; a web page never is.
+    if (kind.kind === 'text' && RX_HTML.test(head.toString('utf8', 0, Math.min(head.length, 256)).replace(/^\uFEFF/, ''))) {
+      return 'the body is a web page (HTML), not media: an error or login page served with 200?';
+    }
     if (kind.kind === 'ts') {
       const payload = size - kind.skip;
       if (payload % TS_PACKET !== 0) return `its MPEG-TS data ends mid-packet (${payload} bytes is not a whole number of 188-byte packets)`;
@@ -110,5 +122,37 @@ export class SizePattern {
     this.suspected.delete(index);
     if (this.rates.length < 50) this.rates.push(rate);
     return null;
+  }
+}
+
+/**
+ * The check every fetched media segment goes through before it is used: declared length,
+ * byte range, container boundaries, HTML or empty bodies, and (without a Content-Length) the
+ * size pattern of the track. On a problem the file is removed and a TruncatedSegmentError is
+ * thrown, which limitedRequest retries like a network error.
+ *
+ * `index` keys the size pattern's "seen this size once already" memory (a playlist index for
+ * VOD, the media sequence number live).
+ */
+export async function checkFetchedSegment(
+  dest: string,
+  seg: Pick<Segment, 'byteRange' | 'duration'>,
+  encrypted: boolean,
+  got: FetchToFileResult,
+  sizes: SizePattern,
+  index: number,
+  label: string,
+): Promise<void> {
+  let problem: string | null = null;
+  // A body that ended before its Content-Length (no content-encoding: declaredLength is null then).
+  if (got.declaredLength !== null && !seg.byteRange && got.received !== got.declaredLength) {
+    problem = `got ${got.received} of the ${got.declaredLength} bytes its Content-Length declares`;
+  }
+  problem ??= await segmentProblem(dest, seg.byteRange && !encrypted ? seg.byteRange.length : null);
+  if (!problem && got.declaredLength === null && !seg.byteRange) problem = sizes.check(index, (await stat(dest)).size, seg.duration);
+  else if (!problem) sizes.record((await stat(dest)).size, seg.duration);
+  if (problem) {
+    await unlink(dest).catch(() => undefined);
+    throw new TruncatedSegmentError(`${label}: ${problem}`);
   }
 }
