@@ -15,6 +15,7 @@ import { ChannelStore } from './live/channel-store.js';
 import { GuideService } from './live/epg/guide-service.js';
 import { runRecordCommand } from './live/record-command.js';
 import { SeriesRules } from './live/series-rules.js';
+import { JobRepository } from './jobs/job-repository.js';
 import { JobService } from './jobs/job-service.js';
 import { DestinationService } from './library/destination-service.js';
 import { createDestination } from './library/destinations/registry.js';
@@ -181,8 +182,11 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
   });
   // Library destinations: the only place their adapters (local, smb, sftp, rsync) are built.
   const destinationDeps: DestinationDeps = { logger, tmpDir: config.tmp_dir };
+  // The stored jobs: only the repository reads or writes them (jobs/job-repository.ts).
+  const jobRepository = new JobRepository(store);
   const destinations = new DestinationService({
     store,
+    transferCounts: (id) => jobRepository.transferCounts(id),
     bus,
     clock,
     logger,
@@ -197,7 +201,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     options: { retryLimitMs: config.transfer_retry_limit_minutes * 60_000, ...(overrides.transferBackoffMs ? { backoffMs: overrides.transferBackoffMs } : {}) },
   });
   const jobs: JobService = new JobService({
-    store,
+    repository: jobRepository,
     bus,
     engine,
     transfers,

@@ -33,6 +33,11 @@ export interface DestinationServiceDeps {
   connect: (config: DestinationConfig) => Destination;
   /** The periodic health check; 5 minutes in production. */
   checkIntervalMs?: number;
+  /**
+   * Transfers to a destination now, running and waiting for it (the job repository's count,
+   * wired in app.ts: the library does not know jobs). None when absent.
+   */
+  transferCounts?: (destinationId: string) => { active: number; waiting: number };
 }
 
 /** Fields of the default destination that may change; the rest is MEDIA_DIR, fixed by the config. */
@@ -165,14 +170,7 @@ export class DestinationService {
   view(record: DestinationRecord): DestinationView {
     const naming: Partial<Record<ContentType, string>> = {};
     for (const [type, template] of Object.entries(record.naming ?? {})) if (typeof template === 'string' && template.trim() !== '') naming[type as ContentType] = template;
-    let active = 0;
-    let waiting = 0;
-    // TODO(issue 11, arch-core): ask the job repository once it exists; the only read of another collection here.
-    for (const job of this.deps.store.data.jobs) {
-      if (job.status !== 'transferring' || job.transfer?.destination_id !== record.id) continue;
-      if (job.error) waiting++;
-      else active++;
-    }
+    const { active, waiting } = this.deps.transferCounts?.(record.id) ?? { active: 0, waiting: 0 };
     const def = destinationKind(record.kind);
     const stored = record as unknown as Record<string, unknown>;
     // Every kind's fields appear on every view (null where this kind has none), so the API's

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AppEvents } from '../../addon/events/app-events.js';
 import { EventBus } from '../../addon/events/bus.js';
 import type { DownloadEngine, RunHooks } from '../../addon/jobs/download-engine.js';
+import { JobRepository } from '../../addon/jobs/job-repository.js';
 import { JobService } from '../../addon/jobs/job-service.js';
 import type { Job, JobStatus } from '../../addon/jobs/model.js';
 import type { FinishedFile, TransferHooks, TransferService } from '../../addon/library/transfer-service.js';
@@ -84,7 +85,7 @@ async function setup(opts: { maxConcurrent?: number; jobs?: Job[] } = {}) {
   const e = scriptedEngine();
   const t = scriptedTransfers();
   const jobs = new JobService({
-    store,
+    repository: new JobRepository(store),
     bus,
     engine: e.engine,
     transfers: t.transfers,
