@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ScryptParams } from './auth/secrets.js';
+import { AuthRepository } from './auth/auth-repository.js';
 import { AuthService } from './auth/service.js';
 import type { Config } from './config/schema.js';
 import type { AppEvents } from './events/app-events.js';
@@ -16,6 +17,7 @@ import { GuideService } from './live/epg/guide-service.js';
 import { runRecordCommand } from './live/record-command.js';
 import { SeriesRules } from './live/series-rules.js';
 import { JobRepository } from './jobs/job-repository.js';
+import { ProgressTracker } from './jobs/progress-tracker.js';
 import { JobService } from './jobs/job-service.js';
 import { DestinationService } from './library/destination-service.js';
 import { createDestination } from './library/destinations/registry.js';
@@ -115,6 +117,8 @@ export interface App {
   koa: HttpApp;
   bus: EventBus<AppEvents>;
   jobs: JobService;
+  /** Live progress of running jobs (in memory; JobService's runner writes it). */
+  progress: ProgressTracker;
   store: Store;
   ffmpeg: FfmpegBinary;
   auth: AuthService;
@@ -151,7 +155,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
   const initial = settings.effective();
   const bus = new EventBus<AppEvents>(logger);
   const activity = await ActivityLog.open({ file: path.join(config.data_dir, 'activity.jsonl'), clock, logger, retentionDays: config.activity_retention_days });
-  const auth = new AuthService({ store, clock, logger, bootstrapKey: config.api_key, ...(overrides.scrypt ? { scrypt: overrides.scrypt } : {}) });
+  const auth = new AuthService({ repository: new AuthRepository(store), clock, logger, bootstrapKey: config.api_key, ...(overrides.scrypt ? { scrypt: overrides.scrypt } : {}) });
   // The port the API listens on, once it does: downloads never target the server itself.
   let ownPort: number | null = null;
   const http =
@@ -184,6 +188,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
   const destinationDeps: DestinationDeps = { logger, tmpDir: config.tmp_dir };
   // The stored jobs: only the repository reads or writes them (jobs/job-repository.ts).
   const jobRepository = new JobRepository(store);
+  const progress = new ProgressTracker();
   const destinations = new DestinationService({
     store,
     transferCounts: (id) => jobRepository.transferCounts(id),
@@ -202,6 +207,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
   });
   const jobs: JobService = new JobService({
     repository: jobRepository,
+    progress,
     bus,
     engine,
     transfers,
@@ -487,6 +493,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     koa,
     bus,
     jobs,
+    progress,
     store,
     ffmpeg,
     auth,
