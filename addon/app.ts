@@ -19,6 +19,7 @@ import { SeriesRules } from './live/series-rules.js';
 import { JobRepository } from './jobs/job-repository.js';
 import { ProgressTracker } from './jobs/progress-tracker.js';
 import { JobService } from './jobs/job-service.js';
+import { DestinationRepository } from './library/destination-repository.js';
 import { DestinationService } from './library/destination-service.js';
 import { createDestination } from './library/destinations/registry.js';
 import type { DestinationDeps } from './library/destinations/types.js';
@@ -36,6 +37,7 @@ import { DiskGuard, type FreeSpaceProbe } from './ops/disk-guard.js';
 import { HealthChecks, type CheckResult } from './ops/health.js';
 import type { StoreHealth } from './store/db.js';
 import { Maintenance } from './ops/maintenance.js';
+import { SettingsRepository } from './ops/settings-repository.js';
 import { RuntimeSettings } from './ops/settings.js';
 import { fileSize, freeBytes } from './platform/disk.js';
 import { LogBuffer } from './platform/log-buffer.js';
@@ -151,7 +153,8 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
   const ffmpeg = resolveFfmpeg(config.ffmpeg_path, overrides.envPath ?? process.env.PATH);
   const store = await Store.open(path.join(config.data_dir, 'db.json'), logger);
   // Settings changed in the panel (db.json) override env/options.json from the start.
-  const settings = new RuntimeSettings({ config, store, logger });
+  const settingsRepository = new SettingsRepository(store);
+  const settings = new RuntimeSettings({ config, repository: settingsRepository, logger });
   const initial = settings.effective();
   const bus = new EventBus<AppEvents>(logger);
   const activity = await ActivityLog.open({ file: path.join(config.data_dir, 'activity.jsonl'), clock, logger, retentionDays: config.activity_retention_days });
@@ -190,7 +193,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
   const jobRepository = new JobRepository(store);
   const progress = new ProgressTracker();
   const destinations = new DestinationService({
-    store,
+    repository: new DestinationRepository(store),
     transferCounts: (id) => jobRepository.transferCounts(id),
     bus,
     clock,
@@ -317,11 +320,8 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     queue: jobs,
     defaultLimitKbps: config.download_speed_limit_kbps,
     persistence: {
-      load: () => store.data.speed,
-      save: async (settings) => {
-        store.data.speed = settings;
-        store.changed();
-      },
+      load: () => settingsRepository.speed(),
+      save: async (settings) => settingsRepository.saveSpeed(settings),
     },
     onChange: (state, settings) => bus.emit('speed.changed', { ...state, enabled: settings.enabled, limit_kbps: settings.limit_kbps }),
   });

@@ -6,7 +6,6 @@ import type { EventBus } from '../events/bus.js';
 import type { CheckResult } from '../domain/health.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
-import type { Store } from '../store/db.js';
 import { assertDestination, KIND_FIELDS, type DestinationPatchInput, type NewDestinationInput } from './destination-schema.js';
 import { statusForError } from './destinations/errors.js';
 import { DESTINATION_KIND_LIST, DESTINATION_KIND_REGISTRY, describeKinds, destinationKind, type DestinationKindDescription, fieldKinds, kindFields, secretFields } from './destinations/registry.js';
@@ -19,11 +18,12 @@ import {
   type DestinationTestResult,
   type DestinationView,
 } from './model.js';
-import { DestinationRepository } from './destination-repository.js';
+import type { DestinationRepository } from './destination-repository.js';
 import { DEFAULT_TEMPLATES } from './naming.js';
 
 export interface DestinationServiceDeps {
-  store: Store;
+  /** The stored destinations: this service's only way to the store. */
+  repository: DestinationRepository;
   bus: EventBus<AppEvents>;
   clock: Clock;
   logger: Logger;
@@ -109,7 +109,7 @@ export class DestinationService {
   private readonly probes = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: DestinationServiceDeps) {
-    this.repository = new DestinationRepository(deps.store);
+    this.repository = deps.repository;
     this.ensureDefault();
   }
 
