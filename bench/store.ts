@@ -71,8 +71,8 @@ function finishedJob(i: number, day: number): Job {
 }
 
 const RULE_MAX = 500;
-/** The open loop's request interval: 200 requests a second, about what a few open panels and a poller send at worst. */
-const REQUEST_EVERY_MS = 5;
+/** The open loop's request interval (BENCH_STORE_REQUEST_MS): 100 requests a second, more than a few open panels and a poller send. */
+const REQUEST_EVERY_MS = Number(process.env.BENCH_STORE_REQUEST_MS ?? 10);
 /** Downloads created one by one through the API in the third phase. */
 const CREATES = 500;
 const IDLE_MS = 2000;

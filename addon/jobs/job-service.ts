@@ -124,6 +124,7 @@ export class JobService {
   private readonly settling = new Set<string>();
   /** Wakes the queue when the next scheduled recording (live.start_at) is due. */
   private scheduleTimer: { at: number; controller: AbortController } | null = null;
+  private kickQueued = false;
   private readonly repo: JobRepository;
   private readonly progress: ProgressTracker;
   private readonly states: JobStates;
@@ -220,7 +221,7 @@ export class JobService {
     const stored = this.repo.insert(job);
     this.deps.logger.info({ jobId: job.id, priority: job.priority }, 'download queued');
     this.deps.bus.emit('job.added', { job: stored });
-    this.kick();
+    this.kickSoon();
     return stored;
   }
 
@@ -472,6 +473,19 @@ export class JobService {
     this.deps.bus.emit('job.removed', { id });
   }
 
+  /**
+   * A scheduling pass once the current burst of work is done: a sync that creates 2,500 jobs
+   * asks for one pass per batch, not one per job (each pass reads every stored job).
+   */
+  private kickSoon(): void {
+    if (this.kickQueued) return;
+    this.kickQueued = true;
+    setImmediate(() => {
+      this.kickQueued = false;
+      this.kick();
+    });
+  }
+
   /** One scheduling pass: starts what jobs/scheduler.ts says may run now. */
   kick(): void {
     const running = new Map<string, RunPhase>();
@@ -498,7 +512,7 @@ export class JobService {
   private armSchedule(): void {
     if (this.stopping) return;
     const now = this.deps.clock.now();
-    const earliest = nextStartAt(this.repo.all(), now);
+    const earliest = nextStartAt(this.repo.scheduledRecordings(), now);
     if (earliest === null || this.scheduleTimer?.at === earliest) return;
     this.scheduleTimer?.controller.abort();
     const controller = new AbortController();

@@ -105,6 +105,30 @@ describe('JobRepository', () => {
     expect(store.changes).toBe(1);
   });
 
+  it('keeps its counts and lookups right through inserts, updates, removals and a second repository over the same store', () => {
+    const store = memoryStore([job('a'), job('b', { status: 'completed' })]);
+    const one = new JobRepository(store);
+    const two = new JobRepository(store);
+    expect(one.count('pending')).toBe(1);
+    two.insert(job('c', { live: { start_at: '2026-03-02T20:00:00.000Z' } }));
+    two.update('a', { status: 'paused' });
+    expect(one.count('pending')).toBe(1);
+    expect(one.count('paused')).toBe(1);
+    expect(one.find('c')!.id).toBe('c');
+    expect(one.scheduledRecordings().map((j) => j.id)).toEqual(['c']);
+    one.update('c', { status: 'cancelled' });
+    expect(two.scheduledRecordings()).toEqual([]);
+    two.remove('a');
+    expect(one.find('a')).toBeUndefined();
+    expect(one.find('c')!.status).toBe('cancelled');
+    expect(one.countByStatus()).toMatchObject({ pending: 0, paused: 0, completed: 1, cancelled: 1 });
+    // Rows pushed by hand before use (tests seed stores this way) are seen and frozen.
+    store.data.jobs.push(job('d'));
+    expect(one.find('d')!.id).toBe('d');
+    expect(Object.isFrozen(one.find('d'))).toBe(true);
+    expect(one.count('pending')).toBe(1);
+  });
+
   it('keeps the queue pause and the day\'s traffic; traffic rides on the next write without one of its own', () => {
     const store = memoryStore();
     const repo = new JobRepository(store);
