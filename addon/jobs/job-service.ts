@@ -159,7 +159,7 @@ export class JobService {
     for (const job of this.repo.all()) {
       if (ACTIVE_STATUSES.includes(job.status)) {
         // Nobody listens yet (notifiers start after the queue): a status change without an event.
-        this.repo.update(job.id, { status: 'pending', speed: 0, eta_s: null, updated_at: this.nowIso() });
+        this.states.requeueInterrupted(job.id);
         resumed++;
       }
     }

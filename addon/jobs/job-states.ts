@@ -54,6 +54,17 @@ export class JobStates {
     return job;
   }
 
+  /**
+   * At start, before anyone listens: a job a crash or a stop left active goes back to the queue
+   * (through the lifecycle table, like every move) without an event.
+   */
+  requeueInterrupted(id: string): void {
+    const current = this.deps.jobs.find(id);
+    if (!current) return;
+    assertTransition(id, current.status, 'pending');
+    this.deps.jobs.update(id, { status: 'pending', speed: 0, eta_s: null, updated_at: this.nowIso() });
+  }
+
   /** A change that keeps the status; `announce` tells SSE and MQTT to show it (job.updated). */
   update(id: string, patch: JobPatch, options: { announce?: boolean } = {}): Job {
     const job = this.view(this.deps.jobs.update(id, { ...patch, updated_at: this.nowIso() }));
