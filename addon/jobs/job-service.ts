@@ -248,15 +248,16 @@ export class JobService {
   }
 
   list(filter: { status?: JobStatus | undefined; limit: number; offset: number }): Page<Job> {
-    // Newest first (the array is in creation order); only the page gets its live figures.
+    // Newest first (the array is in creation order); only the page is read and gets its live
+    // figures, and the total comes from the repository's counts: no scan of every job.
     const jobs = this.repo.all();
     const items: Job[] = [];
-    let total = 0;
-    for (let i = jobs.length - 1; i >= 0; i--) {
+    const total = filter.status ? this.repo.count(filter.status) : jobs.length;
+    let seen = 0;
+    for (let i = jobs.length - 1; i >= 0 && items.length < filter.limit; i--) {
       const j = jobs[i]!;
       if (filter.status && j.status !== filter.status) continue;
-      if (total >= filter.offset && items.length < filter.limit) items.push(this.states.view(j));
-      total++;
+      if (seen++ >= filter.offset) items.push(this.states.view(j));
     }
     return { items, total };
   }

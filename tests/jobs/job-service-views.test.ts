@@ -42,6 +42,22 @@ describe('JobService views', () => {
     expect(s.store.data.jobs[0]!.title).toBe('A');
   });
 
+  it('list pages newest first with and without a status filter, the same as filtering every job', async () => {
+    const s = setup();
+    await s.jobs.pauseQueue();
+    const created = Array.from({ length: 23 }, (_, i) => s.jobs.create({ url: `http://127.0.0.1:9/${i}.mp4`, title: `j${i}` }));
+    for (const j of created.filter((_, i) => i % 3 === 0)) await s.jobs.pause(j.id);
+    const all = [...s.store.data.jobs].reverse();
+    for (const status of [undefined, 'paused', 'pending', 'failed'] as const) {
+      const matching = all.filter((j) => !status || j.status === status);
+      for (const [limit, offset] of [[5, 0], [5, 5], [50, 0], [4, 6], [3, 100]] as const) {
+        const page = s.jobs.list({ status, limit, offset });
+        expect(page.total).toBe(matching.length);
+        expect(page.items.map((j) => j.title)).toEqual(matching.slice(offset, offset + limit).map((j) => j.title));
+      }
+    }
+  });
+
   it('get, list and stats show the running job\'s live figures; the stored record keeps none of them', async () => {
     const s = setup();
     const running = s.jobs.create({ url: 'http://127.0.0.1:9/a.mp4', title: 'A' });
