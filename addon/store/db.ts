@@ -88,8 +88,8 @@ async function readDb(file: string): Promise<ReadResult> {
  * Each frozen job row's JSON, kept while the row lives: JobRepository replaces a row on every
  * change (copy on write) and freezes it, so a row that is still the same object still has the
  * same JSON. A write then stringifies only the jobs changed since the last one, not all of
- * them: with 12,500 jobs that is the difference between ~1 ms and ~15 ms of blocked event loop
- * once a second while anything changes.
+ * them: with 12,500 jobs, ~7 ms instead of ~15 ms of blocked event loop (best of 20) once a
+ * second while anything changes.
  */
 const rowJson = new WeakMap<object, string>();
 
