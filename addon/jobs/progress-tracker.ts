@@ -22,7 +22,6 @@ export interface LiveProgress {
   recording: RecordingStatus | null;
 }
 
-export const LIVE_FIELDS: readonly (keyof LiveProgress)[] = ['progress', 'bytes_done', 'bytes_total', 'speed', 'eta_s', 'segments_done', 'segments_total', 'updated_at', 'recording'];
 
 export class ProgressTracker {
   private readonly live = new Map<string, Partial<LiveProgress>>();
