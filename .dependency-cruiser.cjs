@@ -67,6 +67,14 @@ module.exports = {
       to: { path: ['^addon/store/', '-repository[.]ts$'] },
     },
     {
+      name: 'only-repositories-touch-the-store',
+      severity: 'error',
+      comment:
+        'db.json is read and written by repositories only (one per collection: jobs/job-repository, auth/auth-repository, ops/settings-repository, library/destination-repository, ...); services get a repository, app.ts wires them.',
+      from: { path: '^addon/', pathNot: ['^addon/store/', '(^|/|-)repository[.]ts$', '^addon/app[.]ts$'] },
+      to: { path: '^addon/store/db[.]ts$' },
+    },
+    {
       name: 'not-to-unresolvable',
       severity: 'error',
       from: {},

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ScryptParams } from './auth/secrets.js';
+import { AuthRepository } from './auth/auth-repository.js';
 import { AuthService } from './auth/service.js';
 import type { Config } from './config/schema.js';
 import type { AppEvents } from './events/app-events.js';
@@ -15,7 +16,10 @@ import { ChannelStore } from './live/channel-store.js';
 import { GuideService } from './live/epg/guide-service.js';
 import { runRecordCommand } from './live/record-command.js';
 import { SeriesRules } from './live/series-rules.js';
+import { JobRepository } from './jobs/job-repository.js';
+import { ProgressTracker } from './jobs/progress-tracker.js';
 import { JobService } from './jobs/job-service.js';
+import { DestinationRepository } from './library/destination-repository.js';
 import { DestinationService } from './library/destination-service.js';
 import { createDestination } from './library/destinations/registry.js';
 import type { DestinationDeps } from './library/destinations/types.js';
@@ -33,6 +37,7 @@ import { DiskGuard, type FreeSpaceProbe } from './ops/disk-guard.js';
 import { HealthChecks, type CheckResult } from './ops/health.js';
 import type { StoreHealth } from './store/db.js';
 import { Maintenance } from './ops/maintenance.js';
+import { SettingsRepository } from './ops/settings-repository.js';
 import { RuntimeSettings } from './ops/settings.js';
 import { fileSize, freeBytes } from './platform/disk.js';
 import { LogBuffer } from './platform/log-buffer.js';
@@ -57,6 +62,7 @@ import { MediaServerRepository } from './mediaservers/repository.js';
 import { mediaServerRegistry } from './mediaservers/registry.js';
 import { MediaServerService } from './mediaservers/service.js';
 import { SourceService } from './sources/source-service.js';
+import { SourceRepository } from './sources/source-repository.js';
 import { TmdbClient } from './sources/tmdb.js';
 import { Store } from './store/db.js';
 import { readVersion } from './version.js';
@@ -114,6 +120,8 @@ export interface App {
   koa: HttpApp;
   bus: EventBus<AppEvents>;
   jobs: JobService;
+  /** Live progress of running jobs (in memory; JobService's runner writes it). */
+  progress: ProgressTracker;
   store: Store;
   ffmpeg: FfmpegBinary;
   auth: AuthService;
@@ -146,11 +154,12 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
   const ffmpeg = resolveFfmpeg(config.ffmpeg_path, overrides.envPath ?? process.env.PATH);
   const store = await Store.open(path.join(config.data_dir, 'db.json'), logger);
   // Settings changed in the panel (db.json) override env/options.json from the start.
-  const settings = new RuntimeSettings({ config, store, logger });
+  const settingsRepository = new SettingsRepository(store);
+  const settings = new RuntimeSettings({ config, repository: settingsRepository, logger });
   const initial = settings.effective();
   const bus = new EventBus<AppEvents>(logger);
   const activity = await ActivityLog.open({ file: path.join(config.data_dir, 'activity.jsonl'), clock, logger, retentionDays: config.activity_retention_days });
-  const auth = new AuthService({ store, clock, logger, bootstrapKey: config.api_key, ...(overrides.scrypt ? { scrypt: overrides.scrypt } : {}) });
+  const auth = new AuthService({ repository: new AuthRepository(store), clock, logger, bootstrapKey: config.api_key, ...(overrides.scrypt ? { scrypt: overrides.scrypt } : {}) });
   // The port the API listens on, once it does: downloads never target the server itself.
   let ownPort: number | null = null;
   const http =
@@ -181,8 +190,12 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
   });
   // Library destinations: the only place their adapters (local, smb, sftp, rsync) are built.
   const destinationDeps: DestinationDeps = { logger, tmpDir: config.tmp_dir };
+  // The stored jobs: only the repository reads or writes them (jobs/job-repository.ts).
+  const jobRepository = new JobRepository(store);
+  const progress = new ProgressTracker();
   const destinations = new DestinationService({
-    store,
+    repository: new DestinationRepository(store),
+    transferCounts: (id) => jobRepository.transferCounts(id),
     bus,
     clock,
     logger,
@@ -197,7 +210,8 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     options: { retryLimitMs: config.transfer_retry_limit_minutes * 60_000, ...(overrides.transferBackoffMs ? { backoffMs: overrides.transferBackoffMs } : {}) },
   });
   const jobs: JobService = new JobService({
-    store,
+    repository: jobRepository,
+    progress,
     bus,
     engine,
     transfers,
@@ -241,7 +255,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     now: () => clock.now(),
   });
   const sources: SourceService = new SourceService({
-    store, bus, jobs, http, clock, logger, dataDir: config.data_dir, tmdb, channels, guides,
+    repository: new SourceRepository(store), bus, jobs, http, clock, logger, dataDir: config.data_dir, tmdb, channels, guides,
     afterGuide: () => recordingRules.evaluate(),
     recordingPadding: { beforeMin: config.epg_padding_before_min, afterMin: config.epg_padding_after_min },
   });
@@ -307,11 +321,8 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     queue: jobs,
     defaultLimitKbps: config.download_speed_limit_kbps,
     persistence: {
-      load: () => store.data.speed,
-      save: async (settings) => {
-        store.data.speed = settings;
-        store.changed();
-      },
+      load: () => settingsRepository.speed(),
+      save: async (settings) => settingsRepository.saveSpeed(settings),
     },
     onChange: (state, settings) => bus.emit('speed.changed', { ...state, enabled: settings.enabled, limit_kbps: settings.limit_kbps }),
   });
@@ -483,6 +494,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     koa,
     bus,
     jobs,
+    progress,
     store,
     ffmpeg,
     auth,

@@ -28,7 +28,7 @@ import { benchGigabyte, benchSegments, benchThrottled } from './hls.js';
 import { benchMerge } from './merge.js';
 import { STARTUP_TREATMENT, type BenchResults } from './results.js';
 import { benchSources } from './sources.js';
-import { benchStoreFigures } from './store-figures.js';
+import { benchStore } from './store.js';
 import { benchTransfersSection } from './transfers.js';
 
 const SECTIONS: readonly Section[] = [
@@ -40,9 +40,7 @@ const SECTIONS: readonly Section[] = [
   { name: 'sources', run: benchSources },
   { name: 'guide', run: benchGuide },
   { name: 'transfers', run: benchTransfersSection },
-  // store: bench/store.ts's benchStore is becoming (ctx) => Figure[] (the arch helper's); until then
-  // bench/store-figures.ts adapts today's measureStore output.
-  { name: 'store', run: benchStoreFigures },
+  { name: 'store', run: (ctx) => benchStore(path.join(ctx.work, 'store'), { quick: ctx.quick }) },
 ];
 
 function projectRoot(): string {

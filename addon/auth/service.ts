@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { AppError, conflict, notFound } from '../errors.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
-import type { Store } from '../store/db.js';
+import type { AuthRepository } from './auth-repository.js';
 import type { ApiKeyRecord, ApiKeyView, CreatedApiKey, Principal, Role, SessionRecord, User, UserView } from './model.js';
 import { DEFAULT_SCRYPT, hashPassword, randomToken, safeEqual, sha256Hex, verifyPassword, type ScryptParams } from './secrets.js';
 
@@ -13,7 +13,8 @@ const MAX_SESSIONS_PER_USER = 20;
 const API_KEY_PREFIX = 'm3u_';
 
 export interface AuthServiceDeps {
-  store: Store;
+  /** Users, keys and sessions: this service's only way to the store. */
+  repository: AuthRepository;
   clock: Clock;
   logger: Logger;
   /** API_KEY from the options or the environment: an admin key that is not stored. */
@@ -45,8 +46,8 @@ export class AuthService {
     this.bootstrapHash = deps.bootstrapKey ? sha256Hex(deps.bootstrapKey) : null;
   }
 
-  private get data() {
-    return this.deps.store.data;
+  private get repo(): AuthRepository {
+    return this.deps.repository;
   }
 
   private nowIso(): string {
@@ -60,22 +61,22 @@ export class AuthService {
   // ---------------------------------------------------------------- state
 
   userCount(): number {
-    return this.data.users.length;
+    return this.repo.userCount();
   }
 
   /** No user, no stored key and no API_KEY: plain Docker before its first-run setup. */
   isUnconfigured(): boolean {
-    return this.data.users.length === 0 && this.data.api_keys.length === 0 && !this.bootstrapHash;
+    return this.repo.userCount() === 0 && this.repo.keyCount() === 0 && !this.bootstrapHash;
   }
 
   // ---------------------------------------------------------------- users
 
   listUsers(): UserView[] {
-    return this.data.users.map(userView);
+    return this.repo.users().map(userView);
   }
 
   getUser(id: string): User {
-    const user = this.data.users.find((u) => u.id === id);
+    const user = this.repo.findUser(id);
     if (!user) throw notFound(`user ${id}`);
     return user;
   }
@@ -87,8 +88,8 @@ export class AuthService {
 
   async createUser(input: { username: string; password: string; role: Role }, options: { first?: boolean } = {}): Promise<User> {
     const check = (): void => {
-      if (options.first && this.data.users.length > 0) throw new AppError('already_set_up', 'setup is done: sign in instead', { httpStatus: 409 });
-      if (this.data.users.some((u) => sameName(u.username, input.username))) throw conflict(`a user named ${input.username} exists`);
+      if (options.first && this.repo.userCount() > 0) throw new AppError('already_set_up', 'setup is done: sign in instead', { httpStatus: 409 });
+      if (this.repo.findUserWhere((u) => sameName(u.username, input.username))) throw conflict(`a user named ${input.username} exists`);
     };
     check();
     const now = this.nowIso();
@@ -104,8 +105,7 @@ export class AuthService {
     };
     // Again after the slow hash: two setups racing must not both win.
     check();
-    this.data.users.push(user);
-    this.deps.store.changed();
+    this.repo.insertUser(user);
     return user;
   }
 
@@ -117,7 +117,7 @@ export class AuthService {
       throw conflict('this is the last admin: make another user admin first');
     }
     if (patch.username !== undefined && !sameName(patch.username, user.username)) {
-      if (this.data.users.some((u) => u.id !== id && sameName(u.username, patch.username!))) throw conflict(`a user named ${patch.username} exists`);
+      if (this.repo.findUserWhere((u) => u.id !== id && sameName(u.username, patch.username!))) throw conflict(`a user named ${patch.username} exists`);
     }
     const hash = patch.password !== undefined ? await hashPassword(patch.password, this.scrypt) : null;
     if (patch.username !== undefined) user.username = patch.username;
@@ -126,28 +126,27 @@ export class AuthService {
     if (hash) user.password_hash = hash;
     user.updated_at = this.nowIso();
     // A new password, a lost role or a disabled account ends the user's sessions.
-    if (hash || disabled || patch.role !== undefined) this.dropSessions((s) => s.user_id === id);
-    this.deps.store.changed();
+    this.repo.replaceUser(user);
+    if (hash || disabled || patch.role !== undefined) this.repo.removeSessions((s) => s.user_id === id);
     return user;
   }
 
   async deleteUser(id: string): Promise<User> {
     const user = this.getUser(id);
-    if (user.role === 'admin' && !user.disabled && this.enabledAdmins() <= 1 && this.data.users.length > 1) {
+    if (user.role === 'admin' && !user.disabled && this.enabledAdmins() <= 1 && this.repo.userCount() > 1) {
       throw conflict('this is the last admin: make another user admin first');
     }
-    if (user.role === 'admin' && this.data.users.length === 1) {
+    if (user.role === 'admin' && this.repo.userCount() === 1) {
       throw conflict('the only user cannot be deleted');
     }
-    this.data.users.splice(this.data.users.indexOf(user), 1);
-    this.dropSessions((s) => s.user_id === id);
-    this.deps.store.changed();
+    this.repo.removeUser(id);
+    this.repo.removeSessions((s) => s.user_id === id);
     return user;
   }
 
   /** The user, or null for an unknown name, a wrong password or a disabled account (same cost). */
   async verifyLogin(username: string, password: string): Promise<User | null> {
-    const user = this.data.users.find((u) => sameName(u.username, username));
+    const user = this.repo.findUserWhere((u) => sameName(u.username, username));
     if (!user) {
       this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'), this.scrypt);
       await verifyPassword(password, await this.dummyHash);
@@ -156,6 +155,7 @@ export class AuthService {
     const ok = await verifyPassword(password, user.password_hash);
     if (!ok || user.disabled) return null;
     user.last_login_at = this.nowIso();
+    this.repo.replaceUser(user);
     return user;
   }
 
@@ -166,21 +166,21 @@ export class AuthService {
     }
     user.password_hash = await hashPassword(next, this.scrypt);
     user.updated_at = this.nowIso();
-    this.deps.store.changed();
+    this.repo.replaceUser(user);
   }
 
   private enabledAdmins(): number {
-    return this.data.users.filter((u) => u.role === 'admin' && !u.disabled).length;
+    return this.repo.countUsers((u) => u.role === 'admin' && !u.disabled);
   }
 
   // ---------------------------------------------------------------- API keys
 
   listKeys(): ApiKeyView[] {
-    return this.data.api_keys.map(keyView);
+    return this.repo.keys().map(keyView);
   }
 
   private getKey(id: string): ApiKeyRecord {
-    const key = this.data.api_keys.find((k) => k.id === id);
+    const key = this.repo.findKey(id);
     if (!key) throw notFound(`API key ${id}`);
     return key;
   }
@@ -197,8 +197,7 @@ export class AuthService {
       created_by: createdBy,
       last_used_at: null,
     };
-    this.data.api_keys.push(record);
-    this.deps.store.changed();
+    this.repo.insertKey(record);
     return { ...keyView(record), key };
   }
 
@@ -206,14 +205,13 @@ export class AuthService {
     const key = this.getKey(id);
     if (patch.name !== undefined) key.name = patch.name;
     if (patch.role !== undefined) key.role = patch.role;
-    this.deps.store.changed();
+    this.repo.replaceKey(key);
     return key;
   }
 
   async revokeKey(id: string): Promise<ApiKeyRecord> {
     const key = this.getKey(id);
-    this.data.api_keys.splice(this.data.api_keys.indexOf(key), 1);
-    this.deps.store.changed();
+    this.repo.removeKey(id);
     return key;
   }
 
@@ -224,12 +222,12 @@ export class AuthService {
     }
     const hash = sha256Hex(token);
     // sha256 of a 256-bit random key: comparing digests leaks nothing useful, so a lookup is fine.
-    const record = this.data.api_keys.find((k) => k.hash === hash);
+    const record = this.repo.findKeyByHash(hash);
     if (!record) return null;
     const now = this.deps.clock.now();
     if (!record.last_used_at || now - Date.parse(record.last_used_at) > 60_000) {
       record.last_used_at = new Date(now).toISOString();
-      this.deps.store.changed();
+      this.repo.replaceKey(record);
     }
     return { kind: 'api_key', id: record.id, name: record.name, display_name: null, role: record.role };
   }
@@ -249,54 +247,45 @@ export class AuthService {
       ip: meta.ip,
       user_agent: meta.userAgent?.slice(0, 200) ?? null,
     };
-    const mine = this.data.sessions.filter((s) => s.user_id === user.id);
+    const mine = this.repo.sessionsOf(user.id);
     if (mine.length >= MAX_SESSIONS_PER_USER) {
-      const oldest = new Set(mine.slice(0, mine.length - MAX_SESSIONS_PER_USER + 1));
-      this.dropSessions((s) => oldest.has(s));
+      const oldest = new Set(mine.slice(0, mine.length - MAX_SESSIONS_PER_USER + 1).map((s) => s.id));
+      this.repo.removeSessions((s) => oldest.has(s.id));
     }
-    this.data.sessions.push(session);
-    this.deps.store.changed();
+    this.repo.insertSession(session);
     return { token, session };
   }
 
   /** The live session and its (enabled) user for a cookie value; slides the expiry forward. */
   resolveSession(token: string): { session: SessionRecord; user: User } | null {
     const id = sha256Hex(token);
-    const session = this.data.sessions.find((s) => s.id === id);
+    const session = this.repo.findSession(id);
     if (!session) return null;
     const now = this.deps.clock.now();
-    const user = this.data.users.find((u) => u.id === session.user_id);
+    const user = this.repo.findUser(session.user_id);
     if (!user || user.disabled || Date.parse(session.expires_at) <= now) return null;
     if (now - Date.parse(session.last_seen_at) > SESSION_TOUCH_MS) {
       session.last_seen_at = new Date(now).toISOString();
       session.expires_at = new Date(now + SESSION_TTL_MS).toISOString();
-      this.deps.store.changed();
+      this.repo.replaceSession(session);
     }
     return { session, user };
   }
 
   async revokeSession(token: string): Promise<void> {
     const id = sha256Hex(token);
-    if (this.dropSessions((s) => s.id === id) > 0) this.deps.store.changed();
+    this.repo.removeSessions((s) => s.id === id);
   }
 
   /** Signs a user out everywhere but the session `keepToken` belongs to. */
   async revokeOtherSessions(userId: string, keepToken: string): Promise<void> {
     const keep = sha256Hex(keepToken);
-    if (this.dropSessions((s) => s.user_id === userId && s.id !== keep) > 0) this.deps.store.changed();
+    this.repo.removeSessions((s) => s.user_id === userId && s.id !== keep);
   }
 
   /** Removes expired sessions; returns how many. */
   pruneSessions(): number {
     const now = this.deps.clock.now();
-    const dropped = this.dropSessions((s) => Date.parse(s.expires_at) <= now);
-    if (dropped > 0) this.deps.store.changed();
-    return dropped;
-  }
-
-  private dropSessions(predicate: (s: SessionRecord) => boolean): number {
-    const before = this.data.sessions.length;
-    this.data.sessions = this.data.sessions.filter((s) => !predicate(s));
-    return before - this.data.sessions.length;
+    return this.repo.removeSessions((s) => Date.parse(s.expires_at) <= now);
   }
 }

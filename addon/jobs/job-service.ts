@@ -1,22 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { planEdit, type EditField, type JobEdit } from './job-edit.js';
-import { AppError, badRequest, conflict, errorMessage, notFound } from '../errors.js';
-import type { AppEvents, JobProgress } from '../events/app-events.js';
+import { AppError, badRequest, conflict, notFound } from '../errors.js';
+import type { AppEvents } from '../events/app-events.js';
 import type { EventBus } from '../events/bus.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
-import { etaSeconds, SpeedMeter } from '../download/progress.js';
-import { classifyError } from '../download/retry.js';
-import type { Store } from '../store/db.js';
+import { SpeedMeter } from '../download/progress.js';
 import type { ConnectionLimits } from '../download/context.js';
-import type { FinishedFile, TransferService } from '../library/transfer-service.js';
-import type { DownloadEngine, RunHooks, RunResult } from './download-engine.js';
+import type { TransferService } from '../library/transfer-service.js';
+import type { DownloadEngine } from './download-engine.js';
 import { liveRequestProblem } from '../live/request.js';
 import { isDue, nextStartAt } from '../live/schedule.js';
-import { assertTransition } from './lifecycle.js';
+import { JobRunner, StopRequest, type RunEntry } from './job-runner.js';
+import type { JobPatch, JobRepository } from './job-repository.js';
+import { JobStates } from './job-states.js';
+import { ProgressTracker } from './progress-tracker.js';
 import { nextToRun, type RunPhase } from './scheduler.js';
 import { ACTIVE_STATUSES, type Container, type Job, type JobStatus, type NewJob, type Page } from './model.js';
 import { suggestTitle } from '../titles/title-rule.js';
+
+export { isNoSpace, StopRequest } from './job-runner.js';
+export { progressOf } from './job-states.js';
 
 /**
  * Connection limits shared by groups of jobs (every download of one playlist source), wired in
@@ -52,16 +56,6 @@ function namingFields(input: NewJob): Partial<Job> {
   return out;
 }
 
-/** Why a running job was stopped: each reason ends in a different state. */
-export class StopRequest extends Error {
-  constructor(readonly reason: 'paused' | 'cancelled' | 'shutdown' | 'deleted' | 'held') {
-    super(`job ${reason}`);
-    this.name = 'AbortError';
-  }
-}
-
-const PROGRESS_INTERVAL_MS = 500;
-const UPDATE_INTERVAL_MS = 100;
 const SHUTDOWN_GRACE_MS = 8000;
 
 export interface JobServiceOptions {
@@ -74,21 +68,6 @@ export interface JobServiceOptions {
   maxQueueLength?: number;
   /** Subtitles a job gets when the request names none (option default_subtitle_languages); "none" when unset. */
   defaultSubtitleLanguages?: 'none' | 'all' | string[];
-}
-
-interface Active {
-  controller: AbortController;
-  done: Promise<void>;
-  meter: SpeedMeter;
-  /**
-   * download: holds one of max_concurrent_downloads (and of its source's limit). transfer: the
-   * file is downloaded; only the destination's own transfer slots limit it, so a NAS that is down
-   * never blocks the download queue. recording: a live stream, which runs in real time and must
-   * start on time, so it holds no download slot (jobs/scheduler.ts).
-   */
-  phase: RunPhase;
-  /** The user's Stop of a recording: it ends and files what it has (cancel discards). */
-  recordingStop: AbortController;
 }
 
 export interface JobStats {
@@ -110,52 +89,65 @@ export interface QueueHold {
   since: string;
 }
 
-/** A write failed because the filesystem is full (ours, or ffmpeg's as it reports it). */
-export function isNoSpace(err: unknown): boolean {
-  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    if (e.code === 'ENOSPC' || (typeof e.message === 'string' && /no space left on device/i.test(e.message))) return true;
-  }
-  return false;
+export interface JobServiceDeps {
+  /** The stored jobs, the queue's pause and the day's traffic: this service's only way to the store. */
+  repository: JobRepository;
+  bus: EventBus<AppEvents>;
+  engine: DownloadEngine;
+  /** Puts finished files into the library (destinations, naming templates). */
+  transfers: TransferService;
+  clock: Clock;
+  logger: Logger;
+  options: JobServiceOptions;
+  /** Shared connection limits beyond the per-host cap (a playlist source's); none by default. */
+  limits?: JobLimits;
+  /**
+   * A download hit ENOSPC. Resolves true when the queue is now held (the disk guard), so the
+   * job goes back to the queue instead of failing; false (or absent) fails it as before.
+   */
+  onDiskFull?: (detail: string) => Promise<boolean>;
+  /** Live progress of running jobs; a fresh one by default (app.ts may share it). */
+  progress?: ProgressTracker;
 }
 
 /**
- * Owns jobs: creation, the queue (global limit; priority, then age), state transitions and
- * live progress. Transitions are written to the store at once; progress rides on the
- * store's coalesced writes and is published at most twice a second per job.
+ * The API-facing side of jobs (REST, MQTT, Telegram and sources call it): create, list, edit,
+ * pause, resume, cancel, retry, remove, and the queue's pause and holds. What runs next is
+ * jobs/scheduler.ts's (a pure function asked on every pass); one job's run is jobs/job-runner.ts's;
+ * the records are jobs/job-repository.ts's. Every job handed out is a snapshot: the stored
+ * record (frozen) with its live progress laid over it.
  */
 export class JobService {
-  private readonly active = new Map<string, Active>();
+  private readonly active = new Map<string, RunEntry>();
   private stopping = false;
-  private lastEmit = new Map<string, number>();
-  private pendingEmit = new Map<string, NodeJS.Timeout>();
   private readonly holds = new Map<string, QueueHold>();
   /** Jobs whose run has already ended (in their catch): a hold must not wait for them. */
   private readonly settling = new Set<string>();
   /** Wakes the queue when the next scheduled recording (live.start_at) is due. */
   private scheduleTimer: { at: number; controller: AbortController } | null = null;
+  private kickQueued = false;
+  private readonly repo: JobRepository;
+  private readonly progress: ProgressTracker;
+  private readonly states: JobStates;
+  private readonly runner: JobRunner;
 
-  constructor(
-    private readonly deps: {
-      store: Store;
-      bus: EventBus<AppEvents>;
-      engine: DownloadEngine;
-      /** Puts finished files into the library (destinations, naming templates). */
-      transfers: TransferService;
-      clock: Clock;
-      logger: Logger;
-      options: JobServiceOptions;
-      /** Shared connection limits beyond the per-host cap (a playlist source's); none by default. */
-      limits?: JobLimits;
-      /**
-       * A download hit ENOSPC. Resolves true when the queue is now held (the disk guard), so the
-       * job goes back to the queue instead of failing; false (or absent) fails it as before.
-       */
-      onDiskFull?: (detail: string) => Promise<boolean>;
-    },
-  ) {}
-
-  private get jobs(): Job[] {
-    return this.deps.store.data.jobs;
+  constructor(private readonly deps: JobServiceDeps) {
+    this.repo = deps.repository;
+    this.progress = deps.progress ?? new ProgressTracker();
+    this.states = new JobStates({ jobs: this.repo, progress: this.progress, bus: deps.bus, clock: deps.clock });
+    this.runner = new JobRunner({
+      jobs: this.repo,
+      states: this.states,
+      progress: this.progress,
+      bus: deps.bus,
+      engine: deps.engine,
+      transfers: deps.transfers,
+      clock: deps.clock,
+      logger: deps.logger,
+      connectionsFor: (job) => deps.limits?.connectionsFor(job) ?? null,
+      slotFreed: () => this.kick(),
+      diskFull: (id, detail) => this.diskFull(id, detail),
+    });
   }
 
   private nowIso(): string {
@@ -165,19 +157,14 @@ export class JobService {
   /** Jobs interrupted by a crash or a stop go back to the queue, keeping their place. */
   async start(): Promise<void> {
     let resumed = 0;
-    for (const job of this.jobs) {
+    for (const job of this.repo.all()) {
       if (ACTIVE_STATUSES.includes(job.status)) {
         // Nobody listens yet (notifiers start after the queue): a status change without an event.
-        this.setStatus(job, 'pending');
-        job.speed = 0;
-        job.eta_s = null;
+        this.states.requeueInterrupted(job.id);
         resumed++;
       }
     }
-    if (resumed > 0) {
-      this.deps.logger.info({ count: resumed }, 'resuming interrupted downloads');
-      this.deps.store.changed();
-    }
+    if (resumed > 0) this.deps.logger.info({ count: resumed }, 'resuming interrupted downloads');
     this.kick();
   }
 
@@ -186,12 +173,10 @@ export class JobService {
     this.stopping = true;
     this.scheduleTimer?.controller.abort();
     this.scheduleTimer = null;
-    for (const timer of this.pendingEmit.values()) clearTimeout(timer);
-    this.pendingEmit.clear();
+    this.runner.stop();
     const running = [...this.active.values()];
     for (const a of running) a.controller.abort(new StopRequest('shutdown'));
     await Promise.race([Promise.allSettled(running.map((a) => a.done)), this.deps.clock.sleep(SHUTDOWN_GRACE_MS)]);
-    this.deps.store.changed();
   }
 
   /** Queues a download; 400 for a destination id that does not exist (REST, MQTT and Telegram alike). */
@@ -235,54 +220,58 @@ export class JobService {
     };
     // A recording asked for by name is filed as one; a live URL found at run time becomes one then.
     if (input.live && !input.content_type) job.content_type = 'recording';
-    this.jobs.push(job);
-    this.deps.store.changed();
+    const stored = this.repo.insert(job);
     this.deps.logger.info({ jobId: job.id, priority: job.priority }, 'download queued');
-    this.deps.bus.emit('job.added', { job });
-    this.kick();
-    return job;
+    this.deps.bus.emit('job.added', { job: stored });
+    this.kickSoon();
+    return stored;
   }
 
   /** A bounded queue: a flood of creates must not grow db.json (and every scan of it) without end. */
   private refuseWhenQueueFull(): void {
     const max = this.deps.options.maxQueueLength;
     if (!max) return;
-    let pending = 0;
-    for (const job of this.jobs) if (job.status === 'pending') pending++;
+    const pending = this.repo.count('pending');
     if (pending >= max) {
       throw new AppError('queue_full', `the queue is full: ${pending} downloads are waiting (option max_queue_length); try again when some have finished`, { httpStatus: 503 });
     }
   }
 
+  /** The job with its live progress (a snapshot: later changes do not show in it). */
   get(id: string): Job {
-    const job = this.jobs.find((j) => j.id === id);
+    const job = this.states.find(id);
     if (!job) throw notFound(`download ${id}`);
     return job;
   }
 
+  /** Every job in creation order, read-only (the scheduler's and the library's view; no live progress). */
+  all(): readonly Job[] {
+    return this.repo.all();
+  }
+
   list(filter: { status?: JobStatus | undefined; limit: number; offset: number }): Page<Job> {
-    // Newest first (the array is in creation order); only the page is copied, not the whole list.
+    // Newest first (the array is in creation order); only the page is read and gets its live
+    // figures, and the total comes from the repository's counts: no scan of every job.
+    const jobs = this.repo.all();
     const items: Job[] = [];
-    let total = 0;
-    for (let i = this.jobs.length - 1; i >= 0; i--) {
-      const j = this.jobs[i]!;
+    const total = filter.status ? this.repo.count(filter.status) : jobs.length;
+    let seen = 0;
+    for (let i = jobs.length - 1; i >= 0 && items.length < filter.limit; i--) {
+      const j = jobs[i]!;
       if (filter.status && j.status !== filter.status) continue;
-      if (total >= filter.offset && items.length < filter.limit) items.push(j);
-      total++;
+      if (seen++ >= filter.offset) items.push(this.states.view(j));
     }
     return { items, total };
   }
 
   stats(): JobStats {
-    const byStatus = { pending: 0, downloading: 0, merging: 0, transferring: 0, completed: 0, failed: 0, paused: 0, cancelled: 0 };
-    for (const job of this.jobs) byStatus[job.status]++;
-    const traffic = this.deps.store.data.traffic;
+    const byStatus = this.repo.countByStatus();
     return {
       by_status: byStatus,
       queue_length: byStatus.pending,
       active: this.active.size,
-      bytes_today: traffic.day === this.today() ? traffic.bytes : 0,
-      speed: [...this.active.keys()].reduce((sum, id) => sum + (this.jobs.find((j) => j.id === id)?.speed ?? 0), 0),
+      bytes_today: this.repo.trafficOn(this.today()),
+      speed: this.progress.totalSpeed(this.active.keys()),
       queue_paused: this.isQueuePaused(),
       queue_holds: [...this.holds.values()],
     };
@@ -303,7 +292,11 @@ export class JobService {
   }
 
   isQueuePaused(): boolean {
-    return this.deps.store.data.queue.paused;
+    return this.repo.queuePaused();
+  }
+
+  private statusOf(id: string): JobStatus | undefined {
+    return this.repo.find(id)?.status;
   }
 
   /**
@@ -314,19 +307,17 @@ export class JobService {
    */
   async pauseQueue(): Promise<void> {
     if (this.isQueuePaused()) return;
-    this.deps.store.data.queue.paused = true;
-    this.deps.store.changed();
+    this.repo.setQueuePaused(true);
     this.deps.logger.info('queue paused');
     this.deps.bus.emit('queue.state', { paused: true });
-    const held = [...this.active.entries()].filter(([id]) => this.jobs.find((j) => j.id === id)?.status === 'downloading');
+    const held = [...this.active.entries()].filter(([id]) => this.statusOf(id) === 'downloading');
     for (const [, a] of held) a.controller.abort(new StopRequest('held'));
     await Promise.allSettled(held.map(([, a]) => a.done));
   }
 
   async resumeQueue(): Promise<void> {
     if (!this.isQueuePaused()) return;
-    this.deps.store.data.queue.paused = false;
-    this.deps.store.changed();
+    this.repo.setQueuePaused(false);
     this.deps.logger.info('queue resumed');
     this.deps.bus.emit('queue.state', { paused: false });
     this.kick();
@@ -342,7 +333,7 @@ export class JobService {
     const hold: QueueHold = { reason, detail: detail ?? null, since: this.nowIso() };
     this.holds.set(reason, hold);
     this.deps.bus.emit('queue.held', { ...hold, held: true });
-    const held = [...this.active.entries()].filter(([id]) => !this.settling.has(id) && this.jobs.find((j) => j.id === id)?.status === 'downloading');
+    const held = [...this.active.entries()].filter(([id]) => !this.settling.has(id) && this.statusOf(id) === 'downloading');
     for (const [, a] of held) a.controller.abort(new StopRequest('held'));
     await Promise.allSettled(held.map(([, a]) => a.done));
   }
@@ -363,7 +354,8 @@ export class JobService {
   async prune(opts: { olderThanMs: number | null; keep: number }): Promise<number> {
     const now = this.deps.clock.now();
     const finishedAt = (j: Job): number => Date.parse(j.completed_at ?? j.updated_at);
-    const candidates = this.jobs
+    const candidates = this.repo
+      .all()
       .filter((j) => (j.status === 'completed' || j.status === 'cancelled' || j.status === 'failed') && !this.active.has(j.id))
       .sort((a, b) => finishedAt(a) - finishedAt(b));
     const doomed = new Set<Job>();
@@ -371,10 +363,8 @@ export class JobService {
     const rest = candidates.filter((j) => !doomed.has(j));
     for (const j of rest.slice(0, Math.max(0, rest.length - opts.keep))) doomed.add(j);
     if (doomed.size === 0) return 0;
-    const kept = this.jobs.filter((j) => !doomed.has(j));
-    this.jobs.splice(0, this.jobs.length, ...kept);
+    this.repo.removeMany(new Set([...doomed].map((j) => j.id)));
     for (const j of doomed) if (j.status === 'failed') await this.deps.engine.removeWorkDir(j.id);
-    this.deps.store.changed();
     for (const j of doomed) this.deps.bus.emit('job.removed', { id: j.id });
     return doomed.size;
   }
@@ -382,23 +372,20 @@ export class JobService {
   async pause(id: string): Promise<Job> {
     const job = this.get(id);
     if (job.status === 'paused') return job;
-    if (job.status === 'pending') {
-      await this.transition(job, 'paused');
-      return job;
-    }
+    if (job.status === 'pending') return this.states.transition(id, 'paused');
     const active = this.active.get(id);
     if (!active) throw conflict(`a ${job.status} download cannot be paused`);
     active.controller.abort(new StopRequest('paused'));
     await active.done;
-    return job;
+    return this.get(id);
   }
 
   async resume(id: string): Promise<Job> {
     const job = this.get(id);
     if (job.status !== 'paused') throw conflict(`only a paused download can be resumed (this one is ${job.status})`);
-    await this.transition(job, 'pending');
+    const resumed = this.states.transition(id, 'pending');
     this.kick();
-    return job;
+    return this.get(resumed.id);
   }
 
   async cancel(id: string): Promise<Job> {
@@ -410,11 +397,10 @@ export class JobService {
       active.controller.abort(new StopRequest('cancelled'));
       await active.done;
     } else {
-      job.transfer = null;
-      await this.transition(job, 'cancelled');
+      this.states.transition(id, 'cancelled', { transfer: null });
       await this.deps.engine.removeWorkDir(id);
     }
-    return job;
+    return this.get(id);
   }
 
   /**
@@ -430,10 +416,7 @@ export class JobService {
       active.recordingStop.abort();
       return job;
     }
-    if (job.status === 'pending' && job.live && !isDue(job, this.deps.clock.now())) {
-      await this.transition(job, 'cancelled');
-      return job;
-    }
+    if (job.status === 'pending' && job.live && !isDue(job, this.deps.clock.now())) return this.states.transition(id, 'cancelled');
     throw conflict(job.kind === 'recording' || job.live ? `this recording is ${job.status}: there is nothing to stop` : 'only a live recording can be stopped (use cancel or pause for a download)');
   }
 
@@ -450,20 +433,17 @@ export class JobService {
     if (typeof destination === 'string' && !this.deps.transfers.knows(destination)) {
       throw badRequest(`destination: no destination "${destination}" (GET /api/destinations lists them)`, 'destination');
     }
-    for (const [key, value] of Object.entries(plan.apply)) {
-      if (value === null) delete (job as unknown as Record<string, unknown>)[key];
-      else (job as unknown as Record<string, unknown>)[key] = value;
-    }
+    // null in an edit removes the field from the record.
+    const patch: JobPatch = {};
+    for (const [key, value] of Object.entries(plan.apply)) (patch as Record<string, unknown>)[key] = value === null ? undefined : value;
     if (plan.discardWork) {
-      await this.deps.engine.removeWorkDir(job.id);
-      Object.assign(job, { kind: null, progress: 0, bytes_done: 0, bytes_total: null, segments_done: 0, segments_total: 0, eta_s: null });
-      this.deps.logger.info({ jobId: job.id }, 'download edited to another quality or format: it starts again from the beginning');
+      await this.deps.engine.removeWorkDir(id);
+      Object.assign(patch, { kind: null, progress: 0, bytes_done: 0, bytes_total: null, segments_done: 0, segments_total: 0, eta_s: null });
+      this.deps.logger.info({ jobId: id }, 'download edited to another quality or format: it starts again from the beginning');
     }
-    job.updated_at = this.nowIso();
-    this.deps.store.changed();
-    this.deps.bus.emit('job.updated', { job });
+    const edited = this.states.update(id, patch, { announce: true });
     if (plan.apply.priority !== undefined) this.kick();
-    return { job, notApplied: plan.notApplied };
+    return { job: edited, notApplied: plan.notApplied };
   }
 
   /** Failed or cancelled jobs go back to the queue; a failed job continues from what it has. */
@@ -472,13 +452,14 @@ export class JobService {
     if (job.status !== 'failed' && job.status !== 'cancelled') {
       throw conflict(`only a failed or cancelled download can be retried (this one is ${job.status})`);
     }
-    job.retry_count++;
-    job.error = null;
-    // A failed transfer starts a new wait (the retry limit counts from the next failure).
-    if (job.transfer) job.transfer = { ...job.transfer, waiting_since: null, next_attempt_at: null };
-    await this.transition(job, 'pending');
+    const retried = this.states.transition(id, 'pending', {
+      retry_count: job.retry_count + 1,
+      error: null,
+      // A failed transfer starts a new wait (the retry limit counts from the next failure).
+      ...(job.transfer ? { transfer: { ...job.transfer, waiting_since: null, next_attempt_at: null } } : {}),
+    });
     this.kick();
-    return job;
+    return this.get(retried.id);
   }
 
   async remove(id: string, options: { deleteFile: boolean }): Promise<void> {
@@ -488,12 +469,24 @@ export class JobService {
       active.controller.abort(new StopRequest('deleted'));
       await active.done;
     }
-    const index = this.jobs.indexOf(job);
-    if (index >= 0) this.jobs.splice(index, 1);
+    this.repo.remove(id);
+    this.progress.delete(id);
     await this.deps.engine.removeWorkDir(id);
     if (options.deleteFile && job.file_path && job.status === 'completed') await this.deps.transfers.removeFile(job);
-    this.deps.store.changed();
     this.deps.bus.emit('job.removed', { id });
+  }
+
+  /**
+   * A scheduling pass once the current burst of work is done: a sync that creates 2,500 jobs
+   * asks for one pass per batch, not one per job (each pass reads every stored job).
+   */
+  private kickSoon(): void {
+    if (this.kickQueued) return;
+    this.kickQueued = true;
+    setImmediate(() => {
+      this.kickQueued = false;
+      this.kick();
+    });
   }
 
   /** One scheduling pass: starts what jobs/scheduler.ts says may run now. */
@@ -501,7 +494,7 @@ export class JobService {
     const running = new Map<string, RunPhase>();
     for (const [id, a] of this.active) running.set(id, a.phase);
     const launches = nextToRun({
-      jobs: this.jobs,
+      jobs: this.repo.all(),
       running,
       maxConcurrent: this.deps.options.maxConcurrent,
       paused: this.isQueuePaused(),
@@ -512,8 +505,8 @@ export class JobService {
     });
     for (const { job, phase } of launches) {
       // A launch can lead to a nested pass (through the bus): never start a job twice.
-      if (this.active.has(job.id) || job.status !== 'pending') continue;
-      this.launch(job, phase);
+      if (this.active.has(job.id) || this.statusOf(job.id) !== 'pending') continue;
+      this.launch(job.id, phase);
     }
     this.armSchedule();
   }
@@ -522,7 +515,7 @@ export class JobService {
   private armSchedule(): void {
     if (this.stopping) return;
     const now = this.deps.clock.now();
-    const earliest = nextStartAt(this.jobs, now);
+    const earliest = nextStartAt(this.repo.scheduledRecordings(), now);
     if (earliest === null || this.scheduleTimer?.at === earliest) return;
     this.scheduleTimer?.controller.abort();
     const controller = new AbortController();
@@ -536,154 +529,13 @@ export class JobService {
     );
   }
 
-  private launch(job: Job, phase: Active['phase']): void {
-    const controller = new AbortController();
-    const meter = new SpeedMeter(() => this.deps.clock.now());
-    const entry: Active = { controller, meter, done: Promise.resolve(), phase, recordingStop: new AbortController() };
-    this.active.set(job.id, entry);
-    entry.done = this.execute(job, entry).finally(() => {
-      this.active.delete(job.id);
+  private launch(id: string, phase: RunPhase): void {
+    const entry: RunEntry = { controller: new AbortController(), meter: new SpeedMeter(() => this.deps.clock.now()), done: Promise.resolve(), phase, recordingStop: new AbortController() };
+    this.active.set(id, entry);
+    entry.done = this.runner.run(id, entry).finally(() => {
+      this.active.delete(id);
       this.kick();
     });
-  }
-
-  private async execute(job: Job, entry: Active): Promise<void> {
-    const logger = this.deps.logger.child({ jobId: job.id });
-    job.started_at ??= this.nowIso();
-    job.error = null;
-    const started = this.deps.clock.now();
-    try {
-      let output: RunResult | null;
-      if (entry.phase === 'transfer') {
-        output = await this.deps.engine.finishedOutput(job.id);
-        if (!output) {
-          // The downloaded file is gone (its work dir was removed): download it again. The job is
-          // still pending (it never left the queue); without a transfer it waits for a download slot.
-          logger.warn('the downloaded file is gone: downloading again');
-          job.transfer = null;
-          job.updated_at = this.nowIso();
-          this.deps.store.changed();
-          this.deps.bus.emit('job.updated', { job });
-          return;
-        }
-      } else {
-        await this.transition(job, 'downloading');
-        logger.info({ retry: job.retry_count }, 'download started');
-        output = await this.deps.engine.run(job, entry.controller.signal, this.hooks(job, entry), this.deps.limits?.connectionsFor(job) ?? null);
-        job.segments_done = job.segments_total;
-        job.bytes_total = job.kind === 'direct' ? output.size : job.bytes_total;
-        // The download slot is free: the transfer has its own limits.
-        entry.phase = 'transfer';
-        this.kick();
-      }
-      if (output.recording) {
-        job.recording = { ...output.recording.status, files: job.recording?.files ?? [] };
-        await this.transferRecording(job, entry, output.recording.files, logger);
-      } else {
-        await this.transfer(job, entry, output, logger);
-      }
-      job.progress = 100;
-      job.speed = 0;
-      job.eta_s = 0;
-      job.error = null;
-      job.completed_at = this.nowIso();
-      await this.transition(job, 'completed');
-      await this.deps.engine.removeWorkDir(job.id);
-      logger.info({ file: job.file_path, location: job.location, size: output.size, seconds: (this.deps.clock.now() - started) / 1000 }, 'download completed');
-    } catch (err) {
-      const reason = entry.controller.signal.reason as unknown;
-      if (entry.controller.signal.aborted && reason instanceof StopRequest) {
-        await this.stopped(job, reason);
-        return;
-      }
-      if (entry.phase === 'download' && isNoSpace(err) && (await this.diskFull(job.id, errorMessage(err)))) {
-        job.speed = 0;
-        job.eta_s = null;
-        await this.transition(job, 'pending');
-        logger.warn({ error: errorMessage(err) }, 'no space left on device: the download went back to the queue, which holds until there is room');
-        return;
-      }
-      const code = err instanceof AppError ? err.code : classifyError(err) === 'fatal' ? 'download_failed' : 'network_error';
-      job.error = { code, message: errorMessage(err) };
-      job.speed = 0;
-      job.eta_s = null;
-      if (job.transfer) job.transfer = { ...job.transfer, next_attempt_at: null };
-      const phase = job.status;
-      await this.transition(job, 'failed');
-      if (phase === 'transferring') logger.warn({ code, error: job.error.message }, 'transfer failed; the downloaded file is kept, and a retry sends it again');
-      else logger.warn({ code, error: job.error.message }, 'download failed; what was fetched is kept for a retry');
-    }
-  }
-
-  /**
-   * `transferring`: the finished file goes to its library destination (TransferService). While
-   * the destination is down the job stays here with `error` showing the last failure and
-   * `transfer.next_attempt_at` the next try; pause and cancel work throughout.
-   */
-  private async transfer(job: Job, entry: Active, output: FinishedFile, logger: Logger): Promise<void> {
-    const signal = entry.controller.signal;
-    entry.meter = new SpeedMeter(() => this.deps.clock.now());
-    job.progress = 0;
-    job.speed = 0;
-    job.eta_s = null;
-    // The second file of a split recording is transferred in the same status.
-    if (job.status !== 'transferring') await this.transition(job, 'transferring');
-    let last = -1;
-    let lastUpdate = 0;
-    const delivered = await this.deps.transfers.deliver(
-      job,
-      output,
-      signal,
-      {
-        attempt: async (plan) => {
-          const prev = job.transfer;
-          const same = prev?.destination_id === plan.destination.id;
-          job.transfer = {
-            destination_id: plan.destination.id,
-            destination_name: plan.destination.name,
-            destination_kind: plan.destination.kind,
-            path: plan.path,
-            bytes_total: output.size,
-            attempts: (prev?.attempts ?? 0) + 1,
-            waiting_since: same ? (prev?.waiting_since ?? null) : null,
-            next_attempt_at: null,
-            method: null,
-          };
-          last = -1;
-          job.updated_at = this.nowIso();
-          this.deps.store.changed();
-          logger.info({ destination: plan.destination.id, path: plan.path, attempt: job.transfer.attempts }, 'transfer started');
-        },
-        progress: (bytes, total) => {
-          if (last >= 0 && bytes > last) entry.meter.add(bytes - last);
-          last = bytes;
-          const now = this.deps.clock.now();
-          if (now - lastUpdate < UPDATE_INTERVAL_MS && bytes < total) return;
-          lastUpdate = now;
-          job.progress = total > 0 ? Math.min(99.9, Math.round((bytes / total) * 1000) / 10) : 0;
-          job.speed = entry.meter.rate();
-          job.eta_s = etaSeconds(bytes, total, job.speed);
-          job.updated_at = new Date(now).toISOString();
-          this.emitProgress(job, entry);
-        },
-        waiting: async ({ error, nextAttemptAt, waitingSince }) => {
-          job.error = { code: error.code, message: error.message };
-          if (job.transfer) job.transfer = { ...job.transfer, waiting_since: new Date(waitingSince).toISOString(), next_attempt_at: new Date(nextAttemptAt).toISOString() };
-          job.speed = 0;
-          job.eta_s = null;
-          job.updated_at = this.nowIso();
-          this.deps.store.changed();
-          // Same status, new error: subscribers that show the job (SSE, MQTT) refresh it.
-          this.deps.bus.emit('job.updated', { job });
-        },
-      },
-      // Pause and shutdown keep a partial upload to resume; cancel and delete remove it.
-      { keepPartialOnAbort: () => !(signal.reason instanceof StopRequest && (signal.reason.reason === 'cancelled' || signal.reason.reason === 'deleted')) },
-    );
-    job.file_path = delivered.result.relPath;
-    job.location = delivered.result.location;
-    if (delivered.sidecars?.length) job.sidecar_paths = delivered.sidecars;
-    if (job.transfer) job.transfer = { ...job.transfer, waiting_since: null, next_attempt_at: null, method: delivered.result.method };
   }
 
   private async diskFull(jobId: string, detail: string): Promise<boolean> {
@@ -696,210 +548,8 @@ export class JobService {
     }
   }
 
-  /**
-   * Files a recording's files one after another (several when split_minutes cut it), noting each
-   * in `recording.files` as it lands, so a restart or a retry sends only the ones still missing.
-   */
-  private async transferRecording(job: Job, entry: Active, files: readonly FinishedFile[], logger: Logger): Promise<void> {
-    const filed = job.recording!.files ?? [];
-    job.recording!.files = filed;
-    for (let i = filed.length; i < files.length; i++) {
-      await this.transfer(job, entry, files[i]!, logger);
-      filed.push(job.file_path!);
-      // The next file gets its own destination path (a pinned transfer would reuse this one).
-      if (i < files.length - 1) job.transfer = null;
-      job.updated_at = this.nowIso();
-      this.deps.store.changed();
-    }
-  }
-
-  private async stopped(job: Job, request: StopRequest): Promise<void> {
-    job.speed = 0;
-    job.eta_s = null;
-    switch (request.reason) {
-      case 'paused':
-        await this.transition(job, 'paused');
-        break;
-      case 'cancelled':
-        job.transfer = null;
-        await this.transition(job, 'cancelled');
-        await this.deps.engine.removeWorkDir(job.id);
-        break;
-      case 'shutdown':
-      case 'held':
-        // Resumable: the next start (or resumeQueue) picks it up again from its journal. A job
-        // stopped before its transfer phase changed its status is pending already.
-        if (job.status !== 'pending') await this.transition(job, 'pending');
-        break;
-      case 'deleted':
-        break;
-    }
-  }
-
-  /** The only place a job's status changes: the lifecycle table decides whether it may. */
-  private async transition(job: Job, status: JobStatus): Promise<void> {
-    const previous = job.status;
-    this.setStatus(job, status);
-    if (status !== 'downloading' && status !== 'merging') this.flushProgress(job.id);
-    this.deps.store.changed();
-    this.deps.bus.emit('job.status', { job, previous });
-    if (previous !== status && job.kind === 'recording' && (status === 'completed' || status === 'failed')) this.deps.bus.emit('recording.finished', { job });
-  }
-
-  private setStatus(job: Job, status: JobStatus): void {
-    assertTransition(job.id, job.status, status);
-    job.status = status;
-    job.updated_at = this.nowIso();
-  }
-
-  private hooks(job: Job, entry: Active): RunHooks {
-    let network = 0;
-    let resumed = 0;
-    let lastUpdate = 0;
-    // Chunks arrive thousands of times a second; the job's figures need ~10 updates a second.
-    const update = (force = false): void => {
-      const now = this.deps.clock.now();
-      if (!force && now - lastUpdate < UPDATE_INTERVAL_MS) return;
-      lastUpdate = now;
-      job.bytes_done = resumed + network;
-      if (job.status === 'downloading' && job.kind !== 'recording') {
-        const fraction =
-          job.bytes_total && job.bytes_total > 0
-            ? job.bytes_done / job.bytes_total
-            : job.segments_total > 0
-              ? job.segments_done / job.segments_total
-              : 0;
-        job.progress = Math.min(99.9, Math.round(fraction * 1000) / 10);
-      }
-      job.updated_at = new Date(now).toISOString();
-      this.deps.store.changed();
-      this.emitProgress(job, entry);
-    };
-    return {
-      bytes: (n) => {
-        network += n;
-        entry.meter.add(n);
-        this.countTraffic(n);
-        update();
-      },
-      resumed: (bytes) => {
-        resumed = bytes;
-        update(true);
-      },
-      totals: ({ segmentsTotal, bytesTotal }) => {
-        job.segments_total = segmentsTotal;
-        job.bytes_total = bytesTotal;
-        update();
-      },
-      segmentsDone: (n) => {
-        job.segments_done = n;
-        update();
-      },
-      kind: (kind) => {
-        job.kind = kind;
-        if (kind === 'recording') {
-          job.content_type ??= 'recording';
-          job.segments_total = 0;
-          job.bytes_total = null;
-          if (entry.phase === 'download') {
-            // Found live at run time: it holds no download slot from here on.
-            entry.phase = 'recording';
-            queueMicrotask(() => this.kick());
-          }
-        }
-        this.deps.store.changed();
-      },
-      recordingStop: entry.recordingStop.signal,
-      recordingStarted: (status) => {
-        job.recording = { ...status, files: job.recording?.files ?? [] };
-        this.deps.store.changed();
-        this.deps.logger.info({ jobId: job.id }, 'recording started');
-        this.deps.bus.emit('recording.started', { job });
-      },
-      recording: (status) => {
-        job.recording = { ...status, files: job.recording?.files ?? [] };
-        if (status.target_s && status.target_s > 0) job.progress = Math.min(99.9, Math.round(((status.recorded_s + status.lost_s) / status.target_s) * 1000) / 10);
-        update(true);
-      },
-      phase: (phase) => {
-        update(true);
-        job.progress = 0;
-        job.speed = 0;
-        job.eta_s = null;
-        this.transition(job, phase).catch((err: unknown) => this.deps.logger.error({ err, jobId: job.id }, 'could not save the job state'));
-      },
-      mergeProgress: (fraction) => {
-        job.progress = Math.min(99.9, Math.round(fraction * 1000) / 10);
-        this.emitProgress(job, entry);
-      },
-      warn: (message) => {
-        job.warning = message;
-        job.updated_at = this.nowIso();
-        this.deps.store.changed();
-        this.deps.bus.emit('job.updated', { job });
-      },
-    };
-  }
-
-  private emitProgress(job: Job, entry: Active): void {
-    if (job.status === 'downloading') {
-      job.speed = entry.meter.rate();
-      job.eta_s = etaSeconds(job.bytes_done, job.bytes_total, job.speed);
-    }
-    const now = this.deps.clock.now();
-    const last = this.lastEmit.get(job.id) ?? 0;
-    if (now - last >= PROGRESS_INTERVAL_MS) {
-      // A trailing emit that is overdue (a busy event loop runs timers late) is superseded by
-      // this one: left alone it would fire right after, two events in the same millisecond.
-      this.flushProgress(job.id);
-      this.lastEmit.set(job.id, now);
-      this.deps.bus.emit('job.progress', progressOf(job));
-    } else if (!this.pendingEmit.has(job.id)) {
-      // Trailing edge: the last figures of a burst are never lost.
-      this.pendingEmit.set(
-        job.id,
-        setTimeout(() => {
-          this.pendingEmit.delete(job.id);
-          this.lastEmit.set(job.id, this.deps.clock.now());
-          this.deps.bus.emit('job.progress', progressOf(job));
-        }, PROGRESS_INTERVAL_MS - (now - last)),
-      );
-    }
-  }
-
-  private flushProgress(id: string): void {
-    const timer = this.pendingEmit.get(id);
-    if (timer) clearTimeout(timer);
-    this.pendingEmit.delete(id);
-  }
-
   private today(): string {
     const d = new Date(this.deps.clock.now());
     return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
   }
-
-  private countTraffic(bytes: number): void {
-    const traffic = this.deps.store.data.traffic;
-    const day = this.today();
-    if (traffic.day !== day) {
-      traffic.day = day;
-      traffic.bytes = 0;
-    }
-    traffic.bytes += bytes;
-  }
-}
-
-export function progressOf(job: Job): JobProgress {
-  return {
-    id: job.id,
-    status: job.status,
-    progress: job.progress,
-    bytes_done: job.bytes_done,
-    bytes_total: job.bytes_total,
-    speed: job.speed,
-    eta_s: job.eta_s,
-    segments_done: job.segments_done,
-    segments_total: job.segments_total,
-    ...(job.recording ? { recording: job.recording } : {}),
-  };
 }

@@ -6,7 +6,6 @@ import type { EventBus } from '../events/bus.js';
 import type { CheckResult } from '../domain/health.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
-import type { Store } from '../store/db.js';
 import { assertDestination, KIND_FIELDS, type DestinationPatchInput, type NewDestinationInput } from './destination-schema.js';
 import { statusForError } from './destinations/errors.js';
 import { DESTINATION_KIND_LIST, DESTINATION_KIND_REGISTRY, describeKinds, destinationKind, type DestinationKindDescription, fieldKinds, kindFields, secretFields } from './destinations/registry.js';
@@ -19,11 +18,12 @@ import {
   type DestinationTestResult,
   type DestinationView,
 } from './model.js';
-import { DestinationRepository } from './destination-repository.js';
+import type { DestinationRepository } from './destination-repository.js';
 import { DEFAULT_TEMPLATES } from './naming.js';
 
 export interface DestinationServiceDeps {
-  store: Store;
+  /** The stored destinations: this service's only way to the store. */
+  repository: DestinationRepository;
   bus: EventBus<AppEvents>;
   clock: Clock;
   logger: Logger;
@@ -33,6 +33,11 @@ export interface DestinationServiceDeps {
   connect: (config: DestinationConfig) => Destination;
   /** The periodic health check; 5 minutes in production. */
   checkIntervalMs?: number;
+  /**
+   * Transfers to a destination now, running and waiting for it (the job repository's count,
+   * wired in app.ts: the library does not know jobs). None when absent.
+   */
+  transferCounts?: (destinationId: string) => { active: number; waiting: number };
 }
 
 /** Fields of the default destination that may change; the rest is MEDIA_DIR, fixed by the config. */
@@ -104,7 +109,7 @@ export class DestinationService {
   private readonly probes = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: DestinationServiceDeps) {
-    this.repository = new DestinationRepository(deps.store);
+    this.repository = deps.repository;
     this.ensureDefault();
   }
 
@@ -165,14 +170,7 @@ export class DestinationService {
   view(record: DestinationRecord): DestinationView {
     const naming: Partial<Record<ContentType, string>> = {};
     for (const [type, template] of Object.entries(record.naming ?? {})) if (typeof template === 'string' && template.trim() !== '') naming[type as ContentType] = template;
-    let active = 0;
-    let waiting = 0;
-    // TODO(issue 11, arch-core): ask the job repository once it exists; the only read of another collection here.
-    for (const job of this.deps.store.data.jobs) {
-      if (job.status !== 'transferring' || job.transfer?.destination_id !== record.id) continue;
-      if (job.error) waiting++;
-      else active++;
-    }
+    const { active, waiting } = this.deps.transferCounts?.(record.id) ?? { active: 0, waiting: 0 };
     const def = destinationKind(record.kind);
     const stored = record as unknown as Record<string, unknown>;
     // Every kind's fields appear on every view (null where this kind has none), so the API's

@@ -11,7 +11,7 @@ import type { Config } from '../config/schema.js';
 import { QUALITY_PATTERN } from '../config/schema.js';
 import { CONTAINERS, type Container } from '../domain/media.js';
 import type { Logger } from '../platform/logger.js';
-import type { Store } from '../store/db.js';
+import type { SettingsRepository } from './settings-repository.js';
 
 import { EDITABLE_SETTINGS, type EditableSetting, type EditableValues, type SettingsOverrides } from './settings-model.js';
 
@@ -78,7 +78,7 @@ export interface SettingsView extends EditableValues {
 export class RuntimeSettings {
   private readonly listeners: Array<(values: EditableValues) => void> = [];
 
-  constructor(private readonly deps: { config: Config; store: Store; logger: Logger }) {}
+  constructor(private readonly deps: { config: Config; repository: SettingsRepository; logger: Logger }) {}
 
   /** Called with the effective values after every change (PATCH /api/settings). */
   onChange(listener: (values: EditableValues) => void): void {
@@ -86,9 +86,7 @@ export class RuntimeSettings {
   }
 
   private get overrides(): SettingsOverrides {
-    const data = this.deps.store.data;
-    data.settings ??= {};
-    return data.settings;
+    return this.deps.repository.overrides();
   }
 
   base(): EditableValues {
@@ -128,7 +126,8 @@ export class RuntimeSettings {
     const c = this.deps.config;
     const effective = this.effective();
     const overrides: SettingsOverrides = {};
-    for (const key of EDITABLE_SETTINGS) if (this.overrides[key] !== undefined) (overrides as Record<string, unknown>)[key] = effective[key];
+    const stored = this.overrides;
+    for (const key of EDITABLE_SETTINGS) if (stored[key] !== undefined) (overrides as Record<string, unknown>)[key] = effective[key];
     return {
       ...effective,
       max_connections_per_host: c.max_connections_per_host,
@@ -162,7 +161,7 @@ export class RuntimeSettings {
       if (v === null) delete overrides[key];
       else (overrides as Record<string, unknown>)[key] = v;
     }
-    this.deps.store.changed();
+    this.deps.repository.saveOverrides(overrides);
     const after = this.effective();
     for (const listener of this.listeners) listener(after);
     const changes: Record<string, { from: unknown; to: unknown }> = {};

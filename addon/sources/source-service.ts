@@ -26,7 +26,6 @@ import type { Clock } from '../platform/clock.js';
 import type { HttpClient } from '../platform/http.js';
 import type { Logger } from '../platform/logger.js';
 import { redactCredentials, redactUrlsInText, REDACTED } from '../redact.js';
-import type { Store } from '../store/db.js';
 import type { CatalogueItem } from './catalogue.js';
 import { CatalogueFiles, type StoredCatalogue } from './catalogue-file.js';
 import { createClassifier } from './classify.js';
@@ -56,7 +55,7 @@ import { SyncScheduler } from './scheduler.js';
 import { displayTitle, runSync } from './sync.js';
 import type { TmdbClient } from './tmdb.js';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { SourceRepository } from './source-repository.js';
+import type { SourceRepository } from './source-repository.js';
 
 /** A running sync reports its progress at most this often (and at every change of phase). */
 const PROGRESS_EVERY_MS = 250;
@@ -71,7 +70,8 @@ const CACHE_IDLE_MS = 5 * 60 * 1000;
 const CACHE_MAX = 2;
 
 export interface SourceServiceDeps {
-  store: Store;
+  /** The sources and their sync records (the only code touching that part of the store). */
+  repository: SourceRepository;
   bus: EventBus<AppEvents>;
   jobs: JobService;
   http: HttpClient;
@@ -166,7 +166,7 @@ export class SourceService {
     this.files = new CatalogueFiles(path.join(deps.dataDir, 'catalogues'));
     this.uploadsDir = path.join(deps.dataDir, 'uploads');
     this.scheduler = new SyncScheduler((id) => this.scheduledSync(id), deps.logger);
-    this.repository = new SourceRepository(deps.store);
+    this.repository = deps.repository;
   }
 
   private nowIso(): string {
@@ -642,8 +642,8 @@ export class SourceService {
 
   /** The library (completed or queued jobs) by identity. */
   libraryIndex(): LibraryIndex {
-    // The job service's list, oldest first as the library has always been indexed.
-    const jobs = this.deps.jobs.list({ limit: Number.MAX_SAFE_INTEGER, offset: 0 }).items.reverse();
+    // Every job, oldest first as the library has always been indexed (no live progress needed).
+    const jobs = this.deps.jobs.all();
     if (this.jobKeys.size > jobs.length * 2 + 1000) this.jobKeys.clear();
     return LibraryIndex.fromJobs(jobs, (job) => {
       if (job.variant_key) return job.variant_key;

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AppEvents } from '../../addon/events/app-events.js';
 import { EventBus } from '../../addon/events/bus.js';
 import type { DownloadEngine, RunHooks } from '../../addon/jobs/download-engine.js';
+import { JobRepository } from '../../addon/jobs/job-repository.js';
 import { JobService } from '../../addon/jobs/job-service.js';
 import type { Job, JobStatus } from '../../addon/jobs/model.js';
 import type { FinishedFile, TransferHooks, TransferService } from '../../addon/library/transfer-service.js';
@@ -84,7 +85,7 @@ async function setup(opts: { maxConcurrent?: number; jobs?: Job[] } = {}) {
   const e = scriptedEngine();
   const t = scriptedTransfers();
   const jobs = new JobService({
-    store,
+    repository: new JobRepository(store),
     bus,
     engine: e.engine,
     transfers: t.transfers,
@@ -99,6 +100,8 @@ describe('JobService: scheduling', () => {
   it('runs one job at a time by priority, then age; a finished download frees its slot for the next while it transfers', async () => {
     const s = await setup({ maxConcurrent: 1 });
     s.jobs.create({ url: 'http://o/1', title: 'low-first', priority: 'low' });
+    // Alone in the queue, it starts at the next pass.
+    await tick();
     s.jobs.create({ url: 'http://o/2', title: 'medium', priority: 'medium' });
     s.jobs.create({ url: 'http://o/3', title: 'high', priority: 'high' });
     await tick();
@@ -113,6 +116,15 @@ describe('JobService: scheduling', () => {
     await tick();
     expect(s.runs.map((r) => r.job.title)).toEqual(['low-first', 'high', 'medium']);
     expect(s.moves.filter(([t]) => t === 'low-first').map(([, a, b]) => `${a}>${b}`)).toEqual(['pending>downloading', 'downloading>transferring', 'transferring>completed']);
+  });
+
+  it('jobs created in one burst (a sync) are scheduled together: the highest priority starts first, in one pass', async () => {
+    const s = await setup({ maxConcurrent: 1 });
+    s.jobs.create({ url: 'http://o/1', title: 'low', priority: 'low' });
+    s.jobs.create({ url: 'http://o/2', title: 'high', priority: 'high' });
+    expect(s.runs).toEqual([]);
+    await tick();
+    expect(s.runs.map((r) => r.job.title)).toEqual(['high']);
   });
 
   it('a queue hold sends the running download back to the queue and starts nothing until released', async () => {

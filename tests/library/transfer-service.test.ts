@@ -13,6 +13,7 @@ import { TransferService, type FinishedFile, type TransferHooks } from '../../ad
 import type { Clock } from '../../addon/platform/clock.js';
 import { silentLogger } from '../../addon/platform/logger.js';
 import { Store } from '../../addon/store/db.js';
+import { DestinationRepository } from '../../addon/library/destination-repository.js';
 
 /**
  * The transfer step without servers: routing, templates, the wait for a destination that is
@@ -89,7 +90,7 @@ async function setup(options: { retryLimitMs?: number; backoffMs?: number[]; clo
   faults = { down: new Set(), authFails: new Set() };
   clock = manualClock();
   destinations = new DestinationService({
-    store,
+    repository: new DestinationRepository(store),
     bus,
     clock: options.clock ?? clock,
     logger: silentLogger(),
@@ -314,7 +315,7 @@ describe('health checks (fake timers)', () => {
     faults = { down: new Set(), authFails: new Set() };
     let probes = 0;
     destinations = new DestinationService({
-      store,
+      repository: new DestinationRepository(store),
       bus,
       clock: { now: () => Date.now(), sleep: (ms, signal) => new Promise((resolve, reject) => {
         const t = setTimeout(resolve, ms);

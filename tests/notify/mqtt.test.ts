@@ -217,11 +217,11 @@ describe('MQTT against a real mosquitto broker', () => {
       availability_topic: `${base}/availability`,
     });
 
-    // 40 progress events in 2 s: the topic gets about three.
-    const live = app.jobs.get(job.id);
+    // 40 progress events in 2 s: the topic gets about three. The figures go where the runner
+    // puts them (the progress tracker); the stored job never changes for progress.
     for (let i = 1; i <= 40; i++) {
-      live.progress = i;
-      app.bus.emit('job.progress', progressOf(live));
+      app.progress.set(job.id, { progress: i });
+      app.bus.emit('job.progress', progressOf(app.jobs.get(job.id)));
       await new Promise((r) => setTimeout(r, 50));
     }
     await waitFor(() => (p.on(`${base}/job/${job.id}`).some((m) => json(m.payload).progress === 40) ? true : undefined), 3000, 'trailing progress');

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { EventBus } from '../../addon/events/bus.js';
 import type { AppEvents } from '../../addon/events/app-events.js';
 import type { DownloadEngine } from '../../addon/jobs/download-engine.js';
+import { JobRepository } from '../../addon/jobs/job-repository.js';
 import { JobService } from '../../addon/jobs/job-service.js';
 import type { TransferService } from '../../addon/library/transfer-service.js';
 import type { Job } from '../../addon/jobs/model.js';
@@ -30,7 +31,7 @@ async function service(engine: Partial<DownloadEngine>, extra: { onDiskFull?: (d
   const removed: string[] = [];
   bus.on('job.removed', ({ id }) => void removed.push(id));
   const jobs = new JobService({
-    store,
+    repository: new JobRepository(store),
     bus,
     engine: { removeWorkDir: async () => undefined, ...engine } as DownloadEngine,
     transfers: {} as TransferService,
