@@ -159,11 +159,12 @@ describe('panel layout details', () => {
   });
 
   it('shows a job\'s warning on its card', async () => {
-    const job = app.jobs.get(jobId);
-    job.warning = 'Resumed from the start: cdn.example ignores byte ranges, so the 512.0 KB fetched before were downloaded again.';
-    app.bus.emit('job.updated', { job });
+    // Jobs handed out are frozen snapshots: the warning arrives as the runner sends it, a
+    // job.updated event with the changed job, to a panel that is already open.
+    const job = { ...app.jobs.get(jobId), warning: 'Resumed from the start: cdn.example ignores byte ranges, so the 512.0 KB fetched before were downloaded again.' };
     for (const width of WIDTHS) {
       const page = await openPage(width);
+      app.bus.emit('job.updated', { job });
       const note = page.locator('article.job[aria-label="Layout check"] [data-testid="job-warning"]');
       expect(await note.textContent()).toBe(job.warning);
       await page.screenshot({ path: await artifactPath(`layout-job-warning-${width}.png`), fullPage: true });
