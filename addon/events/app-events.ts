@@ -1,17 +1,10 @@
-import type { Job, JobStatus, RecordingStatus } from '../jobs/model.js';
+import type { Job, JobFigureField, JobStatus, RecordingStatus } from '../jobs/model.js';
 import type { SyncProgress, SyncRecord } from '../sources/model.js';
 
 /** Live numbers of a running job: hot and ephemeral, never written to the store per tick. */
-export interface JobProgress {
+export interface JobProgress extends Pick<Job, JobFigureField> {
   id: string;
   status: JobStatus;
-  progress: number;
-  bytes_done: number;
-  bytes_total: number | null;
-  speed: number;
-  eta_s: number | null;
-  segments_done: number;
-  segments_total: number;
   /** A live recording's figures (recorded seconds against the target, bitrate, gaps). */
   recording?: RecordingStatus;
 }

@@ -18,6 +18,9 @@ export { CONTAINERS, type Container, type QualityPreference } from '../domain/me
 export type { JobTransfer } from '../library/job-transfer.js';
 
 /** `recording`: a live HLS stream, recorded by addon/live/ (see `live` and `recording`). */
+/** The figures that move while a job runs (progress, bytes, speed, ETA, segments). */
+export type JobFigureField = 'progress' | 'bytes_done' | 'bytes_total' | 'speed' | 'eta_s' | 'segments_done' | 'segments_total';
+
 export type JobKind = 'hls' | 'dash' | 'direct' | 'recording';
 
 export interface JobError {

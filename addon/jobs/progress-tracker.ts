@@ -7,21 +7,10 @@
  * never needs them: it trusts each job's journal.
  */
 import type { RecordingStatus } from '../live/model.js';
-import type { Job } from './model.js';
+import type { Job, JobFigureField } from './model.js';
 
 /** The fields that change while a job runs. `recording` without its `files` (those are durable). */
-export interface LiveProgress {
-  progress: number;
-  bytes_done: number;
-  bytes_total: number | null;
-  speed: number;
-  eta_s: number | null;
-  segments_done: number;
-  segments_total: number;
-  updated_at: string;
-  recording: RecordingStatus | null;
-}
-
+export type LiveProgress = Pick<Job, JobFigureField | 'updated_at'> & { recording: RecordingStatus | null };
 
 export class ProgressTracker {
   private readonly live = new Map<string, Partial<LiveProgress>>();
