@@ -1,7 +1,7 @@
 import { createDecipheriv } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rename, unlink } from 'node:fs/promises';
-import { Transform, type TransformCallback } from 'node:stream';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { Transform, Writable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../errors.js';
 import type { HttpClient } from '../platform/http.js';
@@ -17,6 +17,30 @@ export interface FetchToFileRequest {
   dest: string;
   /** Network bytes as they arrive, for speed. */
   onBytes?: (bytes: number) => void;
+  /** The response's declared body length (null when it sent none), told as soon as the headers arrive. */
+  onHeaders?: (declaredLength: number | null) => void;
+  /**
+   * Keep the body in memory while this budget allows, so it can go straight into its part file
+   * without a file of its own; past the budget it spills to `<dest>.part` as usual.
+   */
+  memory?: MemoryBudget;
+}
+
+/** Bytes a job may hold in memory for bodies on their way to disk; shared by its requests. */
+export class MemoryBudget {
+  private used = 0;
+  constructor(readonly limit: number) {}
+  take(n: number): boolean {
+    if (this.used + n > this.limit) return false;
+    this.used += n;
+    return true;
+  }
+  give(n: number): void {
+    this.used = Math.max(0, this.used - n);
+  }
+  get inUse(): number {
+    return this.used;
+  }
 }
 
 export interface FetchToFileResult {
@@ -25,6 +49,72 @@ export interface FetchToFileResult {
   finalUrl: string;
   /** The Content-Length the server declared for an uncompressed body; null when it sent none. */
   declaredLength: number | null;
+  /**
+   * With `memory`: the body when it stayed in memory (its bytes are still taken from the budget:
+   * the caller gives them back once written); null when it went to `dest`.
+   */
+  body?: Buffer | null;
+}
+
+/**
+ * Collects a body in memory while the budget allows, then spills everything to a file. On a
+ * failure the file is the caller's to delete and the memory goes back to the budget.
+ */
+class MemoryOrFile extends Writable {
+  private chunks: Buffer[] = [];
+  private held = 0;
+  private fh: FileHandle | null = null;
+  constructor(
+    private readonly budget: MemoryBudget,
+    private readonly file: string,
+  ) {
+    super({ highWaterMark: 256 * 1024 });
+  }
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    if (this.fh === null && this.budget.take(chunk.length)) {
+      this.chunks.push(chunk);
+      this.held += chunk.length;
+      cb();
+      return;
+    }
+    this.spill(chunk).then(() => cb(), cb);
+  }
+  private async spill(chunk: Buffer): Promise<void> {
+    if (this.fh === null) {
+      this.fh = await open(this.file, 'w');
+      if (this.held > 0) await this.fh.writev(this.chunks);
+      this.release();
+    }
+    await this.fh.write(chunk);
+  }
+  override _final(cb: (err?: Error | null) => void): void {
+    const fh = this.fh;
+    if (!fh) return cb();
+    fh.close().then(() => cb(), cb);
+  }
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    // A finished body stays for take(); only a failed one goes back to the budget here.
+    if (err) this.release();
+    const fh = this.fh;
+    if (!fh) return cb(err);
+    fh.close().then(() => cb(err), () => cb(err));
+  }
+  private release(): void {
+    this.budget.give(this.held);
+    this.chunks = [];
+    this.held = 0;
+  }
+  /** The whole body when it stayed in memory (the budget stays taken), else null. */
+  take(): Buffer | null {
+    if (this.fh !== null) return null;
+    const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.held);
+    this.chunks = [];
+    return body;
+  }
+  /** Gives the memory back without keeping the body (a body the checks refused). */
+  drop(): void {
+    this.release();
+  }
 }
 
 class TruncatedBodyError extends Error {
@@ -63,6 +153,9 @@ export async function fetchToFile(http: HttpClient, req: FetchToFileRequest): Pr
   const range = req.byteRange ? { start: req.byteRange.offset, end: req.byteRange.offset + req.byteRange.length - 1 } : undefined;
   const response = await http.get({ url: req.url, headers: req.headers, range, signal: req.signal });
   const partial = `${req.dest}.part`;
+  const length = response.headers['content-length'];
+  const declaredLength = typeof length === 'string' && !response.headers['content-encoding'] && /^\d+$/.test(length) ? Number(length) : null;
+  req.onHeaders?.(req.byteRange && response.status === 206 ? req.byteRange.length : declaredLength);
   const tally = { n: 0 };
   const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream | Transform> = [response.body, counter(req.onBytes, tally)];
   let expected: number | null = null;
@@ -73,10 +166,12 @@ export async function fetchToFile(http: HttpClient, req: FetchToFileRequest): Pr
   if (req.decrypt) {
     stages.push(createDecipheriv('aes-128-cbc', req.decrypt.key, req.decrypt.iv));
   }
-  stages.push(createWriteStream(partial));
+  const sink = req.memory ? new MemoryOrFile(req.memory, partial) : createWriteStream(partial);
+  stages.push(sink);
   try {
     await pipeline(stages as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream]);
   } catch (err) {
+    if (sink instanceof MemoryOrFile) sink.drop();
     await unlink(partial).catch(() => undefined);
     // AES-CBC works on 16-byte blocks: a ciphertext that is not whole blocks was cut short, and
     // that is worth another try, not a "wrong key" verdict.
@@ -87,13 +182,16 @@ export async function fetchToFile(http: HttpClient, req: FetchToFileRequest): Pr
     throw err;
   }
   if (expected !== null && tally.n !== expected) {
+    if (sink instanceof MemoryOrFile) sink.drop();
     await unlink(partial).catch(() => undefined);
     throw new TruncatedBodyError(expected, tally.n);
   }
+  if (sink instanceof MemoryOrFile) {
+    const body = sink.take();
+    if (body) return { received: tally.n, finalUrl: response.url, declaredLength, body };
+  }
   await rename(partial, req.dest);
-  const length = response.headers['content-length'];
-  const declaredLength = typeof length === 'string' && !response.headers['content-encoding'] && /^\d+$/.test(length) ? Number(length) : null;
-  return { received: tally.n, finalUrl: response.url, declaredLength };
+  return { received: tally.n, finalUrl: response.url, declaredLength, ...(req.memory ? { body: null } : {}) };
 }
 
 /** Reads a small body (playlist, key) into memory, refusing anything absurdly large. */

@@ -19,16 +19,21 @@ export class TruncatedSegmentError extends Error {
 const TS_PACKET = 188;
 const MAX_WALK = 64 * 1024 * 1024;
 
-/** A problem description, or null when the file ends on a container boundary. */
-export async function segmentProblem(file: string, expectedLength: number | null): Promise<string | null> {
-  const { size } = await stat(file);
+/**
+ * A problem description, or null when the body ends on a container boundary. The body is a file,
+ * or a Buffer when it is still in memory on its way to the part file.
+ */
+export async function segmentProblem(file: string | Buffer, expectedLength: number | null): Promise<string | null> {
+  const size = typeof file === 'string' ? (await stat(file)).size : file.length;
   if (expectedLength !== null && size !== expectedLength) return `got ${size} of the ${expectedLength} bytes its byte range names`;
   if (size === 0) return 'the body is empty';
-  const fh = await open(file, 'r');
+  const fh = typeof file === 'string' ? await open(file, 'r') : null;
   try {
     const read = async (position: number, length: number): Promise<Buffer> => {
-      const buf = Buffer.alloc(Math.max(0, Math.min(length, size - position)));
-      if (buf.length > 0) await fh.read(buf, 0, buf.length, position);
+      const n = Math.max(0, Math.min(length, size - position));
+      if (typeof file !== 'string') return file.subarray(position, position + n);
+      const buf = Buffer.alloc(n);
+      if (buf.length > 0) await fh!.read(buf, 0, buf.length, position);
       return buf;
     };
     const head = await read(0, 64 * 1024);
@@ -77,7 +82,7 @@ export async function segmentProblem(file: string, expectedLength: number | null
     }
     return null;
   } finally {
-    await fh.close();
+    await fh?.close();
   }
 }
 
