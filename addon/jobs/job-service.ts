@@ -830,6 +830,8 @@ export class JobService {
         job.progress = Math.min(99.9, Math.round(fraction * 1000) / 10);
         this.emitProgress(job, entry);
       },
+      // The remux writes into the local destination's filesystem: filing it is a link, not a copy.
+      outputDir: async (file) => this.deps.transfers.stagingDir(job, file),
     };
   }
 
