@@ -26,18 +26,52 @@ export interface FetchToFileRequest {
   memory?: MemoryBudget;
 }
 
-/** Bytes a job may hold in memory for bodies on their way to disk; shared by its requests. */
+/**
+ * Memory a job may hold for bodies on their way to disk, as reusable slabs: a body is copied
+ * into one slab sized from its Content-Length as it arrives, so the socket's chunks die young
+ * and the slabs are used again and again (holding thousands of socket chunks for the life of a
+ * segment made the garbage collector fall behind: RSS grew with the stream).
+ */
 export class MemoryBudget {
+  private readonly free: Buffer[] = [];
+  private readonly slabs = new WeakMap<Buffer, Buffer>();
   private used = 0;
+  private pooled = 0;
   constructor(readonly limit: number) {}
-  take(n: number): boolean {
-    if (this.used + n > this.limit) return false;
-    this.used += n;
-    return true;
+
+  /** A slab of at least `n` bytes, or null when the budget has no room for it. */
+  acquire(n: number): Buffer | null {
+    if (n <= 0 || n > this.limit) return null;
+    const i = this.free.findIndex((b) => b.length >= n && b.length <= 2 * n);
+    if (i >= 0) {
+      const slab = this.free.splice(i, 1)[0]!;
+      this.pooled -= slab.length;
+      this.used += slab.length;
+      return slab;
+    }
+    const size = Math.ceil(n / 65536) * 65536;
+    if (this.used + size > this.limit) return null;
+    // Idle slabs of other sizes make room (the collector frees them).
+    while (this.free.length > 0 && this.used + this.pooled + size > this.limit) this.pooled -= this.free.shift()!.length;
+    this.used += size;
+    return Buffer.allocUnsafeSlow(size);
   }
-  give(n: number): void {
-    this.used = Math.max(0, this.used - n);
+
+  /** A body cut from `slab`: release(body) gives the slab back. */
+  mark(body: Buffer, slab: Buffer): Buffer {
+    this.slabs.set(body, slab);
+    return body;
   }
+
+  /** Gives back the slab under a body (or a slab itself). */
+  release(body: Buffer): void {
+    const slab = this.slabs.get(body) ?? body;
+    this.slabs.delete(body);
+    this.used = Math.max(0, this.used - slab.length);
+    this.free.push(slab);
+    this.pooled += slab.length;
+  }
+
   get inUse(): number {
     return this.used;
   }
@@ -57,22 +91,24 @@ export interface FetchToFileResult {
 }
 
 /**
- * Collects a body in memory while the budget allows, then spills everything to a file. On a
- * failure the file is the caller's to delete and the memory goes back to the budget.
+ * Copies a body into one memory slab while it fits (its size known from the headers), else
+ * writes it to a file. On a failure the file is the caller's to delete and the slab goes back.
  */
 class MemoryOrFile extends Writable {
-  private chunks: Buffer[] = [];
+  private slab: Buffer | null;
   private held = 0;
   private fh: FileHandle | null = null;
   constructor(
     private readonly budget: MemoryBudget,
     private readonly file: string,
+    expectedLength: number | null,
   ) {
     super({ highWaterMark: 256 * 1024 });
+    this.slab = expectedLength !== null ? budget.acquire(expectedLength) : null;
   }
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    if (this.fh === null && this.budget.take(chunk.length)) {
-      this.chunks.push(chunk);
+    if (this.fh === null && this.slab !== null && this.held + chunk.length <= this.slab.length) {
+      chunk.copy(this.slab, this.held);
       this.held += chunk.length;
       cb();
       return;
@@ -82,8 +118,8 @@ class MemoryOrFile extends Writable {
   private async spill(chunk: Buffer): Promise<void> {
     if (this.fh === null) {
       this.fh = await open(this.file, 'w');
-      if (this.held > 0) await this.fh.writev(this.chunks);
-      this.release();
+      if (this.slab !== null && this.held > 0) await this.fh.write(this.slab, 0, this.held);
+      this.drop();
     }
     await this.fh.write(chunk);
   }
@@ -93,27 +129,23 @@ class MemoryOrFile extends Writable {
     fh.close().then(() => cb(), cb);
   }
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    // A finished body stays for take(); only a failed one goes back to the budget here.
-    if (err) this.release();
+    // A finished body stays for take(); only a failed one gives its slab back here.
+    if (err) this.drop();
     const fh = this.fh;
     if (!fh) return cb(err);
     fh.close().then(() => cb(err), () => cb(err));
   }
-  private release(): void {
-    this.budget.give(this.held);
-    this.chunks = [];
-    this.held = 0;
-  }
-  /** The whole body when it stayed in memory (the budget stays taken), else null. */
+  /** The whole body when it stayed in memory (release it to the budget once written), else null. */
   take(): Buffer | null {
-    if (this.fh !== null) return null;
-    const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.held);
-    this.chunks = [];
+    if (this.fh !== null || this.slab === null) return null;
+    const body = this.budget.mark(this.slab.subarray(0, this.held), this.slab);
+    this.slab = null;
     return body;
   }
-  /** Gives the memory back without keeping the body (a body the checks refused). */
+  /** Gives the slab back without keeping the body. */
   drop(): void {
-    this.release();
+    if (this.slab !== null) this.budget.release(this.slab);
+    this.slab = null;
   }
 }
 
@@ -166,7 +198,7 @@ export async function fetchToFile(http: HttpClient, req: FetchToFileRequest): Pr
   if (req.decrypt) {
     stages.push(createDecipheriv('aes-128-cbc', req.decrypt.key, req.decrypt.iv));
   }
-  const sink = req.memory ? new MemoryOrFile(req.memory, partial) : createWriteStream(partial);
+  const sink = req.memory ? new MemoryOrFile(req.memory, partial, req.byteRange && response.status === 206 ? req.byteRange.length : declaredLength) : createWriteStream(partial);
   stages.push(sink);
   try {
     await pipeline(stages as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream]);

@@ -94,9 +94,9 @@ const COPY_BUFFER_BYTES = 1024 * 1024;
 /**
  * Segment bodies a job may hold in memory on their way to the part file (spilling to a segment
  * file past it): a body that arrives in order goes from memory straight into the part file, so
- * each byte is written once. 10 parallel 4 MB segments fit; the process stays well under 150 MB.
+ * each byte is written once. ten 2.4 MB segments fit.
  */
-export const SEGMENT_MEMORY_BYTES = 48 * 1024 * 1024;
+export const SEGMENT_MEMORY_BYTES = 24 * 1024 * 1024;
 
 /**
  * Told how the part files grow, for a remux that reads them while the download runs
@@ -537,7 +537,7 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: 
     await journal.append({ t: track.t, i, p, size: track.size });
     if (body) {
       track.bodies.delete(i);
-      memory.give(body.length);
+      memory.release(body);
     } else {
       await unlink(file);
     }
@@ -555,7 +555,7 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: 
     const dest = segPath(workDir, track.t, i);
     await writeFile(`${dest}.part`, body);
     await rename(`${dest}.part`, dest);
-    memory.give(body.length);
+    memory.release(body);
   };
 
   const appendReady = async (track: TrackState): Promise<void> => {
@@ -660,7 +660,7 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: 
             if (!problem && got.declaredLength === null && !seg.byteRange) problem = track.sizes.check(i, size, seg.duration);
             else if (!problem) track.sizes.record(size, seg.duration);
             if (problem) {
-              if (body) memory.give(body.length);
+              if (body) memory.release(body);
               else await unlink(dest).catch(() => undefined);
               throw new TruncatedSegmentError(`${describe(track, i)}: ${problem}`);
             }

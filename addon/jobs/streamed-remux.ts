@@ -2,7 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { FfmpegRunner } from '../platform/ffmpeg.js';
 
-const READ_BYTES = 256 * 1024;
+const READ_BYTES = 1024 * 1024;
 
 /**
  * A part file that is still being written, read as a stream that follows it: it hands out the
