@@ -399,6 +399,8 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: 
     };
   });
   const memory = new MemoryBudget(memoryBytes);
+  /** How bodies reached the part files: straight from memory, parked on disk first, or fetched to a file. */
+  const paths = { memory: 0, parked: 0, file: 0 };
 
   // Restore: cut each track's current part back to the last journalled append.
   let bytesOnDisk = 0;
@@ -700,9 +702,13 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: 
       }
       setInFlight(sizeKey(track.t, i), null);
       const body = fetchedBody as Buffer | null;
+      if (!body) paths.file++;
       if (body) {
-        if (nextInLine(track, i)) track.bodies.set(i, body);
-        else {
+        if (nextInLine(track, i)) {
+          track.bodies.set(i, body);
+          paths.memory++;
+        } else {
+          paths.parked++;
           try {
             await park(track, i, body);
           } catch (err) {
@@ -730,6 +736,7 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: 
     track.bodies.clear();
   }
 
+  ctx.logger.debug({ fromMemory: paths.memory, parked: paths.parked, toFile: paths.file }, 'how segment bodies reached the part files');
   if (ctx.signal.aborted) throw ctx.signal.reason;
   if (failure !== null) throw failure;
   for (const track of tracks) {

@@ -4,10 +4,12 @@
  * the finished file is the same frames as the source, moov first. Throttled origin, so the
  * remux really starts before the last segment lands.
  */
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readMp4Layout } from '../../addon/download/mp4-layout.js';
 import type { Job } from '../../addon/jobs/model.js';
+import { STAGING_FOLDER } from '../../addon/library/transfer-service.js';
 import { ensureFixtures, type Fixtures } from '../fixtures/media.js';
 import { ensureTracksFixtures, type TracksFixtures } from '../fixtures/tracks-media.js';
 import { startHlsOrigin, type HlsOrigin } from '../fakes/hls-origin.js';
@@ -59,6 +61,30 @@ describe('remux while downloading', () => {
     expect(types.indexOf('moov')).toBeLessThan(types.indexOf('mdat'));
     expect(layout.tracks.sort()).toEqual(['soun', 'vide']);
     expect(await decodeErrors(file)).toBe('');
+    expect(await videoFrameHashes(file)).toEqual(await concatFrameHashes(fx.scenarios.plain.references));
+    // Written in the media folder's staging folder, so filing it was a link, and nothing is left there.
+    expect(job.transfer?.method).toBe('link');
+    expect(await readdir(path.join(app.config.media_dir, STAGING_FOLDER))).toEqual([]);
+  }, 90_000);
+
+  it('paused midway and resumed: the remux starts again from the part files, frames identical', async () => {
+    origin.reset();
+    const created = app.jobs.create({ url: origin.url('plain/index.m3u8'), title: 'streamed paused' });
+    await waitFor(() => (app.jobs.get(created.id).segments_done >= 2 ? true : undefined), 30_000, 'two segments');
+    await app.jobs.pause(created.id);
+    await waitFor(() => (app.jobs.get(created.id).status === 'paused' ? true : undefined), 30_000, 'paused');
+    await app.jobs.resume(created.id);
+    const job = await waitFor(() => {
+      const j = app.jobs.get(created.id);
+      return ['completed', 'failed'].includes(j.status) ? j : undefined;
+    }, 60_000, 'the resumed job');
+    expect(job.status).toBe('completed');
+    expect(jobLines(job.id).filter((l) => l.includes('remuxing while downloading')).length).toBe(2);
+    expect(jobLines(job.id).some((l) => l.includes('remuxing again'))).toBe(false);
+    // Nothing fetched twice but what was in flight at the pause (2 connections).
+    const twice = origin.requests.paths(/^\/plain\/seg/).filter((p, i, all) => all.indexOf(p) !== i);
+    expect(twice.length).toBeLessThanOrEqual(2);
+    const file = path.join(app.config.media_dir, job.file_path!);
     expect(await videoFrameHashes(file)).toEqual(await concatFrameHashes(fx.scenarios.plain.references));
   }, 90_000);
 
