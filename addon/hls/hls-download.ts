@@ -96,7 +96,7 @@ const COPY_BUFFER_BYTES = 1024 * 1024;
  * file past it): a body that arrives in order goes from memory straight into the part file, so
  * each byte is written once. ten 2.4 MB segments fit.
  */
-export const SEGMENT_MEMORY_BYTES = 24 * 1024 * 1024;
+export const SEGMENT_MEMORY_BYTES = 32 * 1024 * 1024;
 
 /**
  * Told how the part files grow, for a remux that reads them while the download runs
@@ -540,6 +540,7 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: 
     if (body) {
       track.bodies.delete(i);
       memory.release(body);
+      wakeWorkers();
     } else {
       await unlink(file);
     }
@@ -622,8 +623,24 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: 
   for (const track of tracks) track.chain = appendReady(track).catch(fail);
 
   let cursor = 0;
+  // The reorder window: bodies that arrived ahead of an earlier segment wait in memory, and each
+  // one takes the place of a request, so fetched-but-not-appended plus in flight never exceeds
+  // `concurrency`: a crash re-fetches at most that many segments.
+  let active = 0;
+  let waiting: Array<() => void> = [];
+  const held = (): number => tracks.reduce((n, t) => n + t.bodies.size, 0);
+  const wakeWorkers = (): void => {
+    const w = waiting;
+    waiting = [];
+    for (const wake of w) wake();
+  };
+  signal.addEventListener('abort', wakeWorkers, { once: true });
   const worker = async (): Promise<void> => {
     while (failure === null && !signal.aborted) {
+      while (held() + active >= ctx.concurrency && failure === null && !signal.aborted) {
+        await new Promise<void>((resolve) => waiting.push(resolve));
+      }
+      if (failure !== null || signal.aborted) return;
       const task = tasks[cursor++];
       if (!task) return;
       const { track, i } = task;
@@ -672,6 +689,7 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: 
           signal,
         );
       };
+      active++;
       try {
         const refreshesBefore = track.refreshes;
         try {
@@ -693,6 +711,8 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: 
           }
         }
       } catch (err) {
+        active--;
+        wakeWorkers();
         setInFlight(sizeKey(track.t, i), null);
         if (classifyError(err, ctx.signal) === 'aborted' || (signal.aborted && failure !== null)) return;
         const code = err instanceof AppError ? err.code : 'segment_failed';
@@ -700,11 +720,17 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: 
         fail(new AppError(code, message, { cause: err }));
         return;
       }
+      active--;
       setInFlight(sizeKey(track.t, i), null);
       const body = fetchedBody as Buffer | null;
-      if (!body) paths.file++;
+      if (!body) {
+        paths.file++;
+        wakeWorkers();
+      }
       if (body) {
-        if (nextInLine(track, i)) {
+        // The gate keeps held + active within concurrency, so there is room for this one; parking
+        // is the safety net should that ever not hold.
+        if (nextInLine(track, i) || held() + active < ctx.concurrency) {
           track.bodies.set(i, body);
           paths.memory++;
         } else {
