@@ -248,7 +248,9 @@ export class DownloadEngine {
                 const n = inputOf[t] ?? -1;
                 if (n >= 0) sizes[n] = (await stat(track.files[0]!)).size;
               }
+              logger.debug('last segment appended: waiting for the remux to finish');
               const problem = await remux.finish(sizes);
+              logger.debug({ problem }, 'remux finished');
               if (signal.aborted) throw signal.reason;
               if (problem) throw new StreamFallback(problem);
               const layoutProblem = job.container === 'mp4' ? await this.mp4LayoutProblem(output) : null;
