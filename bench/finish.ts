@@ -279,7 +279,8 @@ export async function benchFinish(opts: { work: string; quick?: boolean }): Prom
       rounds: sameLat,
       peer: { label: '`cp` of the same bytes to the same folder', value: cpSameS.median, rounds: cpSameS },
       target: '< 1 s (1 GB)',
-      met: sameLat.median < 1,
+      // The target is for 1 GB: a quick run's smaller stream says nothing about it.
+      ...(quick ? {} : { met: sameLat.median < 1 }),
       note: `cp includes its process start; the engine's figure runs from the origin's last segment byte to the final name appearing, polled every 5 ms from outside the server; download + finish took ${summarize(same.map((m) => m.totalS)).median.toFixed(1)} s (median)`,
     }),
   );
