@@ -374,10 +374,10 @@ export class DownloadEngine {
     const anyDefault = audioIndexes.some((t) => meta(t).isDefault) || mainAudio?.isDefault === true;
     const duration = plan.tracks[mainIndex]!.media?.totalDuration ?? null;
     const output = path.join(location.dir, location.name + PART_SUFFIX);
-    const remux = new StreamedRemux(
+    const remux = StreamedRemux.start(
       this.deps.ffmpeg,
       order.map((t) => tracks[t]!.parts[0]!),
-      (inputs) => {
+      (inputs: string[]) => {
         const audioTracks: AudioTrackInput[] = audioIndexes.map((t, n) => ({
           input: { path: inputs[1 + n]!, concat: false },
           language: meta(t).language,
@@ -389,7 +389,7 @@ export class DownloadEngine {
         const seconds = duration ?? this.planDuration(plan, mainIndex);
         return buildMergeArgs(job.container === 'mp4' ? { ...spec, moovSize: moovReserve(seconds, audioTracks.length) } : spec);
       },
-      (t) => {
+      (t: number) => {
         const seconds = duration ?? this.planDuration(plan, mainIndex);
         hooks.mergeProgress(seconds > 0 ? Math.min(1, t / seconds) : 0);
       },

@@ -1,6 +1,9 @@
+import { rmSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { FfmpegRunner } from '../platform/ffmpeg.js';
+import { FifoFeeder } from './fifo-feeder.js';
 
 const READ_BYTES = 1024 * 1024;
 
@@ -83,19 +86,23 @@ export class GrowingFile {
  */
 export class StreamedRemux {
   private readonly controller = new AbortController();
+  /** Worker threads writing into FIFOs (the fast way), or null: pipes fed from the event loop. */
+  private readonly feeders: FifoFeeder[] | null;
   private readonly files: GrowingFile[];
   private readonly streams: Readable[];
   private readonly run: Promise<void>;
   private error: unknown = null;
   private merging = false;
 
-  constructor(
+  private constructor(
     ffmpeg: FfmpegRunner,
     parts: ReadonlyArray<{ file: string; size: number }>,
+    feeders: FifoFeeder[] | null,
     args: (inputs: string[]) => string[],
     private readonly onMergeProgress: (seconds: number) => void,
   ) {
-    this.files = parts.map((p) => new GrowingFile(p.file, p.size));
+    this.feeders = feeders;
+    this.files = feeders ? [] : parts.map((p) => new GrowingFile(p.file, p.size));
     const streams = this.files.map((f) => f.stream());
     this.streams = streams;
     for (const stream of streams) {
@@ -105,17 +112,15 @@ export class StreamedRemux {
         this.controller.abort(err);
       });
     }
+    const inputs = feeders ? feeders.map((f) => f.fifo) : parts.map((_, n) => `pipe:${3 + n}`);
     this.run = ffmpeg
-      .run(
-        args(this.files.map((_, n) => `pipe:${3 + n}`)),
-        {
-          signal: this.controller.signal,
-          inputs: streams,
-          onProgress: (t) => {
-            if (this.merging) this.onMergeProgress(t);
-          },
+      .run(args(inputs), {
+        signal: this.controller.signal,
+        ...(feeders ? {} : { inputs: streams }),
+        onProgress: (t) => {
+          if (this.merging) this.onMergeProgress(t);
         },
-      )
+      })
       .catch((err: unknown) => {
         this.error ??= err;
       })
@@ -124,9 +129,35 @@ export class StreamedRemux {
       });
   }
 
+  /**
+   * Starts ffmpeg on the inputs (in its order): each fed through a FIFO by a worker thread when
+   * FIFOs can be made (next to the part files), else through a pipe from the event loop.
+   */
+  static start(
+    ffmpeg: FfmpegRunner,
+    parts: ReadonlyArray<{ file: string; size: number }>,
+    args: (inputs: string[]) => string[],
+    onMergeProgress: (seconds: number) => void,
+  ): StreamedRemux {
+    const feeders: FifoFeeder[] = [];
+    for (const [n, part] of parts.entries()) {
+      const fifo = path.join(path.dirname(part.file), `input-${n}.fifo`);
+      rmSync(fifo, { force: true });
+      const feeder = FifoFeeder.create(fifo, part.file, part.size);
+      if (!feeder) break;
+      feeders.push(feeder);
+    }
+    if (feeders.length !== parts.length) {
+      for (const f of feeders) void f.stop();
+      return new StreamedRemux(ffmpeg, parts, null, args, onMergeProgress);
+    }
+    return new StreamedRemux(ffmpeg, parts, feeders, args, onMergeProgress);
+  }
+
   /** Input `n` (in ffmpeg's order) now holds `size` journalled bytes. */
   appended(n: number, size: number): void {
-    this.files[n]?.grow(size);
+    if (this.feeders) this.feeders[n]?.grow(size);
+    else this.files[n]?.grow(size);
   }
 
   /**
@@ -135,14 +166,20 @@ export class StreamedRemux {
    */
   async finish(finalSizes: readonly number[]): Promise<string | null> {
     this.merging = true;
-    this.files.forEach((f, t) => {
-      f.grow(finalSizes[t]!);
-      f.end();
-    });
+    if (this.feeders) this.feeders.forEach((f, n) => f.end(finalSizes[n]!));
+    else {
+      this.files.forEach((f, t) => {
+        f.grow(finalSizes[t]!);
+        f.end();
+      });
+    }
     await this.run;
+    // After ffmpeg exited: a thread still waiting for it to open its FIFO is released first.
+    if (this.feeders) await Promise.all(this.feeders.map((f) => f.stop()));
+    const fed = this.feeders ? await Promise.all(this.feeders.map(async (f) => (await f.finished()).fed)) : this.files.map((f) => f.fed);
     if (this.error) return this.error instanceof Error ? this.error.message : String(this.error);
-    const short = this.files.find((f, t) => f.fed !== finalSizes[t]);
-    if (short) return `ffmpeg read ${short.fed} of ${finalSizes[this.files.indexOf(short)]} bytes of ${short.file}`;
+    const short = fed.findIndex((n, i) => n !== finalSizes[i]);
+    if (short >= 0) return `ffmpeg read ${fed[short]} of ${finalSizes[short]} bytes of input ${short}`;
     return null;
   }
 
@@ -152,5 +189,6 @@ export class StreamedRemux {
     for (const f of this.files) f.fail(reason);
     this.controller.abort(reason);
     await this.run;
+    if (this.feeders) await Promise.all(this.feeders.map((f) => f.stop()));
   }
 }
