@@ -12,16 +12,33 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const { file, fifo } = workerData;
+const stopFlag = new Int32Array(workerData.stop);
 const buf = Buffer.allocUnsafe(1024 * 1024);
 let size = workerData.size, ended = false, fed = 0, out = -1, inp = -1, finished = false;
 function close() {
   if (out >= 0) { try { fs.closeSync(out); } catch {} out = -1; }
   if (inp >= 0) { try { fs.closeSync(inp); } catch {} inp = -1; }
 }
+// Never block in open(): until ffmpeg has the FIFO open for reading, try without blocking (and
+// give up when told to stop); once it has, a blocking open returns at once.
+function openFifo() {
+  for (;;) {
+    if (Atomics.load(stopFlag, 0) === 1) throw new Error('stopped before ffmpeg opened its input');
+    try {
+      const probe = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+      const fd = fs.openSync(fifo, fs.constants.O_WRONLY);
+      fs.closeSync(probe);
+      return fd;
+    } catch (err) {
+      if (!err || err.code !== 'ENXIO') throw err;
+      Atomics.wait(stopFlag, 0, 0, 5);
+    }
+  }
+}
 function pump() {
   if (finished) return;
   try {
-    if (out < 0) out = fs.openSync(fifo, 'w');
+    if (out < 0) out = openFifo();
     while (fed < size) {
       if (inp < 0) inp = fs.openSync(file, 'r');
       const n = fs.readSync(inp, buf, 0, Math.min(buf.length, size - fed), fed);
@@ -50,6 +67,7 @@ parentPort.on('message', (m) => {
  */
 export class FifoFeeder {
   private readonly worker: Worker;
+  private readonly stopFlag = new Int32Array(new SharedArrayBuffer(4));
   private readonly result: Promise<{ fed: number; error: string | null }>;
 
   private constructor(
@@ -57,7 +75,9 @@ export class FifoFeeder {
     file: string,
     initialSize: number,
   ) {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, fifo, size: initialSize } });
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, fifo, size: initialSize, stop: this.stopFlag.buffer } });
+    // A thread must never keep the process alive (shutdown, tests).
+    this.worker.unref();
     this.result = new Promise((resolve) => {
       this.worker.on('message', (m: { done?: number; error?: string; fed?: number }) => {
         if (m.error !== undefined) resolve({ fed: m.fed ?? 0, error: m.error });
@@ -95,7 +115,10 @@ export class FifoFeeder {
    * released by opening it here (then closing it, so its next write fails with EPIPE).
    */
   async stop(): Promise<void> {
-    // An idle thread (everything fed) finishes on this; a blocked one is released below.
+    // An idle thread (everything fed) finishes on this; one waiting for ffmpeg to open the FIFO
+    // sees the flag; one blocked in a write to a FIFO nobody reads any more fails with EPIPE.
+    Atomics.store(this.stopFlag, 0, 1);
+    Atomics.notify(this.stopFlag, 0);
     this.worker.postMessage({ end: true });
     try {
       closeSync(openSync(this.fifo, constants.O_RDONLY | constants.O_NONBLOCK));
@@ -103,7 +126,7 @@ export class FifoFeeder {
       // already gone
     }
     await Promise.race([this.result, new Promise((r) => setTimeout(r, 2000).unref())]);
-    await this.worker.terminate();
+    await Promise.race([this.worker.terminate(), new Promise((r) => setTimeout(r, 2000).unref())]);
     await rm(this.fifo, { force: true });
   }
 }

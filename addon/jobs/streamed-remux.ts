@@ -138,9 +138,11 @@ export class StreamedRemux {
     parts: ReadonlyArray<{ file: string; size: number }>,
     args: (inputs: string[]) => string[],
     onMergeProgress: (seconds: number) => void,
+    options: { fifos?: boolean } = {},
   ): StreamedRemux {
     const feeders: FifoFeeder[] = [];
     for (const [n, part] of parts.entries()) {
+      if (options.fifos === false) break;
       const fifo = path.join(path.dirname(part.file), `input-${n}.fifo`);
       rmSync(fifo, { force: true });
       const feeder = FifoFeeder.create(fifo, part.file, part.size);
