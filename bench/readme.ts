@@ -23,8 +23,7 @@ export const BLOCK_END = '<!-- bench:end -->';
 export const REQUIRED_SECTIONS = ['throttled-hls', 'gigabyte', 'merge', 'finish', 'segments', 'sources', 'guide', 'transfers', 'store'] as const;
 
 /**
- * Figures README must show, by id. Sections other helpers own (finish, store) are required as
- * sections only: their ids are theirs. `unlessAbsent`: the peer tool may be missing on the
+ * Figures README must show, by id. `unlessAbsent`: the peer tool may be missing on the
  * machine (recorded in `absent`): then the README says it was not measured instead.
  */
 export const REQUIRED_FIGURES: ReadonlyArray<{ id: string; unlessAbsent?: string }> = [
@@ -54,6 +53,16 @@ export const REQUIRED_FIGURES: ReadonlyArray<{ id: string; unlessAbsent?: string
   { id: 'guide.100k.rss' },
   { id: 'transfers.smb-vs-smbclient', unlessAbsent: 'smbclient' },
   { id: 'transfers.sftp-vs-openssh', unlessAbsent: 'sftp' },
+  { id: 'finish.same-fs.latency' },
+  { id: 'finish.cross-fs.latency' },
+  { id: 'finish.bytes-written-per-byte' },
+  { id: 'finish.rss.server' },
+  { id: 'finish.rss.tree' },
+  { id: 'store.sync.wall' },
+  { id: 'store.downloads.sync.p95' },
+  { id: 'store.downloads.idle.p95' },
+  { id: 'store.downloads.creating.p95' },
+  { id: 'store.writes.max-per-second' },
 ];
 
 /** Why these results cannot be rendered (empty: they can). */

@@ -23,6 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toolVersion, type BenchContext, type Section } from './context.js';
 import type { Figure } from './figure.js';
+import { benchFinish } from './finish.js';
 import { benchGuide } from './guide.js';
 import { benchGigabyte, benchSegments, benchThrottled } from './hls.js';
 import { benchMerge } from './merge.js';
@@ -35,7 +36,7 @@ const SECTIONS: readonly Section[] = [
   { name: 'throttled-hls', run: benchThrottled },
   { name: 'gigabyte', run: benchGigabyte },
   { name: 'merge', run: benchMerge },
-  // finish (bench/finish.ts, the finish helper's): { name: 'finish', run: (ctx) => benchFinish({ work: ctx.work, quick: ctx.quick }) },
+  { name: 'finish', run: (ctx) => benchFinish({ work: ctx.work, quick: ctx.quick }) },
   { name: 'segments', run: benchSegments },
   { name: 'sources', run: benchSources },
   { name: 'guide', run: benchGuide },

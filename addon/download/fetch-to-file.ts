@@ -1,7 +1,7 @@
 import { createDecipheriv } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rename, unlink } from 'node:fs/promises';
-import { Transform, type TransformCallback } from 'node:stream';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { Transform, Writable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../errors.js';
 import type { HttpClient } from '../platform/http.js';
@@ -17,6 +17,64 @@ export interface FetchToFileRequest {
   dest: string;
   /** Network bytes as they arrive, for speed. */
   onBytes?: (bytes: number) => void;
+  /** The response's declared body length (null when it sent none), told as soon as the headers arrive. */
+  onHeaders?: (declaredLength: number | null) => void;
+  /**
+   * Keep the body in memory while this budget allows, so it can go straight into its part file
+   * without a file of its own; past the budget it spills to `<dest>.part` as usual.
+   */
+  memory?: MemoryBudget;
+}
+
+/**
+ * Memory a job may hold for bodies on their way to disk, as reusable slabs: a body is copied
+ * into one slab sized from its Content-Length as it arrives, so the socket's chunks die young
+ * and the slabs are used again and again (holding thousands of socket chunks for the life of a
+ * segment made the garbage collector fall behind: RSS grew with the stream).
+ */
+export class MemoryBudget {
+  private readonly free: Buffer[] = [];
+  private readonly slabs = new WeakMap<Buffer, Buffer>();
+  private used = 0;
+  private pooled = 0;
+  constructor(readonly limit: number) {}
+
+  /** A slab of at least `n` bytes, or null when the budget has no room for it. */
+  acquire(n: number): Buffer | null {
+    if (n <= 0 || n > this.limit) return null;
+    const i = this.free.findIndex((b) => b.length >= n && b.length <= 2 * n);
+    if (i >= 0) {
+      const slab = this.free.splice(i, 1)[0]!;
+      this.pooled -= slab.length;
+      this.used += slab.length;
+      return slab;
+    }
+    const size = Math.ceil(n / 65536) * 65536;
+    if (this.used + size > this.limit) return null;
+    // Idle slabs of other sizes make room (the collector frees them).
+    while (this.free.length > 0 && this.used + this.pooled + size > this.limit) this.pooled -= this.free.shift()!.length;
+    this.used += size;
+    return Buffer.allocUnsafeSlow(size);
+  }
+
+  /** A body cut from `slab`: release(body) gives the slab back. */
+  mark(body: Buffer, slab: Buffer): Buffer {
+    this.slabs.set(body, slab);
+    return body;
+  }
+
+  /** Gives back the slab under a body (or a slab itself). */
+  release(body: Buffer): void {
+    const slab = this.slabs.get(body) ?? body;
+    this.slabs.delete(body);
+    this.used = Math.max(0, this.used - slab.length);
+    this.free.push(slab);
+    this.pooled += slab.length;
+  }
+
+  get inUse(): number {
+    return this.used;
+  }
 }
 
 export interface FetchToFileResult {
@@ -25,6 +83,70 @@ export interface FetchToFileResult {
   finalUrl: string;
   /** The Content-Length the server declared for an uncompressed body; null when it sent none. */
   declaredLength: number | null;
+  /**
+   * With `memory`: the body when it stayed in memory (its bytes are still taken from the budget:
+   * the caller gives them back once written); null when it went to `dest`.
+   */
+  body?: Buffer | null;
+}
+
+/**
+ * Copies a body into one memory slab while it fits (its size known from the headers), else
+ * writes it to a file. On a failure the file is the caller's to delete and the slab goes back.
+ */
+class MemoryOrFile extends Writable {
+  private slab: Buffer | null;
+  private held = 0;
+  private fh: FileHandle | null = null;
+  constructor(
+    private readonly budget: MemoryBudget,
+    private readonly file: string,
+    expectedLength: number | null,
+  ) {
+    super({ highWaterMark: 256 * 1024 });
+    this.slab = expectedLength !== null ? budget.acquire(expectedLength) : null;
+  }
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    if (this.fh === null && this.slab !== null && this.held + chunk.length <= this.slab.length) {
+      chunk.copy(this.slab, this.held);
+      this.held += chunk.length;
+      cb();
+      return;
+    }
+    this.spill(chunk).then(() => cb(), cb);
+  }
+  private async spill(chunk: Buffer): Promise<void> {
+    if (this.fh === null) {
+      this.fh = await open(this.file, 'w');
+      if (this.slab !== null && this.held > 0) await this.fh.write(this.slab, 0, this.held);
+      this.drop();
+    }
+    await this.fh.write(chunk);
+  }
+  override _final(cb: (err?: Error | null) => void): void {
+    const fh = this.fh;
+    if (!fh) return cb();
+    fh.close().then(() => cb(), cb);
+  }
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    // A finished body stays for take(); only a failed one gives its slab back here.
+    if (err) this.drop();
+    const fh = this.fh;
+    if (!fh) return cb(err);
+    fh.close().then(() => cb(err), () => cb(err));
+  }
+  /** The whole body when it stayed in memory (release it to the budget once written), else null. */
+  take(): Buffer | null {
+    if (this.fh !== null || this.slab === null) return null;
+    const body = this.budget.mark(this.slab.subarray(0, this.held), this.slab);
+    this.slab = null;
+    return body;
+  }
+  /** Gives the slab back without keeping the body. */
+  drop(): void {
+    if (this.slab !== null) this.budget.release(this.slab);
+    this.slab = null;
+  }
 }
 
 class TruncatedBodyError extends Error {
@@ -63,6 +185,9 @@ export async function fetchToFile(http: HttpClient, req: FetchToFileRequest): Pr
   const range = req.byteRange ? { start: req.byteRange.offset, end: req.byteRange.offset + req.byteRange.length - 1 } : undefined;
   const response = await http.get({ url: req.url, headers: req.headers, range, signal: req.signal });
   const partial = `${req.dest}.part`;
+  const length = response.headers['content-length'];
+  const declaredLength = typeof length === 'string' && !response.headers['content-encoding'] && /^\d+$/.test(length) ? Number(length) : null;
+  req.onHeaders?.(req.byteRange && response.status === 206 ? req.byteRange.length : declaredLength);
   const tally = { n: 0 };
   const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream | Transform> = [response.body, counter(req.onBytes, tally)];
   let expected: number | null = null;
@@ -73,10 +198,12 @@ export async function fetchToFile(http: HttpClient, req: FetchToFileRequest): Pr
   if (req.decrypt) {
     stages.push(createDecipheriv('aes-128-cbc', req.decrypt.key, req.decrypt.iv));
   }
-  stages.push(createWriteStream(partial));
+  const sink = req.memory ? new MemoryOrFile(req.memory, partial, req.byteRange && response.status === 206 ? req.byteRange.length : declaredLength) : createWriteStream(partial);
+  stages.push(sink);
   try {
     await pipeline(stages as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream]);
   } catch (err) {
+    if (sink instanceof MemoryOrFile) sink.drop();
     await unlink(partial).catch(() => undefined);
     // AES-CBC works on 16-byte blocks: a ciphertext that is not whole blocks was cut short, and
     // that is worth another try, not a "wrong key" verdict.
@@ -87,13 +214,16 @@ export async function fetchToFile(http: HttpClient, req: FetchToFileRequest): Pr
     throw err;
   }
   if (expected !== null && tally.n !== expected) {
+    if (sink instanceof MemoryOrFile) sink.drop();
     await unlink(partial).catch(() => undefined);
     throw new TruncatedBodyError(expected, tally.n);
   }
+  if (sink instanceof MemoryOrFile) {
+    const body = sink.take();
+    if (body) return { received: tally.n, finalUrl: response.url, declaredLength, body };
+  }
   await rename(partial, req.dest);
-  const length = response.headers['content-length'];
-  const declaredLength = typeof length === 'string' && !response.headers['content-encoding'] && /^\d+$/.test(length) ? Number(length) : null;
-  return { received: tally.n, finalUrl: response.url, declaredLength };
+  return { received: tally.n, finalUrl: response.url, declaredLength, ...(req.memory ? { body: null } : {}) };
 }
 
 /** Reads a small body (playlist, key) into memory, refusing anything absurdly large. */

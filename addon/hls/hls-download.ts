@@ -5,7 +5,7 @@ import path from 'node:path';
 import { AppError, errorMessage } from '../errors.js';
 import { HttpStatusError, redactUrl } from '../platform/http.js';
 import { limitedRequest, type DownloadContext } from '../download/context.js';
-import { fetchSmall } from '../download/fetch-to-file.js';
+import { fetchSmall, MemoryBudget } from '../download/fetch-to-file.js';
 import { Journal } from '../download/journal.js';
 import { KeyCache } from '../download/keys.js';
 import { classifyError } from '../download/retry.js';
@@ -91,6 +91,35 @@ interface JournalEntry {
 
 const PLAN_FILE = 'plan.json';
 const COPY_BUFFER_BYTES = 1024 * 1024;
+/**
+ * Segment bodies a job may hold in memory on their way to the part file (spilling to a segment
+ * file past it): a body that arrives in order goes from memory straight into the part file, so
+ * each byte is written once. ten 2.4 MB segments fit.
+ */
+export const SEGMENT_MEMORY_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Told how the part files grow, for a remux that reads them while the download runs
+ * (jobs/streamed-remux.ts). Sizes only ever count journalled appends.
+ */
+export interface AppendObserver {
+  /** Before any fetch: every track's part files and the bytes already in them (a resume). */
+  start(tracks: ReadonlyArray<{ name: string; kind: TrackMeta['kind']; parts: ReadonlyArray<{ file: string; size: number }> }>): void;
+  /** Part `p` of track `t` now holds `size` bytes. */
+  appended(t: number, p: number, size: number): void;
+}
+
+/** A segment body still in memory into its part file: the same sniffing as appendSegment. */
+async function appendBody(body: Buffer, out: FileHandle, describe: () => string): Promise<number> {
+  const sniffed = sniff(body.subarray(0, Math.min(body.length, 64 * 1024)));
+  if (sniffed.kind === 'text' || sniffed.kind === 'playlist') {
+    throw new AppError('not_media', `${describe()} is not media: the server sent text (an error page?)`);
+  }
+  const media = body.subarray(sniffed.skip);
+  let done = 0;
+  while (done < media.length) done += (await out.write(media, done, media.length - done)).bytesWritten;
+  return media.length;
+}
 
 /**
  * Appends a fetched segment to its part file through a reused buffer, dropping any disguise
@@ -126,8 +155,8 @@ export async function appendSegment(file: string, out: FileHandle, buffer: Buffe
  * Subtitle segments are small WebVTT documents: appended as they are, each ending in a blank
  * line so the joined file splits back into documents at every "WEBVTT" header.
  */
-async function appendText(file: string, out: FileHandle, describe: () => string, offset: number): Promise<number> {
-  let body = await readFile(file);
+async function appendText(file: string | Buffer, out: FileHandle, describe: () => string, offset: number): Promise<number> {
+  let body = typeof file === 'string' ? await readFile(file) : file;
   const head = body.subarray(0, 64).toString('utf8').replace(/^\uFEFF/, '').trimStart();
   if (!head.startsWith('WEBVTT')) {
     throw new AppError('not_subtitles', `${describe()} is not WebVTT (only WebVTT subtitles are supported)`);
@@ -312,6 +341,8 @@ interface TrackState {
   /** Playlist refreshes done (expired signed URLs); a request started before one retries without another. */
   refreshes: number;
   refreshing: Promise<void> | null;
+  /** Fetched segments held in memory, next in line for the part file (their bytes are in the budget). */
+  bodies: Map<number, Buffer>;
 }
 
 export function partPath(workDir: string, t: number, p: number): string {
@@ -335,7 +366,7 @@ async function sizeOf(file: string): Promise<number> {
  * contiguous prefix of each track into its part files, and journals each append. Resumes
  * from the journal: only segments that were in flight are fetched again.
  */
-export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: HlsSource): Promise<HlsResult> {
+export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: HlsSource, observer?: AppendObserver, memoryBytes = SEGMENT_MEMORY_BYTES): Promise<HlsResult> {
   const { workDir } = ctx;
   await mkdir(path.join(workDir, 'seg'), { recursive: true });
   const journal = new Journal<JournalEntry>(path.join(workDir, 'journal.log'));
@@ -364,21 +395,29 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: 
       sizes: new SizePattern(),
       refreshes: 0,
       refreshing: null,
+      bodies: new Map<number, Buffer>(),
     };
   });
+  const memory = new MemoryBudget(memoryBytes);
+  /** How bodies reached the part files: straight from memory, parked on disk first, or fetched to a file. */
+  const paths = { memory: 0, parked: 0, file: 0 };
 
   // Restore: cut each track's current part back to the last journalled append.
   let bytesOnDisk = 0;
   const segFiles = new Set(await readdir(path.join(workDir, 'seg')));
+  const partSizes: number[][] = tracks.map((track) => track.parts.map(() => 0));
   for (const track of tracks) {
     const last = entries.filter((e) => e.t === track.t).at(-1);
     track.next = last ? last.i + 1 : 0;
     for (const part of track.parts) {
       const file = partPath(workDir, track.t, part.index);
       if (last && part.index < last.p) {
-        bytesOnDisk += await sizeOf(file);
+        const size = await sizeOf(file);
+        partSizes[track.t]![part.index] = size;
+        bytesOnDisk += size;
       } else if (last && part.index === last.p) {
         await truncate(file, last.size);
+        partSizes[track.t]![part.index] = last.size;
         bytesOnDisk += last.size;
       } else {
         await unlink(file).catch(() => undefined);
@@ -407,15 +446,46 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: 
     : null;
   let segmentsDone = tracks.reduce((n, tr) => n + tr.next + tr.done.size, 0);
   let fetchedDuration = tracks.reduce((d, tr) => d + tr.playlist.segments.slice(0, tr.next).reduce((s, g) => s + g.duration, 0), 0);
+  // Bytes of finished segments (received bytes of those in flight are not in it).
   let fetchedBytes = bytesOnDisk;
+  // Sizes of segments still in flight, from their Content-Length as soon as the headers arrive:
+  // the estimate (and so progress and ETA) moves from the first second, not the first finished segment.
+  const inFlightSizes = new Map<number, { bytes: number; duration: number }>();
+  let inFlightBytes = 0;
+  let inFlightDuration = 0;
+  const sizeKey = (t: number, i: number): number => t * 10_000_000 + i;
+  const setInFlight = (key: number, value: { bytes: number; duration: number } | null): void => {
+    const old = inFlightSizes.get(key);
+    if (old) {
+      inFlightBytes -= old.bytes;
+      inFlightDuration -= old.duration;
+      inFlightSizes.delete(key);
+    }
+    if (value) {
+      inFlightSizes.set(key, value);
+      inFlightBytes += value.bytes;
+      inFlightDuration += value.duration;
+    }
+  };
+  // Before any size is known: the variant's declared bandwidth (HLS BANDWIDTH, DASH @bandwidth).
+  const declared = plan.variant && plan.variant.bandwidth > 0 ? Math.round((plan.variant.bandwidth / 8) * tracks[0]!.playlist.totalDuration) : null;
   const estimate = (): number | null => {
     if (exactBytes !== null) return exactBytes;
-    if (fetchedDuration <= 0 || totalDuration <= 0) return null;
-    return Math.round((fetchedBytes / fetchedDuration) * totalDuration);
+    const bytes = fetchedBytes + inFlightBytes;
+    const duration = fetchedDuration + inFlightDuration;
+    if (duration <= 0 || totalDuration <= 0) return declared;
+    return Math.round((bytes / duration) * totalDuration);
   };
   ctx.progress.totals({ segmentsTotal, bytesTotal: estimate() });
   ctx.progress.segmentsDone(segmentsDone);
   ctx.progress.resumed(bytesOnDisk);
+  observer?.start(
+    tracks.map((track) => ({
+      name: track.name,
+      kind: track.meta.kind,
+      parts: track.parts.map((p) => ({ file: partPath(workDir, track.t, p.index), size: partSizes[track.t]![p.index]! })),
+    })),
+  );
 
   const stop = new AbortController();
   const signal = AbortSignal.any([ctx.signal, stop.signal]);
@@ -458,12 +528,37 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: 
       track.size += init.length;
     }
     const file = segPath(workDir, track.t, i);
+    const body = track.bodies.get(i);
+    const source = body ?? file;
     track.size +=
       track.meta.kind === 'subtitle'
-        ? await appendText(file, handle, () => describe(track, i), plan.tracks[track.t]!.timeOffsets?.[i] ?? 0)
-        : await appendSegment(file, handle, track.copyBuffer, () => describe(track, i));
+        ? await appendText(source, handle, () => describe(track, i), plan.tracks[track.t]!.timeOffsets?.[i] ?? 0)
+        : body
+          ? await appendBody(body, handle, () => describe(track, i))
+          : await appendSegment(file, handle, track.copyBuffer, () => describe(track, i));
     await journal.append({ t: track.t, i, p, size: track.size });
-    await unlink(file);
+    if (body) {
+      track.bodies.delete(i);
+      memory.release(body);
+      wakeWorkers();
+    } else {
+      await unlink(file);
+    }
+    observer?.appended(track.t, p, track.size);
+  };
+
+  /** Every segment before `i` is fetched: `i` goes into the part file next, from memory. */
+  const nextInLine = (track: TrackState, i: number): boolean => {
+    for (let j = track.next; j < i; j++) if (!track.done.has(j)) return false;
+    return true;
+  };
+
+  /** A body fetched ahead of a gap waits on disk, so a crash or a failure does not lose it. */
+  const park = async (track: TrackState, i: number, body: Buffer): Promise<void> => {
+    const dest = segPath(workDir, track.t, i);
+    await writeFile(`${dest}.part`, body);
+    await rename(`${dest}.part`, dest);
+    memory.release(body);
   };
 
   const appendReady = async (track: TrackState): Promise<void> => {
@@ -528,12 +623,30 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: 
   for (const track of tracks) track.chain = appendReady(track).catch(fail);
 
   let cursor = 0;
+  // The reorder window: bodies that arrived ahead of an earlier segment wait in memory, and each
+  // one takes the place of a request, so fetched-but-not-appended plus in flight never exceeds
+  // `concurrency`: a crash re-fetches at most that many segments.
+  let active = 0;
+  let waiting: Array<() => void> = [];
+  const held = (): number => tracks.reduce((n, t) => n + t.bodies.size, 0);
+  const wakeWorkers = (): void => {
+    const w = waiting;
+    waiting = [];
+    for (const wake of w) wake();
+  };
+  signal.addEventListener('abort', wakeWorkers, { once: true });
   const worker = async (): Promise<void> => {
     while (failure === null && !signal.aborted) {
+      while (held() + active >= ctx.concurrency && failure === null && !signal.aborted) {
+        await new Promise<void>((resolve) => waiting.push(resolve));
+      }
+      if (failure !== null || signal.aborted) return;
       const task = tasks[cursor++];
       if (!task) return;
       const { track, i } = task;
       const seg = track.playlist.segments[i]!;
+      let fetchedBody: Buffer | null = null;
+      let fetchedSize = 0;
       const fetchSegment = async (): Promise<void> => {
         const key = seg.key ? await keys.get(seg.key.uri) : null;
         const dest = segPath(workDir, track.t, i);
@@ -542,16 +655,35 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: 
           seg.uri,
           describe(track, i),
           async (s) => {
-            const got = await fetchSegmentFile(ctx, seg, key, dest, s, (n) => {
-              fetchedBytes += n;
-              ctx.progress.bytes(n);
-            });
+            const got = await fetchSegmentFile(
+              ctx,
+              seg,
+              key,
+              dest,
+              s,
+              (n) => ctx.progress.bytes(n),
+              {
+                memory,
+                onHeaders: (length) => {
+                  if (length === null || length <= 0) return;
+                  // Network bytes of this segment count as fetched already; the rest is expected.
+                  setInFlight(sizeKey(track.t, i), { bytes: length, duration: seg.duration });
+                  ctx.progress.totals({ segmentsTotal, bytesTotal: estimate() });
+                },
+              },
+            );
+            const body = got.body ?? null;
             // A body cut short without a Content-Length ends "cleanly": check the bytes.
-            await checkFetchedSegment(dest, seg, key !== null, got, track.sizes, i, describe(track, i));
+            const size = await checkFetchedSegment(body ?? dest, seg, key !== null, got, track.sizes, i, describe(track, i), () => {
+              if (body) memory.release(body);
+            });
+            fetchedBody = body;
+            fetchedSize = size;
           },
           signal,
         );
       };
+      active++;
       try {
         const refreshesBefore = track.refreshes;
         try {
@@ -573,13 +705,40 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: 
           }
         }
       } catch (err) {
+        active--;
+        wakeWorkers();
+        setInFlight(sizeKey(track.t, i), null);
         if (classifyError(err, ctx.signal) === 'aborted' || (signal.aborted && failure !== null)) return;
         const code = err instanceof AppError ? err.code : 'segment_failed';
         const message = err instanceof AppError && err.code === 'segment_forbidden' ? err.message : `${describe(track, i)} failed: ${errorMessage(err)}`;
         fail(new AppError(code, message, { cause: err }));
         return;
       }
+      active--;
+      setInFlight(sizeKey(track.t, i), null);
+      const body = fetchedBody as Buffer | null;
+      if (!body) {
+        paths.file++;
+        wakeWorkers();
+      }
+      if (body) {
+        // The gate keeps held + active within concurrency, so there is room for this one; parking
+        // is the safety net should that ever not hold.
+        if (nextInLine(track, i) || held() + active < ctx.concurrency) {
+          track.bodies.set(i, body);
+          paths.memory++;
+        } else {
+          paths.parked++;
+          try {
+            await park(track, i, body);
+          } catch (err) {
+            fail(err);
+            return;
+          }
+        }
+      }
       fetchedDuration += seg.duration;
+      fetchedBytes += fetchedSize;
       segmentsDone++;
       ctx.progress.segmentsDone(segmentsDone);
       ctx.progress.totals({ segmentsTotal, bytesTotal: estimate() });
@@ -591,7 +750,13 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: 
   await Promise.all(Array.from({ length: Math.max(1, Math.min(ctx.concurrency, tasks.length)) }, worker));
   await Promise.all(tracks.map((t) => t.chain));
   await Promise.all(tracks.map((t) => t.handle?.close()));
+  // Stopped early (a failure, pause, cancel): what was fetched but not appended stays for the retry.
+  for (const track of tracks) {
+    for (const [i, body] of track.bodies) await park(track, i, body).catch(() => undefined);
+    track.bodies.clear();
+  }
 
+  ctx.logger.debug({ fromMemory: paths.memory, parked: paths.parked, toFile: paths.file }, 'how segment bodies reached the part files');
   if (ctx.signal.aborted) throw ctx.signal.reason;
   if (failure !== null) throw failure;
   for (const track of tracks) {

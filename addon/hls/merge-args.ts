@@ -45,6 +45,23 @@ export interface MergeSpec {
   subtitles?: readonly SubtitleInput[];
   container: Container;
   output: string;
+  /**
+   * MP4: bytes reserved at the front for the index (`-moov_size`), so the finished file has its
+   * moov first without the second full pass `+faststart` makes. Too small and ffmpeg cannot
+   * write the index there (the caller checks the file and remuxes again with `+faststart`).
+   */
+  moovSize?: number;
+}
+
+/**
+ * Room to reserve for an MP4 index: its tables grow with the number of samples, about 16 bytes
+ * per video frame and 8 per audio frame. 3 kB per second for the main input (60 fps video plus
+ * a few muxed audio streams fit), 1 kB per second per separate audio track, plus 64 KiB. The
+ * unused rest stays in the file as a `free` box (about 0.5 % of a 5 Mb/s stream). Pure.
+ */
+export function moovReserve(durationS: number, separateAudioTracks: number): number {
+  const seconds = Math.max(1, Math.ceil(durationS));
+  return 64 * 1024 + seconds * (3000 + 1000 * separateAudioTracks);
 }
 
 function inputArgs(input: MergeInput): string[] {
@@ -92,7 +109,8 @@ export function buildMergeArgs(spec: MergeSpec): string[] {
   tagged.forEach((t, n) => args.push(...tagArgs('a', n, t, spec.container)));
   subtitles.forEach((s, n) => args.push(...tagArgs('s', n, s, spec.container)));
   if (spec.container === 'mp4') {
-    args.push('-movflags', '+faststart', '-f', 'mp4');
+    if (spec.moovSize && spec.moovSize > 0) args.push('-moov_size', String(Math.ceil(spec.moovSize)), '-f', 'mp4');
+    else args.push('-movflags', '+faststart', '-f', 'mp4');
   } else {
     args.push('-f', 'matroska');
   }

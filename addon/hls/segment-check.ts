@@ -27,16 +27,21 @@ const MAX_WALK = 64 * 1024 * 1024;
 /** An HTML page where media should be (a CDN's error or login page answered with 200). */
 const RX_HTML = /^\s*<(?:!doctype\s+html|html|head|body|title)\b/i;
 
-/** A problem description, or null when the file ends on a container boundary. */
-export async function segmentProblem(file: string, expectedLength: number | null): Promise<string | null> {
-  const { size } = await stat(file);
+/**
+ * A problem description, or null when the body ends on a container boundary. The body is a file,
+ * or a Buffer when it is still in memory on its way to the part file.
+ */
+export async function segmentProblem(file: string | Buffer, expectedLength: number | null): Promise<string | null> {
+  const size = typeof file === 'string' ? (await stat(file)).size : file.length;
   if (expectedLength !== null && size !== expectedLength) return `got ${size} of the ${expectedLength} bytes its byte range names`;
   if (size === 0) return 'the body is empty';
-  const fh = await open(file, 'r');
+  const fh = typeof file === 'string' ? await open(file, 'r') : null;
   try {
     const read = async (position: number, length: number): Promise<Buffer> => {
-      const buf = Buffer.alloc(Math.max(0, Math.min(length, size - position)));
-      if (buf.length > 0) await fh.read(buf, 0, buf.length, position);
+      const n = Math.max(0, Math.min(length, size - position));
+      if (typeof file !== 'string') return file.subarray(position, position + n);
+      const buf = Buffer.alloc(n);
+      if (buf.length > 0) await fh!.read(buf, 0, buf.length, position);
       return buf;
     };
     const head = await read(0, 64 * 1024);
@@ -89,7 +94,7 @@ export async function segmentProblem(file: string, expectedLength: number | null
     }
     return null;
   } finally {
-    await fh.close();
+    await fh?.close();
   }
 }
 
@@ -128,31 +133,36 @@ export class SizePattern {
 /**
  * The check every fetched media segment goes through before it is used: declared length,
  * byte range, container boundaries, HTML or empty bodies, and (without a Content-Length) the
- * size pattern of the track. On a problem the file is removed and a TruncatedSegmentError is
- * thrown, which limitedRequest retries like a network error.
+ * size pattern of the track. On a problem the body is discarded (the file removed, or
+ * `discard` for a body still in memory) and a TruncatedSegmentError is thrown, which
+ * limitedRequest retries like a network error. Returns the body's size.
  *
  * `index` keys the size pattern's "seen this size once already" memory (a playlist index for
  * VOD, the media sequence number live).
  */
 export async function checkFetchedSegment(
-  dest: string,
+  body: string | Buffer,
   seg: Pick<Segment, 'byteRange' | 'duration'>,
   encrypted: boolean,
-  got: FetchToFileResult,
+  got: Pick<FetchToFileResult, 'received' | 'declaredLength'>,
   sizes: SizePattern,
   index: number,
   label: string,
-): Promise<void> {
+  discard?: () => void,
+): Promise<number> {
   let problem: string | null = null;
   // A body that ended before its Content-Length (no content-encoding: declaredLength is null then).
   if (got.declaredLength !== null && !seg.byteRange && got.received !== got.declaredLength) {
     problem = `got ${got.received} of the ${got.declaredLength} bytes its Content-Length declares`;
   }
-  problem ??= await segmentProblem(dest, seg.byteRange && !encrypted ? seg.byteRange.length : null);
-  if (!problem && got.declaredLength === null && !seg.byteRange) problem = sizes.check(index, (await stat(dest)).size, seg.duration);
-  else if (!problem) sizes.record((await stat(dest)).size, seg.duration);
+  problem ??= await segmentProblem(body, seg.byteRange && !encrypted ? seg.byteRange.length : null);
+  const size = typeof body === 'string' ? await stat(body).then((s) => s.size, () => 0) : body.length;
+  if (!problem && got.declaredLength === null && !seg.byteRange) problem = sizes.check(index, size, seg.duration);
+  else if (!problem) sizes.record(size, seg.duration);
   if (problem) {
-    await unlink(dest).catch(() => undefined);
+    if (typeof body === 'string') await unlink(body).catch(() => undefined);
+    else discard?.();
     throw new TruncatedSegmentError(`${label}: ${problem}`);
   }
+  return size;
 }

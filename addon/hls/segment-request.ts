@@ -1,5 +1,5 @@
 import type { DownloadContext } from '../download/context.js';
-import { fetchToFile, type FetchToFileResult } from '../download/fetch-to-file.js';
+import { fetchToFile, type FetchToFileRequest, type FetchToFileResult } from '../download/fetch-to-file.js';
 import type { Segment } from './playlist.js';
 
 /**
@@ -14,6 +14,7 @@ export function fetchSegmentFile(
   dest: string,
   signal: AbortSignal,
   onBytes: (n: number) => void,
+  extra: Pick<FetchToFileRequest, 'memory' | 'onHeaders'> = {},
 ): Promise<FetchToFileResult> {
   return fetchToFile(ctx.http, {
     url: seg.uri,
@@ -23,5 +24,6 @@ export function fetchSegmentFile(
     signal,
     dest,
     onBytes,
+    ...extra,
   });
 }

@@ -12,8 +12,10 @@ import { newRetryBudget, type ErrorClass, type RetryPolicy } from '../download/r
 import { sniff, type MediaKind } from '../download/sniff.js';
 import { prepareDashPlan } from '../dash/dash-plan.js';
 import { looksLikeMpd } from '../dash/mpd.js';
-import { downloadHls, prepareHlsPlan, readSavedPlan, type HlsResult, type HlsTrackResult } from '../hls/hls-download.js';
-import { buildMergeArgs, concatList, type AudioTrackInput, type MergeInput } from '../hls/merge-args.js';
+import { downloadHls, prepareHlsPlan, readSavedPlan, trackMeta, type AppendObserver, type HlsPlan, type HlsResult, type HlsTrackResult } from '../hls/hls-download.js';
+import { buildMergeArgs, concatList, moovReserve, type AudioTrackInput, type MergeInput, type MergeSpec } from '../hls/merge-args.js';
+import { mp4Problem, readMp4Layout } from '../download/mp4-layout.js';
+import { StreamedRemux } from './streamed-remux.js';
 import { sidecarNames, writeSubtitles } from '../tracks/subtitle-files.js';
 import type { RecordingStatus } from '../live/model.js';
 import { finishedRecording, recordingLimits, runRecordingPhase, type RecordedFile, type RecordingOptions } from '../live/recording-phase.js';
@@ -38,6 +40,8 @@ export interface EngineDeps {
   maxPlaylistSegments?: number;
   /** max_recording_minutes and live_outage_tolerance_s; defaults 240 and 300. */
   live?: RecordingOptions;
+  /** Remux HLS/DASH while it downloads (default true); false merges after the last segment. */
+  streamRemux?: boolean;
 }
 
 /** How a running job tells its owner what happens; progress is hot, phase and kind are durable. */
@@ -52,7 +56,24 @@ export interface RunHooks extends ProgressSink {
   recordingStarted?(status: RecordingStatus): void;
   /** A live recording's figures changed (segment, gap, reload error). */
   recording?(status: RecordingStatus): void;
+  /**
+   * A folder on the library's filesystem where the finished file may be written (the local
+   * destination the job will go to), so filing it is a link or rename instead of a copy across
+   * mounts; null or absent: the job's work dir.
+   */
+  outputDir?(file: { ext: string; height: number | null }): Promise<string | null>;
 }
+
+/** Where a remux writes: `<dir>/<name>.part`, renamed to `<dir>/<name>` once checked. */
+interface OutputLocation {
+  dir: string;
+  name: string;
+  /** Outside the work dir (a staging folder in the library's filesystem). */
+  staged: boolean;
+}
+
+/** The streamed remux could not be trusted: the classic merge from the part files takes over. */
+class StreamFallback extends Error {}
 
 /**
  * The finished file in the job's work dir (`output.<ext>`); the transfer puts it in the library.
@@ -69,6 +90,8 @@ interface Sidecar {
 
 /** Written next to the finished file, so a retry after a failed transfer skips download and merge. */
 const OUTPUT_RECORD = 'output.json';
+/** Names the staging folder a job's output is written to (so removing the job removes it there too). */
+const STAGING_RECORD = 'staging.json';
 
 const MEDIA_EXTENSIONS: Record<string, MediaKind> = { mp4: 'mp4', m4v: 'mp4', mov: 'mp4', mkv: 'mkv', webm: 'mkv', ts: 'ts' };
 
@@ -120,9 +143,10 @@ export class DownloadEngine {
       return { file: first.file, ext: first.ext, size: first.size, height: first.height, started_at: first.started_at, recording: recorded };
     }
     try {
-      const rec = JSON.parse(await readFile(path.join(workDir, OUTPUT_RECORD), 'utf8')) as { file?: unknown; ext?: unknown; size?: unknown; height?: unknown; sidecars?: unknown };
+      const rec = JSON.parse(await readFile(path.join(workDir, OUTPUT_RECORD), 'utf8')) as { file?: unknown; dir?: unknown; ext?: unknown; size?: unknown; height?: unknown; sidecars?: unknown };
       if (typeof rec.file !== 'string' || rec.file.includes('/') || typeof rec.ext !== 'string' || typeof rec.size !== 'number') return null;
-      const file = path.join(workDir, rec.file);
+      if (rec.dir !== undefined && (typeof rec.dir !== 'string' || !path.isAbsolute(rec.dir))) return null;
+      const file = path.join(typeof rec.dir === 'string' ? rec.dir : workDir, rec.file);
       const st = await stat(file);
       if (!st.isFile() || st.size !== rec.size) return null;
       const out: RunResult = { file, ext: rec.ext, size: rec.size, height: typeof rec.height === 'number' ? rec.height : null };
@@ -179,10 +203,69 @@ export class DownloadEngine {
       const request = { url: job.url, quality: job.quality, audioLanguages: job.audio_languages, subtitleLanguages: job.subtitle_languages };
       const plan = saved ?? (kind === 'dash' ? await prepareDashPlan(ctx, request, first) : await prepareHlsPlan(ctx, request, first, { allowLive: true }));
       if (plan.live) return this.record(job, ctx, plan, hooks);
-      // Expired signed URLs are refreshed through the HLS playlists; a DASH plan has none to re-read.
-      const result = await downloadHls(ctx, plan, plan.source === 'dash' ? undefined : { url: job.url, quality: job.quality });
+      const height = plan.variant?.height ?? null;
+      const location = await this.outputLocation(job, workDir, height, hooks, logger);
+      let streamed: StreamedRemux | null = null;
+      let inputOf: number[] = [];
+      const observer: AppendObserver | undefined =
+        this.deps.streamRemux === false
+          ? undefined
+          : {
+              start: (tracks) => {
+                const started = this.startStreamedRemux(job, plan, tracks, location, hooks);
+                if (started) ({ remux: streamed, inputOf } = started);
+              },
+              appended: (t, _p, size) => {
+                const n = inputOf[t];
+                if (n !== undefined && n >= 0) streamed?.appended(n, size);
+              },
+            };
+      let result: HlsResult;
+      try {
+        // Expired signed URLs are refreshed through the HLS playlists; a DASH plan has none to re-read.
+        result = await downloadHls(ctx, plan, plan.source === 'dash' ? undefined : { url: job.url, quality: job.quality }, observer);
+      } catch (err) {
+        const remux = streamed as StreamedRemux | null;
+        if (remux) {
+          await remux.abort();
+          await unlink(path.join(location.dir, location.name + PART_SUFFIX)).catch(() => undefined);
+        }
+        throw err;
+      }
       hooks.phase('merging');
-      return this.mergeTracks(job, workDir, result, plan.variant?.height ?? null, signal, hooks);
+      const remux = streamed as StreamedRemux | null;
+      if (remux) {
+        try {
+          return await this.finish(
+            workDir,
+            job.container,
+            height,
+            signal,
+            async (output) => {
+              // Final size of every input, in ffmpeg's order.
+              const sizes: number[] = [];
+              for (const [t, track] of result.tracks.entries()) {
+                const n = inputOf[t] ?? -1;
+                if (n >= 0) sizes[n] = (await stat(track.files[0]!)).size;
+              }
+              logger.debug('last segment appended: waiting for the remux to finish');
+              const problem = await remux.finish(sizes);
+              logger.debug({ problem }, 'remux finished');
+              if (signal.aborted) throw signal.reason;
+              if (problem) throw new StreamFallback(problem);
+              const layoutProblem = job.container === 'mp4' ? await this.mp4LayoutProblem(output) : null;
+              if (layoutProblem) throw new StreamFallback(layoutProblem);
+            },
+            [],
+            location,
+            true,
+          );
+        } catch (err) {
+          if (!(err instanceof StreamFallback)) throw err;
+          logger.warn({ reason: err.message }, 'the remux made while downloading is not usable: remuxing again from the downloaded parts');
+        }
+      }
+      return this.mergeTracks(job, workDir, result, height, signal, hooks, location);
     }
 
     const direct = await downloadDirect(ctx, probe!, this.deps.chunkBytes);
@@ -210,7 +293,15 @@ export class DownloadEngine {
    * timeline as SubRip, embedded and/or kept as sidecars (`output.<lang>[.forced].srt`) that the
    * transfer puts beside the video. Shared by HLS and DASH.
    */
-  async mergeTracks(job: Job, workDir: string, result: HlsResult, height: number | null, signal: AbortSignal, hooks: Pick<RunHooks, 'mergeProgress'>): Promise<RunResult> {
+  async mergeTracks(
+    job: Job,
+    workDir: string,
+    result: HlsResult,
+    height: number | null,
+    signal: AbortSignal,
+    hooks: Pick<RunHooks, 'mergeProgress'>,
+    location?: OutputLocation,
+  ): Promise<RunResult> {
     const inputOf = async (track: HlsTrackResult, t: number): Promise<MergeInput> => {
       if (track.files.length === 1) return { path: track.files[0]!, concat: false };
       const list = path.join(workDir, `t${t}.ffconcat`);
@@ -239,13 +330,118 @@ export class DownloadEngine {
       height,
       signal,
       async (output) => {
-        await this.deps.ffmpeg.run(buildMergeArgs({ main: mainInput, audio: null, audioTracks, mainAudio: main.mainAudio ?? null, subtitles: embedded, container: job.container, output }), {
-          signal,
-          onProgress: (t) => hooks.mergeProgress(result.duration > 0 ? Math.min(1, t / result.duration) : 0),
-        });
+        const spec: MergeSpec = { main: mainInput, audio: null, audioTracks, mainAudio: main.mainAudio ?? null, subtitles: embedded, container: job.container, output };
+        const onProgress = (t: number): void => hooks.mergeProgress(result.duration > 0 ? Math.min(1, t / result.duration) : 0);
+        if (job.container !== 'mp4') {
+          await this.deps.ffmpeg.run(buildMergeArgs(spec), { signal, onProgress });
+          return;
+        }
+        // The index goes into room reserved at the front: one pass, no +faststart rewrite. If the
+        // room was too small (more samples than the estimate), ffmpeg leaves no index: once more with +faststart.
+        await this.deps.ffmpeg.run(buildMergeArgs({ ...spec, moovSize: moovReserve(result.duration, audioTracks.length) }), { signal, onProgress });
+        const problem = await this.mp4LayoutProblem(output);
+        if (problem) {
+          this.deps.logger.warn({ jobId: job.id, problem }, 'the room reserved for the MP4 index was not enough: remuxing with +faststart');
+          await this.deps.ffmpeg.run(buildMergeArgs(spec), { signal, onProgress });
+        }
       },
       sidecars,
+      location,
+      true,
     );
+  }
+
+  /**
+   * Starts ffmpeg on the growing part files when the tracks allow it: a video track plus
+   * separate audio renditions, each one part (no discontinuity), no subtitles to join. Returns
+   * the remux and, per plan track, its ffmpeg input number (-1: not an input).
+   */
+  private startStreamedRemux(
+    job: Job,
+    plan: HlsPlan,
+    tracks: Parameters<AppendObserver['start']>[0],
+    location: OutputLocation,
+    hooks: Pick<RunHooks, 'mergeProgress'>,
+  ): { remux: StreamedRemux; inputOf: number[] } | null {
+    if (tracks.length === 0 || tracks.some((t) => t.parts.length !== 1 || t.kind === 'subtitle')) return null;
+    const mainIndex = tracks.findIndex((t) => t.kind === 'video');
+    if (mainIndex < 0) return null;
+    const audioIndexes = tracks.map((t, i) => (t.kind === 'audio' ? i : -1)).filter((i) => i >= 0);
+    const order = [mainIndex, ...audioIndexes];
+    const inputOf = tracks.map((_, t) => order.indexOf(t));
+    const meta = (t: number) => trackMeta(plan.tracks[t]!);
+    const mainAudio = plan.tracks[mainIndex]!.mainAudio ?? null;
+    const anyDefault = audioIndexes.some((t) => meta(t).isDefault) || mainAudio?.isDefault === true;
+    const duration = plan.tracks[mainIndex]!.media?.totalDuration ?? null;
+    const output = path.join(location.dir, location.name + PART_SUFFIX);
+    const remux = StreamedRemux.start(
+      this.deps.ffmpeg,
+      order.map((t) => tracks[t]!.parts[0]!),
+      (inputs: string[]) => {
+        const audioTracks: AudioTrackInput[] = audioIndexes.map((t, n) => ({
+          input: { path: inputs[1 + n]!, concat: false },
+          language: meta(t).language,
+          title: meta(t).title,
+          isDefault: anyDefault ? meta(t).isDefault : n === 0 && !mainAudio,
+        }));
+        const spec: MergeSpec = { main: { path: inputs[0]!, concat: false }, audio: null, audioTracks, mainAudio, subtitles: [], container: job.container, output };
+        // Without a known duration (an HLS plan keeps the playlist text) the reserve is sized from the playlist below.
+        const seconds = duration ?? this.planDuration(plan, mainIndex);
+        return buildMergeArgs(job.container === 'mp4' ? { ...spec, moovSize: moovReserve(seconds, audioTracks.length) } : spec);
+      },
+      (t: number) => {
+        const seconds = duration ?? this.planDuration(plan, mainIndex);
+        hooks.mergeProgress(seconds > 0 ? Math.min(1, t / seconds) : 0);
+      },
+    );
+    this.deps.logger.debug({ jobId: job.id, inputs: order.length, output }, 'remuxing while downloading');
+    return { remux, inputOf };
+  }
+
+  private readonly durations = new WeakMap<HlsPlan, number>();
+
+  /** The main track's duration from its saved playlist (parsed once per plan). */
+  private planDuration(plan: HlsPlan, t: number): number {
+    const known = this.durations.get(plan);
+    if (known !== undefined) return known;
+    const track = plan.tracks[t]!;
+    let seconds = track.media?.totalDuration ?? 0;
+    if (!track.media && track.text) {
+      for (const m of track.text.matchAll(/#EXTINF:\s*([\d.]+)/g)) seconds += Number(m[1]);
+    }
+    this.durations.set(plan, seconds);
+    return seconds;
+  }
+
+  /** Why a remuxed MP4 is not whole and moov-first, or null; reads box headers and the index only. */
+  private async mp4LayoutProblem(file: string): Promise<string | null> {
+    try {
+      const layout = await readMp4Layout(file);
+      return mp4Problem(layout, layout.fileSize);
+    } catch (err) {
+      return err instanceof Error ? err.message : String(err);
+    }
+  }
+
+  /**
+   * The job's work dir, or a staging folder the owner names on the library's filesystem (a
+   * local destination): then the remux output is already where it goes and filing it is a link.
+   */
+  private async outputLocation(job: Job, workDir: string, height: number | null, hooks: RunHooks, logger: Logger): Promise<OutputLocation> {
+    const ext = job.container;
+    let dir: string | null = null;
+    try {
+      dir = (await hooks.outputDir?.({ ext, height })) ?? null;
+      if (dir !== null) {
+        await mkdir(dir, { recursive: true });
+        await writeFile(path.join(workDir, STAGING_RECORD), JSON.stringify({ dir, name: `${job.id}.${ext}` }));
+      }
+    } catch (err) {
+      logger.warn({ dir, err: err instanceof Error ? err.message : String(err) }, 'cannot write the output into the library folder: it is written to the work dir and copied');
+      dir = null;
+    }
+    if (dir === null || !path.isAbsolute(dir)) return { dir: workDir, name: `output.${ext}`, staged: false };
+    return { dir, name: `${job.id}.${ext}`, staged: true };
   }
 
   /**
@@ -283,15 +479,18 @@ export class DownloadEngine {
     signal: AbortSignal,
     write: (output: string) => Promise<void>,
     sidecarFiles: ReadonlyArray<{ path: string; suffix: string }> = [],
+    location: OutputLocation = { dir: workDir, name: `output.${ext}`, staged: false },
+    remuxed = false,
   ): Promise<RunResult> {
-    const name = `output.${ext}`;
-    const file = path.join(workDir, name);
+    const name = location.name;
+    const file = path.join(location.dir, name);
     const part = file + PART_SUFFIX;
     try {
       await write(part);
       if (signal.aborted) throw signal.reason;
       const { size } = await stat(part);
-      await this.verifyMedia(part, size, signal);
+      if (remuxed && ext === 'mp4') await this.verifyRemuxedMp4(part, size);
+      else await this.verifyMedia(part, size, signal);
       await rename(part, file);
       const sidecars: Sidecar[] = [];
       for (const [n, s] of sidecarFiles.entries()) {
@@ -300,10 +499,10 @@ export class DownloadEngine {
         sidecars.push({ file: sidecarName, suffix: s.suffix, size: (await stat(path.join(workDir, sidecarName))).size });
       }
       const record = path.join(workDir, OUTPUT_RECORD);
-      await writeFile(`${record}.tmp`, JSON.stringify({ file: name, ext, size, height, ...(sidecars.length > 0 ? { sidecars } : {}) }));
+      await writeFile(`${record}.tmp`, JSON.stringify({ file: name, ...(location.staged ? { dir: location.dir } : {}), ext, size, height, ...(sidecars.length > 0 ? { sidecars } : {}) }));
       await rename(`${record}.tmp`, record);
       // Segments, parts and journal are not needed any more: free the space while the transfer runs (or waits).
-      const keep = new Set([name, OUTPUT_RECORD, ...sidecars.map((s) => s.file)]);
+      const keep = new Set([name, OUTPUT_RECORD, STAGING_RECORD, ...sidecars.map((s) => s.file)]);
       for (const entry of await readdir(workDir)) {
         if (!keep.has(entry)) await rm(path.join(workDir, entry), { recursive: true, force: true });
       }
@@ -314,6 +513,18 @@ export class DownloadEngine {
       await unlink(part).catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * The cheap check of an MP4 ffmpeg itself muxed (it exited 0, and a streamed remux was fed every
+   * journalled byte): ftyp first, the index (moov) before the media, the boxes ending exactly at
+   * the end of the file, at least one audio or video track in the index. Reads the box headers
+   * and the index at the front, not the media; the old check read a second of it through ffmpeg.
+   */
+  private async verifyRemuxedMp4(file: string, size: number): Promise<void> {
+    if (size === 0) throw new AppError('empty_body', 'the remux produced an empty file');
+    const problem = await this.mp4LayoutProblem(file);
+    if (problem) throw new AppError('not_media', `the remuxed file is not a complete MP4 (${problem})`);
   }
 
   /**
@@ -333,6 +544,18 @@ export class DownloadEngine {
   }
 
   async removeWorkDir(jobId: string): Promise<void> {
-    await rm(workDirOf(this.deps.tmpDir, jobId), { recursive: true, force: true });
+    const workDir = workDirOf(this.deps.tmpDir, jobId);
+    // A staged output lives in the library's filesystem: by now it is linked (or copied) to its
+    // final name, or not wanted any more.
+    try {
+      const staging = JSON.parse(await readFile(path.join(workDir, STAGING_RECORD), 'utf8')) as { dir?: unknown; name?: unknown };
+      if (typeof staging.dir === 'string' && path.isAbsolute(staging.dir) && typeof staging.name === 'string' && !staging.name.includes('/')) {
+        await rm(path.join(staging.dir, staging.name), { force: true });
+        await rm(path.join(staging.dir, staging.name + PART_SUFFIX), { force: true });
+      }
+    } catch {
+      // nothing staged
+    }
+    await rm(workDir, { recursive: true, force: true });
   }
 }

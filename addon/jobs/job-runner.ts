@@ -66,7 +66,7 @@ export interface JobRunnerDeps {
   progress: ProgressTracker;
   bus: EventBus<AppEvents>;
   engine: Pick<DownloadEngine, 'run' | 'finishedOutput' | 'removeWorkDir'>;
-  transfers: Pick<TransferService, 'deliver'>;
+  transfers: Pick<TransferService, 'deliver' | 'stagingDir'>;
   clock: Clock;
   logger: Logger;
   /** The limits to run the job under (its source's connections); null for the engine's defaults. */
@@ -334,6 +334,8 @@ export class JobRunner {
       warn: (message) => {
         this.deps.states.update(id, { warning: message }, { announce: true });
       },
+      // The remux writes into the local destination's filesystem: filing it is a link, not a copy.
+      outputDir: async (file) => this.deps.transfers.stagingDir(this.job(id), file),
       kind: (kind) => {
         const job = this.job(id);
         if (kind === 'recording') {

@@ -89,6 +89,9 @@ export interface TransferServiceOptions {
   backoffMs?: readonly number[];
 }
 
+/** Where downloads write their finished files inside a local destination before filing them (a hard link). */
+export const STAGING_FOLDER = '.m3u-downloader-incoming';
+
 export const DEFAULT_TRANSFER_BACKOFF_MS: readonly number[] = [15_000, 30_000, 60_000, 120_000, 300_000];
 
 /**
@@ -198,6 +201,22 @@ export class TransferService {
     if (pinned && pinned.enabled !== false && job.transfer?.path) return { destination: pinned, path: job.transfer.path };
     const destination = this.route(job, file.height);
     return { destination, path: pathForJob(namingDataOf(job, file), destination.naming) };
+  }
+
+  /**
+   * A folder on the filesystem of the local destination this job will go to, where the download
+   * can write its finished file so that filing it is a hard link, not a copy across mounts
+   * (/data and /media are different mounts in the add-on). Hidden (a dot folder, which Plex,
+   * Jellyfin and Kodi do not scan) at the destination's root. Null for remote destinations (they
+   * keep their upload) and for a local one with a bandwidth limit (the copy honours it).
+   */
+  stagingDir(job: TransferJob, file: Pick<FinishedFile, 'ext' | 'height'>): string | null {
+    const { destination } = this.plan(job, { file: '', size: 0, ...file });
+    if (destination.kind !== 'local' || destination.enabled === false) return null;
+    if (typeof destination.bandwidth_limit_kbps === 'number' && destination.bandwidth_limit_kbps > 0) return null;
+    const adapter = this.deps.destinations.adapter(destination.id);
+    const root = adapter.describe('');
+    return path.isAbsolute(root) ? path.join(root, STAGING_FOLDER) : null;
   }
 
   async deliver(job: TransferJob, file: FinishedFile, signal: AbortSignal, hooks: TransferHooks, options: { keepPartialOnAbort?: () => boolean } = {}): Promise<Delivered> {

@@ -70,6 +70,12 @@ export interface FfmpegRunOptions {
   /** Called with the output position in seconds as ffmpeg reports it. */
   onProgress?: (outTimeSeconds: number) => void;
   cwd?: string;
+  /**
+   * Byte streams ffmpeg reads as `pipe:3`, `pipe:4`, ... (one extra file descriptor each), so a
+   * remux can read its inputs while they are still being downloaded. A stream that errors is
+   * cut off: ffmpeg then sees an early end of that input, so the caller must not trust the output.
+   */
+  inputs?: readonly NodeJS.ReadableStream[];
 }
 
 export interface FfmpegRunner {
@@ -84,18 +90,25 @@ export function createFfmpegRunner(binary: string): FfmpegRunner {
     run(args, options) {
       return new Promise<void>((resolve, reject) => {
         if (options.signal.aborted) return reject(options.signal.reason);
+        const inputs = options.inputs ?? [];
         const child = spawn(binary, ['-hide_banner', '-nostdin', '-progress', 'pipe:1', '-nostats', ...args], {
           cwd: options.cwd,
-          stdio: ['ignore', 'pipe', 'pipe'],
+          stdio: ['ignore', 'pipe', 'pipe', ...inputs.map(() => 'pipe' as const)],
+        });
+        inputs.forEach((input, n) => {
+          const pipe = child.stdio[3 + n] as NodeJS.WritableStream & { on(e: 'error', f: (err: Error) => void): void };
+          // ffmpeg exiting early closes its end (EPIPE): its exit status tells what happened.
+          pipe.on('error', () => undefined);
+          input.pipe(pipe);
         });
         let stderrTail = '';
         let stdoutBuffer = '';
-        child.stderr.setEncoding('utf8');
-        child.stderr.on('data', (chunk: string) => {
+        child.stderr!.setEncoding('utf8');
+        child.stderr!.on('data', (chunk: string) => {
           stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_BYTES);
         });
-        child.stdout.setEncoding('utf8');
-        child.stdout.on('data', (chunk: string) => {
+        child.stdout!.setEncoding('utf8');
+        child.stdout!.on('data', (chunk: string) => {
           stdoutBuffer += chunk;
           let newline: number;
           while ((newline = stdoutBuffer.indexOf('\n')) >= 0) {

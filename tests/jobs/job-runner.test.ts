@@ -76,6 +76,8 @@ function setup() {
     upload: null as Gate<void> | null,
     hooks: null as TransferHooks | null,
     seenTransfer: [] as Array<string | undefined>,
+    // A remote destination (smb): the output stays in the work dir and is uploaded.
+    stagingDir: () => null,
     async deliver(job: Job, _file: unknown, signal: AbortSignal, hooks: TransferHooks) {
       transfers.hooks = hooks;
       await hooks.attempt({ destination: { id: 'nas', name: 'NAS', kind: 'smb' } as never, path: `Movies/${job.title}.mp4` });

@@ -67,6 +67,16 @@ describe('finished files', () => {
       await expect.poll(() => player.locator('video').evaluate((v) => (v as unknown as { readyState: number; duration: number }).readyState), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
       const duration = await player.locator('video').evaluate((v) => (v as unknown as { duration: number }).duration);
       expect(duration).toBeCloseTo(fx.scenarios.plain.durationSec, 0);
+      // And seeks: the MP4's index is at the front (room reserved for it, no +faststart pass).
+      const seekedTo = await player.locator('video').evaluate(
+        (v) =>
+          new Promise<number>((resolve) => {
+            const video = v as unknown as { currentTime: number; duration: number; addEventListener(e: string, f: () => void, o?: object): void };
+            video.addEventListener('seeked', () => resolve(video.currentTime), { once: true });
+            video.currentTime = video.duration / 2;
+          }),
+      );
+      expect(seekedTo).toBeCloseTo(duration / 2, 0);
       await player.getByRole('button', { name: 'Close' }).click();
       const [download] = await Promise.all([page.waitForEvent('download'), card.getByRole('button', { name: 'Download the file of Clip' }).click()]);
       expect(download.suggestedFilename()).toBe('Clip.mp4');
