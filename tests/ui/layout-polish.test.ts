@@ -158,6 +158,33 @@ describe('panel layout details', () => {
     await page.close();
   });
 
+  it.each(WIDTHS)('at %i px every section tab shows its whole label, inside the screen and clear of its neighbours', async (width) => {
+    const page = await openPage(width);
+    const boxes = await page.locator('nav[aria-label="Sections"] a').evaluateAll(
+      new Function(
+        'links',
+        `return links.map((a) => {
+          const label = a.querySelector('span');
+          const r = label.getBoundingClientRect();
+          const cell = a.getBoundingClientRect();
+          return { text: label.textContent, left: r.left, right: r.right, cellLeft: cell.left, cellRight: cell.right, clipped: label.scrollWidth > label.clientWidth + 0.5 };
+        });`,
+      ) as (links: unknown[]) => Array<{ text: string; left: number; right: number; cellLeft: number; cellRight: number; clipped: boolean }>,
+    );
+    expect(boxes.length).toBeGreaterThan(5);
+    const problems: string[] = [];
+    for (const [i, b] of boxes.entries()) {
+      if (b.left < 0 || b.right > width) problems.push(`${b.text}: ${Math.round(b.left)}-${Math.round(b.right)} px is outside the ${width} px screen`);
+      if (b.left < b.cellLeft - 0.5 || b.right > b.cellRight + 0.5) problems.push(`${b.text}: wider than its tab (${Math.round(b.right - b.left)} > ${Math.round(b.cellRight - b.cellLeft)} px)`);
+      if (b.clipped) problems.push(`${b.text}: clipped`);
+      const next = boxes[i + 1];
+      if (next && b.right > next.left + 0.5) problems.push(`${b.text} overlaps ${next.text}`);
+    }
+    await page.screenshot({ path: await artifactPath(`layout-nav-${width}.png`) });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('shows a job\'s warning on its card', async () => {
     // Jobs handed out are frozen snapshots: the warning arrives as the runner sends it, a
     // job.updated event with the changed job, to a panel that is already open.
