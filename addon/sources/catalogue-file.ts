@@ -14,6 +14,9 @@ import type { Pacer } from '../platform/pacer.js';
 
 const VERSION = 1;
 
+/** Characters of encoded lines written at once. */
+const WRITE_CHUNK = 1 << 18;
+
 interface Header {
   v: number;
   next_id: number;
@@ -90,8 +93,9 @@ export class CatalogueFiles {
   }
 
   /**
-   * Writes the catalogue (streamed in ~1 MB chunks, never held whole), atomically. With a pacer,
-   * encoding lets the event loop run when it has held it too long (a chunk of a big list is ~10 ms).
+   * Writes the catalogue (streamed in 256 KB chunks, never held whole), atomically. With a pacer,
+   * encoding lets the event loop run when it has held it too long; the chunk is small enough that
+   * turning it into bytes is no stall of its own (1 MB took ~5 ms plus its garbage).
    */
   async write(sourceId: string, catalogue: Catalogue, pacer?: Pacer): Promise<{ bytes: number }> {
     const header: Header = {
@@ -120,7 +124,7 @@ export class CatalogueFiles {
         for (const item of list) {
           buf += encodeItemLine(item);
           buf += '\n';
-          if (buf.length >= 1 << 20) {
+          if (buf.length >= WRITE_CHUNK) {
             await flush();
             pacer?.reset();
           } else if (pacer?.due()) await pacer.yield();
