@@ -19,6 +19,7 @@ import { languageKeyOf, rankOf, sameListing, workKeyOf, type Candidate, type Cat
 import { compareMovieKeys, parseMovieKey } from './identity.js';
 import type { LibraryIndex, LibraryStatus } from './library-index.js';
 import type { SyncAnomaly } from './model.js';
+import { runToEnd, STEP_ITEMS, type Steps } from '../domain/steps.js';
 
 export interface DiffOptions {
   /** Generation of this sync. */
@@ -56,8 +57,20 @@ const MAX_RANK = 8;
 
 /** previous.items by key (a sync builds it once and uses it while streaming too). */
 export function indexByKey(items: readonly CatalogueItem[]): Map<string, CatalogueItem> {
+  return runToEnd(indexByKeySteps(items));
+}
+
+/** indexByKey as steps (domain/steps.ts). */
+export function* indexByKeySteps(items: readonly CatalogueItem[]): Steps<Map<string, CatalogueItem>> {
   const m = new Map<string, CatalogueItem>();
-  for (const p of items) m.set(p.key, p);
+  let step = 0;
+  for (const p of items) {
+    if (++step === STEP_ITEMS) {
+      step = 0;
+      yield;
+    }
+    m.set(p.key, p);
+  }
   return m;
 }
 
@@ -67,12 +80,14 @@ export function indexByKey(items: readonly CatalogueItem[]): Map<string, Catalog
  * 200k list does not hold two copies); other elements become the result's items, filled in
  * place. The array itself becomes `items`. `previous` is never modified.
  */
-export function diffCatalogue(
-  previous: Catalogue,
-  current: Candidate[],
-  library: LibraryIndex,
-  options: DiffOptions & { prevByKey?: Map<string, CatalogueItem>; currentKeys?: ReadonlySet<string> },
-): DiffResult {
+export function diffCatalogue(previous: Catalogue, current: Candidate[], library: LibraryIndex, options: DiffCatalogueOptions): DiffResult {
+  return runToEnd(diffCatalogueSteps(previous, current, library, options));
+}
+
+export type DiffCatalogueOptions = DiffOptions & { prevByKey?: Map<string, CatalogueItem>; currentKeys?: ReadonlySet<string> };
+
+/** diffCatalogue as steps (domain/steps.ts): a sync drives it and lets requests in between. */
+export function* diffCatalogueSteps(previous: Catalogue, current: Candidate[], library: LibraryIndex, options: DiffCatalogueOptions): Steps<DiffResult> {
   const seq = options.seq;
   const counts: DiffCounts = { new: 0, upgraded: 0, removed: 0, changed_url: 0, renamed: 0, already_downloaded: 0 };
   let nextId = previous.nextId;
@@ -87,7 +102,12 @@ export function diffCatalogue(
   const vanishedBySid = new Map<string, CatalogueItem>();
   const vanishedByTmdb = new Map<string, CatalogueItem>();
   const vanishedMovies = new Map<string, CatalogueItem[]>();
+  let step = 0;
   for (const p of previous.items) {
+    if (++step === STEP_ITEMS) {
+      step = 0;
+      yield;
+    }
     if (currentKeys.has(p.key)) continue;
     if (p.sid) vanishedBySid.set(p.sid, p);
     if (p.tmdb) vanishedByTmdb.set(tmdbKey(p), p);
@@ -115,6 +135,10 @@ export function diffCatalogue(
   };
 
   for (let i = 0; i < current.length; i++) {
+    if (++step === STEP_ITEMS) {
+      step = 0;
+      yield;
+    }
     const c = current[i]!;
     const prevSame = prevByKey.get(c.key);
     if (prevSame) {
@@ -190,7 +214,15 @@ export function diffCatalogue(
   const items = current as CatalogueItem[];
 
   let removed: CatalogueItem[] = [];
-  if (matched.size < previous.items.length) for (const p of previous.items) if (!matched.has(p)) removed.push(p);
+  if (matched.size < previous.items.length) {
+    for (const p of previous.items) {
+      if (++step === STEP_ITEMS) {
+        step = 0;
+        yield;
+      }
+      if (!matched.has(p)) removed.push(p);
+    }
+  }
 
   let anomaly: SyncAnomaly | null = null;
   const prevCount = previous.items.length;

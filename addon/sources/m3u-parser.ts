@@ -107,6 +107,9 @@ export interface M3uParse extends AsyncIterable<M3uEntry> {
   batches(): AsyncIterable<M3uEntry[]>;
 }
 
+/** Bytes parsed per batch at most (~150 entries: well under a millisecond). */
+const BATCH_BYTES = 16 * 1024;
+
 /** Parse a stream of chunks. Nothing is read until the result is iterated. */
 export function parseM3u(source: M3uSource, options: M3uParseOptions = {}): M3uParse {
   const parser = new M3uLineParser(options);
@@ -118,9 +121,14 @@ export function parseM3u(source: M3uSource, options: M3uParseOptions = {}): M3uP
   async function* batches(): AsyncGenerator<M3uEntry[]> {
     claim();
     for await (const chunk of source) {
-      const out: M3uEntry[] = [];
-      parser.feed(chunk, out);
-      if (out.length > 0) yield out;
+      // A big chunk (a file read 1 MB at a time) is parsed a slice at a time: the consumer can
+      // let the event loop run between batches, never in the middle of one slice's parse.
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+      for (let at = 0; at < bytes.length; at += BATCH_BYTES) {
+        const out: M3uEntry[] = [];
+        parser.feedBytes(bytes.subarray(at, at + BATCH_BYTES), out);
+        if (out.length > 0) yield out;
+      }
     }
     const out: M3uEntry[] = [];
     parser.end(out);

@@ -12,6 +12,7 @@ import { keyTitle } from './identity.js';
 import type { Rule } from './model.js';
 import { collapseSpaces, fold } from './normalize.js';
 import { priorityFor, type Priority, type PriorityRule } from './quality-filter.js';
+import { runToEnd, STEP_ITEMS, type Steps } from '../domain/steps.js';
 
 export type Matcher = (text: string | null) => boolean;
 
@@ -79,13 +80,23 @@ function ruleMatcher(rule: Rule): (item: CatalogueItem) => boolean {
  * preferred quality range ('optional') are never queued automatically.
  */
 export function evaluateRules(rules: readonly Rule[], candidates: readonly CatalogueItem[], opts: { now: Date; priority: PriorityRule }): RuleMatch[] {
+  return runToEnd(evaluateRulesSteps(rules, candidates, opts));
+}
+
+/** evaluateRules as steps (domain/steps.ts): a sync drives it and lets requests in between. */
+export function* evaluateRulesSteps(rules: readonly Rule[], candidates: readonly CatalogueItem[], opts: { now: Date; priority: PriorityRule }): Steps<RuleMatch[]> {
   const out: RuleMatch[] = [];
+  let step = 0;
   const taken = new Set<string>();
   for (const rule of rules) {
     if (!rule.enabled) continue;
     const match = ruleMatcher(rule);
     const bestByWork = new Map<string, CatalogueItem>();
     for (const item of candidates) {
+      if (++step === STEP_ITEMS) {
+        step = 0;
+        yield;
+      }
       if (item.qs === 'optional' || !match(item)) continue;
       const work = workKeyOf(item.key);
       if (taken.has(work)) continue;

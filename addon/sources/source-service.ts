@@ -54,16 +54,14 @@ import { compilePattern, evaluateRules } from './rules.js';
 import { SyncScheduler } from './scheduler.js';
 import { displayTitle, runSync } from './sync.js';
 import type { TmdbClient } from './tmdb.js';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { drive, Pacer } from '../platform/pacer.js';
+import { runToEnd, type Steps } from '../domain/steps.js';
 import type { SourceRepository } from './source-repository.js';
 
 /** A running sync reports its progress at most this often (and at every change of phase). */
 const PROGRESS_EVERY_MS = 250;
 
 type ProgressReporter = ((phase: SyncPhase, entries: number, queue?: { queued: number; to_queue: number }) => void) & { close(): void };
-
-/** Jobs a sync queues between two turns of the event loop. */
-const QUEUE_YIELD_EVERY = 50;
 
 const SYNCS_KEPT_PER_SOURCE = 50;
 const CACHE_IDLE_MS = 5 * 60 * 1000;
@@ -449,11 +447,14 @@ export class SourceService {
       const previous = await this.loadCatalogue(s.id);
       const seq = Math.max(s.catalogue_seq, previous?.catalogue.seq ?? 0) + 1;
       record.seq = seq;
+      // One time budget for the whole sync: no stretch of it holds the event loop much past it.
+      const pacer = new Pacer();
       const outcome = await runSync({
         source: s,
         kind: connectSource(s),
         previous,
-        library: this.libraryIndex(),
+        library: await drive(this.libraryIndexSteps(), pacer),
+        pacer,
         seq,
         now: new Date(started),
         signal,
@@ -463,12 +464,12 @@ export class SourceService {
         logger,
         onProgress: (phase, entries) => progress(phase, entries),
       });
-      let created = 0;
       const entries = outcome.counts.entries;
       progress('queueing', entries, { queued: 0, to_queue: outcome.matches.length });
       for (const m of outcome.matches) {
         // Thousands of jobs may be queued at once: let requests (the panel's lists) in between.
-        if (++created % QUEUE_YIELD_EVERY === 0) await yieldToEventLoop();
+        // Each job is heavy enough (store, events) to read the clock every time.
+        if (pacer.overBudget()) await pacer.yield();
         const q: QueuedItem = { item_id: m.item.id, title: displayTitle(m.item), rule: m.rule.name || m.rule.value, job_id: null };
         if (dryRun || m.rule.dry_run) {
           record.would_queue.push(q);
@@ -642,10 +643,15 @@ export class SourceService {
 
   /** The library (completed or queued jobs) by identity. */
   libraryIndex(): LibraryIndex {
+    return runToEnd(this.libraryIndexSteps());
+  }
+
+  /** libraryIndex as steps: a sync drives it (the first one classifies every hand-added job). */
+  private libraryIndexSteps(): Steps<LibraryIndex> {
     // Every job, oldest first as the library has always been indexed (no live progress needed).
     const jobs = this.deps.jobs.all();
     if (this.jobKeys.size > jobs.length * 2 + 1000) this.jobKeys.clear();
-    return LibraryIndex.fromJobs(jobs, (job) => {
+    return LibraryIndex.fromJobsSteps(jobs, (job) => {
       if (job.variant_key) return job.variant_key;
       let key = this.jobKeys.get(job.id);
       if (key === undefined) {

@@ -12,7 +12,7 @@ import { emptyCatalogue, sameListing } from './catalogue.js';
 import type { EntryType } from '../domain/content.js';
 import { createClassifier } from './classify.js';
 import { channelFrom, type Channel } from '../live/channels.js';
-import { diffCatalogue, indexByKey, type DiffCounts } from './diff.js';
+import { diffCatalogueSteps, indexByKeySteps, type DiffCounts } from './diff.js';
 import { identityKeys, keyTitle } from './identity.js';
 import type { FetchContext, SourceConnection } from './kinds/types.js';
 import type { LibraryIndex } from './library-index.js';
@@ -20,7 +20,8 @@ import type { M3uIssue } from './m3u-parser.js';
 import type { ItemType, SourceRecord, SyncAnomaly, SyncCounts, SyncPhase, SyncRecord } from './model.js';
 import type { Quality } from './quality.js';
 import { judgeQuality, resolveQualityFilter } from './quality-filter.js';
-import { evaluateRules, groupMatcher, type RuleMatch } from './rules.js';
+import { evaluateRulesSteps, groupMatcher, type RuleMatch } from './rules.js';
+import { drive, Pacer } from '../platform/pacer.js';
 import type { TmdbClient } from './tmdb.js';
 
 /** TMDB lookups per sync for new items (the rest are looked up when downloaded). */
@@ -41,6 +42,8 @@ export interface SyncInput {
   files: CatalogueFiles;
   tmdb: TmdbClient | null;
   logger: Logger;
+  /** When the sync lets the event loop run (the API stays responsive during a big sync). Default: its own. */
+  pacer?: Pacer;
   /** Called at each phase and after each batch of entries (the caller throttles what it publishes). */
   onProgress?: (phase: SyncPhase, entries: number) => void;
 }
@@ -82,6 +85,7 @@ export function filtersHash(source: SourceRecord): string {
 export async function runSync(input: SyncInput): Promise<SyncOutcome> {
   const { source, signal } = input;
   const report = input.onProgress ?? ((): void => undefined);
+  const pacer = input.pacer ?? new Pacer();
   const previous = input.previous?.catalogue ?? emptyCatalogue();
   const followed = new Set(source.rules.filter((r) => r.enabled && r.kind === 'series').map((r) => keyTitle(r.value)));
   report('fetching', 0);
@@ -104,7 +108,7 @@ export async function runSync(input: SyncInput): Promise<SyncOutcome> {
   const current: Candidate[] = [];
   const channels: Channel[] = [];
   const channelIds = new Set<string>();
-  const prevByKey = indexByKey(previous.items);
+  const prevByKey = await drive(indexByKeySteps(previous.items), pacer);
   /** An entry that says what the previous catalogue said is kept as the previous object. */
   const push = (c: Candidate): void => {
     const p = prevByKey.get(c.key);
@@ -138,6 +142,8 @@ export async function runSync(input: SyncInput): Promise<SyncOutcome> {
   for await (const batch of fetched.batches) {
     if (signal.aborted) throw signal.reason;
     for (const e of batch) {
+      // A batch can hold thousands of entries: classifying them all at once stalls the API.
+      if (pacer.due()) await pacer.yield();
       counts.entries++;
       if (e.carried) {
         const c = e.carried;
@@ -214,12 +220,15 @@ export async function runSync(input: SyncInput): Promise<SyncOutcome> {
 
   const hash = filtersHash(source);
   report('diffing', counts.entries);
-  const diff = diffCatalogue(previous, current, input.library, {
-    seq: input.seq,
-    guard: input.previous === null || previous.filtersHash === hash,
-    prevByKey,
-    currentKeys: seen,
-  });
+  const diff = await drive(
+    diffCatalogueSteps(previous, current, input.library, {
+      seq: input.seq,
+      guard: input.previous === null || previous.filtersHash === hash,
+      prevByKey,
+      currentKeys: seen,
+    }),
+    pacer,
+  );
 
   if (input.tmdb?.enabled && diff.fresh.length > 0) {
     report('enriching', counts.entries);
@@ -237,14 +246,17 @@ export async function runSync(input: SyncInput): Promise<SyncOutcome> {
   // Same items as before (and nothing looked up): leave the file alone without serialising it.
   const unchanged = diff.unchanged && input.previous !== null && previous.filtersHash === hash && sameState(previous.state, catalogue.state);
   if (unchanged) catalogue.seq = previous.seq;
-  else await input.files.write(source.id, catalogue);
+  else await input.files.write(source.id, catalogue, pacer);
   const groups = [...groupCounts].map(([group, entries]) => ({ group, entries })).sort((a, b) => b.entries - a.entries || a.group.localeCompare(b.group));
   await input.files.writeGroups(source.id, groups);
 
-  const matches = evaluateRules(source.rules, diff.fresh, {
-    now: input.now,
-    priority: { highMaxAgeYears: source.priority.high_max_age_years, lowMinAgeYears: source.priority.low_min_age_years },
-  });
+  const matches = await drive(
+    evaluateRulesSteps(source.rules, diff.fresh, {
+      now: input.now,
+      priority: { highMaxAgeYears: source.priority.high_max_age_years, lowMinAgeYears: source.priority.low_min_age_years },
+    }),
+    pacer,
+  );
   const newTitles: string[] = [];
   for (const item of diff.fresh) {
     if (newTitles.length >= 10) break;

@@ -362,6 +362,19 @@ describe('m3u parser: streaming', () => {
     expect(batches.flat()).toHaveLength(3);
   });
 
+  it('parses a big chunk a slice at a time (a file read 1 MB at once is not one long stall)', async () => {
+    const lines = ['#EXTM3U'];
+    for (let i = 0; i < 5000; i++) lines.push(`#EXTINF:-1 group-title="Filmes | Ação",Ação ${i} (2020)`, `http://p.example/movie/${i}.mp4`);
+    const big = Buffer.from(`${lines.join('\n')}\n`);
+    const batches: M3uEntry[][] = [];
+    for await (const b of parseM3u([big]).batches()) batches.push(b);
+    const whole = await collect(Readable.from(big.toString('utf8').match(/[\s\S]{1,4096}/g)!, { objectMode: true }));
+    expect(batches.flat()).toEqual(whole.entries);
+    expect(batches.flat()).toHaveLength(5000);
+    expect(batches.length).toBeGreaterThan(10);
+    expect(Math.max(...batches.map((b) => b.length))).toBeLessThan(500);
+  });
+
   it('can be iterated only once', async () => {
     const parse = parseM3u([text]);
     for await (const _ of parse) {
