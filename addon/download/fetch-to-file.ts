@@ -5,6 +5,7 @@ import { Transform, Writable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../errors.js';
 import type { HttpClient } from '../platform/http.js';
+import { receivedBytes } from '../platform/young-collection.js';
 
 export interface FetchToFileRequest {
   url: string;
@@ -42,16 +43,27 @@ export class MemoryBudget {
   /** A slab of at least `n` bytes, or null when the budget has no room for it. */
   acquire(n: number): Buffer | null {
     if (n <= 0 || n > this.limit) return null;
-    const i = this.free.findIndex((b) => b.length >= n && b.length <= 2 * n);
-    if (i >= 0) {
-      const slab = this.free.splice(i, 1)[0]!;
+    // Best fit among the idle slabs: a slab dropped for a new one is garbage that only a full
+    // collection returns, so RSS would exceed the budget by it. A much larger one (a video
+    // slab for an audio body) only when a new slab would need room made.
+    let best = -1;
+    for (let i = 0; i < this.free.length; i++) {
+      const len = this.free[i]!.length;
+      if (len >= n && (best < 0 || len < this.free[best]!.length)) best = i;
+    }
+    const fresh = Math.ceil((n * 1.25) / 65536) * 65536;
+    const roomForFresh = this.used + this.pooled + fresh <= this.limit;
+    if (best >= 0 && (this.free[best]!.length <= 4 * n || !roomForFresh)) {
+      const slab = this.free.splice(best, 1)[0]!;
       this.pooled -= slab.length;
       this.used += slab.length;
       return slab;
     }
-    const size = Math.ceil(n / 65536) * 65536;
-    if (this.used + size > this.limit) return null;
-    // Idle slabs of other sizes make room (the collector frees them).
+    // New slabs get a quarter of headroom, so the next, slightly larger segment reuses them.
+    const exact = Math.ceil(n / 65536) * 65536;
+    if (this.used + exact > this.limit) return null;
+    const size = this.used + fresh <= this.limit ? fresh : exact;
+    // Idle slabs make room (the collector frees them, so this should be rare).
     while (this.free.length > 0 && this.used + this.pooled + size > this.limit) this.pooled -= this.free.shift()!.length;
     this.used += size;
     return Buffer.allocUnsafeSlow(size);
@@ -162,6 +174,7 @@ function counter(onBytes: ((n: number) => void) | undefined, tally: { n: number 
     transform(chunk: Buffer, _enc, cb: TransformCallback) {
       tally.n += chunk.length;
       onBytes?.(chunk.length);
+      receivedBytes(chunk.length);
       cb(null, chunk);
     },
   });
