@@ -47,6 +47,8 @@ export async function receiveUpload(ctx: Context, opts: { maxBytes: number; dir:
   let writing: Promise<void> | null = null;
   let truncated = false;
   let tmp: string | null = null;
+  /** Closed once its file exists and is closed (or never opened): see the catch below. */
+  let tmpClosed: Promise<void> | null = null;
 
   const bb = busboy({ headers: req.headers, limits: { fileSize: opts.maxBytes, files: 1, fields: 20, fieldSize: 64 * 1024, parts: 22 } });
   const done = new Promise<void>((resolve, reject) => {
@@ -65,7 +67,9 @@ export async function receiveUpload(ctx: Context, opts: { maxBytes: number; dir:
         truncated = true;
       });
       const target = tmp;
-      writing = pipeline(stream, createWriteStream(target)).then(() => {
+      const out = createWriteStream(target);
+      tmpClosed = new Promise<void>((resolve) => (out.closed ? resolve() : out.once('close', () => resolve())));
+      writing = pipeline(stream, out).then(() => {
         file = { path: target, name: path.basename(info.filename || 'playlist.m3u'), size };
       });
       writing.catch(() => undefined);
@@ -98,7 +102,10 @@ export async function receiveUpload(ctx: Context, opts: { maxBytes: number; dir:
     return { fields, file };
   } catch (err) {
     // Let the file part settle before removing its temp file, so nothing is re-created after.
+    // pipeline() settles on the first error without waiting for the write stream to finish
+    // opening: a slow open would create the file after the unlink, left behind for good.
     if (writing) await (writing as Promise<void>).catch(() => undefined);
+    if (tmpClosed) await tmpClosed;
     if (tmp) await unlink(tmp).catch(() => undefined);
     throw err;
   }
