@@ -21,13 +21,13 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loopedHls } from './hls.js';
 import { buildLargeHls } from '../tests/fixtures/media.js';
 import { startHlsOrigin, type HlsOrigin } from '../tests/fakes/hls-origin.js';
-import { ffmpeg as runFfmpeg } from '../tests/helpers/media-check.js';
 import { startServer } from '../tests/helpers/server-process.js';
 import { ratioFigure, summarize, type Figure } from './figure.js';
 import { rssSampler } from './proc-tree.js';
@@ -42,37 +42,10 @@ interface Fixture {
 
 /** An HLS stream of about `targetMb` MB: the throttled bench's segments joined and looped by `-c copy`. */
 async function buildFixture(cacheRoot: string, targetMb: number): Promise<Fixture> {
-  // The 1 GB one is the same as bench/run.ts's (same folder, same marker): built once for both.
+  // The 1 GB one is the gigabyte section's (same folder, same marker): built once for both.
   const dir = path.join(cacheRoot, targetMb >= 1000 ? 'gigabyte' : `finish-${targetMb}mb`);
-  const marker = path.join(dir, 'done.json');
-  try {
-    const cached = JSON.parse(await readFile(marker, 'utf8')) as { bytes: number; segments: number };
-    return { dir, ...cached };
-  } catch {
-    // build it
-  }
   const source = await buildLargeHls(path.join(cacheRoot, 'throttled'), { seconds: 101, segmentSeconds: 1, bitrate: 4_800_000 });
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  const list = path.join(dir, 'src.ffconcat');
-  const segs = (await readdir(source.dir)).filter((f) => f.endsWith('.ts')).sort();
-  await writeFile(list, ['ffconcat version 1.0', ...segs.map((s) => `file '${path.join(source.dir, s)}'`)].join('\n'));
-  const loops = Math.ceil((targetMb * 1.05 * MB) / source.totalBytes);
-  await runFfmpeg(['-v', 'error', '-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', path.join(dir, 'src.ts')], { timeoutMs: 300_000 });
-  await runFfmpeg(
-    ['-v', 'error', '-stream_loop', String(loops - 1), '-i', path.join(dir, 'src.ts'), '-c', 'copy', '-f', 'hls', '-hls_time', '4', '-hls_playlist_type', 'vod', '-hls_segment_filename', path.join(dir, 'seg%05d.ts'), path.join(dir, 'index.m3u8')],
-    { timeoutMs: 600_000 },
-  );
-  await rm(path.join(dir, 'src.ts'));
-  let bytes = 0;
-  let segments = 0;
-  for (const f of await readdir(dir)) {
-    if (!f.endsWith('.ts')) continue;
-    bytes += (await stat(path.join(dir, f))).size;
-    segments++;
-  }
-  await writeFile(marker, JSON.stringify({ bytes, segments }));
-  return { dir, bytes, segments };
+  return loopedHls(source, dir, targetMb * 1.05 * MB);
 }
 
 function procNumber(file: string, key: RegExp): number {

@@ -186,8 +186,11 @@ export async function benchThrottled(ctx: BenchContext): Promise<Figure[]> {
   }
 }
 
-/** A ~1 GB HLS stream made cheaply: the large fixture's segments joined and looped by `-c copy`. */
-async function buildGigabyteHls(source: LargeHls, dir: string): Promise<{ dir: string; bytes: number; segments: number }> {
+/**
+ * A large HLS stream made cheaply (about `targetBytes`): the throttled fixture's segments joined
+ * and looped by `-c copy`, cached in `dir` (the finish section shares it).
+ */
+export async function loopedHls(source: LargeHls, dir: string, targetBytes = 1_050 * MB): Promise<{ dir: string; bytes: number; segments: number }> {
   const marker = path.join(dir, 'done.json');
   try {
     const cached = JSON.parse(await readFile(marker, 'utf8')) as { bytes: number; segments: number };
@@ -200,7 +203,7 @@ async function buildGigabyteHls(source: LargeHls, dir: string): Promise<{ dir: s
   const list = path.join(dir, 'src.ffconcat');
   const segs = (await readdir(source.dir)).filter((f) => f.endsWith('.ts')).sort();
   await writeFile(list, ['ffconcat version 1.0', ...segs.map((s) => `file '${path.join(source.dir, s)}'`)].join('\n'));
-  const loops = Math.ceil((1_050 * MB) / source.totalBytes);
+  const loops = Math.ceil(targetBytes / source.totalBytes);
   await runFfmpeg(['-v', 'error', '-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', path.join(dir, 'src.ts')], { timeoutMs: 300_000 });
   await runFfmpeg(
     ['-v', 'error', '-stream_loop', String(loops - 1), '-i', path.join(dir, 'src.ts'), '-c', 'copy', '-f', 'hls', '-hls_time', '4', '-hls_playlist_type', 'vod', '-hls_segment_filename', path.join(dir, 'seg%05d.ts'), path.join(dir, 'index.m3u8')],
@@ -222,7 +225,7 @@ async function buildGigabyteHls(source: LargeHls, dir: string): Promise<{ dir: s
 export async function bigStream(ctx: BenchContext): Promise<{ dir: string; bytes: number; segments: number }> {
   const large = await buildLargeHls(path.join(ctx.cache, 'throttled'), { seconds: 101, segmentSeconds: 1, bitrate: 4_800_000 });
   if (ctx.quick) return { dir: large.dir, bytes: large.totalBytes, segments: large.segmentCount };
-  return buildGigabyteHls(large, path.join(ctx.cache, 'gigabyte'));
+  return loopedHls(large, path.join(ctx.cache, 'gigabyte'));
 }
 
 /** Section gigabyte: speed and memory on an unthrottled ~1 GB stream. */
