@@ -21,7 +21,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { toolVersion, type BenchContext, type Section } from './context.js';
+import { logFigures, toolVersion, type BenchContext, type Section } from './context.js';
 import type { Figure } from './figure.js';
 import { benchFinish } from './finish.js';
 import { benchGuide } from './guide.js';
@@ -32,11 +32,17 @@ import { benchSources } from './sources.js';
 import { benchStore } from './store.js';
 import { benchTransfersSection } from './transfers.js';
 
+/** Prints a section's table as the other sections do (for sections that return without printing). */
+function logged(ctx: BenchContext, figures: Figure[]): Figure[] {
+  logFigures(ctx, figures);
+  return figures;
+}
+
 const SECTIONS: readonly Section[] = [
   { name: 'throttled-hls', run: benchThrottled },
   { name: 'gigabyte', run: benchGigabyte },
   { name: 'merge', run: benchMerge },
-  { name: 'finish', run: (ctx) => benchFinish({ work: ctx.work, quick: ctx.quick }) },
+  { name: 'finish', run: async (ctx) => logged(ctx, await benchFinish({ work: ctx.work, quick: ctx.quick })) },
   { name: 'segments', run: benchSegments },
   { name: 'sources', run: benchSources },
   { name: 'guide', run: benchGuide },
