@@ -228,7 +228,10 @@ describe('MQTT against a real mosquitto broker', () => {
     const times = p.on(`${base}/job/${job.id}`).map((m) => m.at);
     expect(times.length).toBeGreaterThanOrEqual(2);
     expect(times.length).toBeLessThanOrEqual(5);
-    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(950);
+    // Arrival times at the subscriber jitter by the broker's and the event loop's delays (899 ms
+    // was seen in a .ci/run), so this only shows the messages are not sent back to back; the exact
+    // one-second spacing is KeyedThrottle's fake-timer test (tests/notify/discovery.test.ts).
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(500);
 
     await app.jobs.cancel(job.id);
     const removed = await p.next(configTopic, (m) => m.payload === '');
