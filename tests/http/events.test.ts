@@ -70,7 +70,12 @@ describe('GET /api/events', () => {
     controller.abort();
     await reader;
 
-    expect(events[0]).toMatchObject({ event: 'job.added', data: { id, title: 'sse' } });
+    // The stream also carries other events: the default destination's first health check
+    // (unknown -> online) lands before or after the job depending on load.
+    const jobEvents = events.filter((e) => e.event.startsWith('job.'));
+    expect(jobEvents[0]).toMatchObject({ event: 'job.added', data: { id, title: 'sse' } });
+    const others = events.filter((e) => !e.event.startsWith('job.'));
+    expect(others.every((e) => e.event === 'destination.status' && e.data.status === 'online')).toBe(true);
     const statuses = events.filter((e) => e.event === 'job.status').map((e) => e.data.status);
     expect(statuses).toEqual(['downloading', 'merging', 'transferring', 'completed']); // transferring: into the media folder (the default destination)
     const progress = events.filter((e) => e.event === 'job.progress');
