@@ -646,6 +646,8 @@ interface MarkerMatch {
 }
 
 const RX_LEADING_SEASON_SEP = /^ ?[-:|] ?\S/;
+/** "Segunda Temporada de Sintonia", "Season 3 of The Crown": the show follows a connector word. */
+const RX_LEADING_SEASON_OF = /^ (?:de|da|do|del|di|of) (?=\S)/;
 
 /** The season number of a RX_TEMP_EP / RX_SEASON_ONLY match (digits or an ordinal word). */
 function seasonNumber(g: Record<string, string | undefined>): number {
@@ -688,8 +690,10 @@ function findEpisodeMarker(s: string, f: string, allowNxN: boolean, bareEpisode:
     const season = seasonNumber(m.groups!);
     if (isOnlyTags(s.slice(end), scene)) return { kind: 'season', start: m.index, end, season, episode: null, episodeEnd: null };
     // "1ª Temporada - Sintonia", "Temporada 3: Bridgerton": the season first, then the show.
-    if (trimSeparators(s.slice(0, m.index)).length === 0 && RX_LEADING_SEASON_SEP.test(s.slice(end))) {
-      return { kind: 'season', start: m.index, end, season, episode: null, episodeEnd: null, leading: true };
+    if (trimSeparators(s.slice(0, m.index)).length === 0) {
+      if (RX_LEADING_SEASON_SEP.test(s.slice(end))) return { kind: 'season', start: m.index, end, season, episode: null, episodeEnd: null, leading: true };
+      const of = RX_LEADING_SEASON_OF.exec(f.slice(end));
+      if (of) return { kind: 'season', start: m.index, end: end + of[0].length, season, episode: null, episodeEnd: null, leading: true };
     }
   }
   if (allowNxN && f.includes('x') && (m = (bareEpisode ? RX_NXN_LOOSE : RX_NXN).exec(f)) && trimSeparators(s.slice(0, m.index)).length > 0) {
