@@ -164,3 +164,16 @@ export function messageOf(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/**
+ * How a view's load failed: `unavailable` when this server has no such endpoint yet (the view
+ * says so instead of an error), otherwise `error` with a message to show next to a retry.
+ */
+export interface LoadFailure {
+  phase: 'unavailable' | 'error';
+  message: string;
+}
+
+export function loadFailure(err: unknown): LoadFailure {
+  return err instanceof ApiError && err.notAvailable ? { phase: 'unavailable', message: '' } : { phase: 'error', message: messageOf(err) };
+}
