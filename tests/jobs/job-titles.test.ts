@@ -15,6 +15,8 @@ import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../addon/jobs/model.js';
+import { startMosquitto } from '../fakes/mosquitto.js';
+import { mqttProbe } from '../fakes/mqtt-probe.js';
 import { makeTestApp, waitFor, type TestApp } from '../helpers/app.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'job-titles-'));
@@ -54,7 +56,7 @@ async function startOrigin(): Promise<Origin> {
   const disposition = { 'Content-Disposition': 'attachment; filename="The.Movie.2019.1080p.mkv"' };
   const server = http.createServer((req, res) => {
     const p = (req.url ?? '/').split('?')[0];
-    if (p === '/dl/9981' || p === '/dl/9982') send(req, res, untitled, 'application/octet-stream', disposition);
+    if (p === '/dl/9981' || p === '/dl/9982' || p === '/dl/9984') send(req, res, untitled, 'application/octet-stream', disposition);
     else if (p === '/slow/9983') void released.then(() => send(req, res, untitled, 'application/octet-stream', disposition));
     else if (p === '/v/v360p.mkv') send(req, res, mkv, 'video/x-matroska');
     else if (p === '/v/v720p.mp4') send(req, res, mp4, 'video/mp4');
@@ -163,5 +165,27 @@ describe('a job created without a title gets the title the stream gives', () => 
     const done = await completed(created.id);
     expect([done.title, done.title_from]).toEqual(['Typed While Running', 'user']);
     expect(path.basename(done.location!)).toBe('Typed While Running.mkv');
+  });
+});
+
+describe('over MQTT (what Home Assistant automations publish)', () => {
+  it('a bare URL on download/add completes under its Content-Disposition title, on download/completed and last_completed', async () => {
+    const [broker, origin] = await Promise.all([startMosquitto(), startOrigin()]);
+    const base = `m3u_titles${process.pid}`;
+    const app = await makeTestApp({ MQTT_URL: broker.url, MQTT_BASE_TOPIC: base }, { notify: { mqttBackoff: { initialMs: 100, maxMs: 400 } } });
+    const p = await mqttProbe(broker.url, [`${base}/#`]);
+    try {
+      await waitFor(() => (app.notifications.status().mqtt.state === 'connected' ? true : undefined), 10_000, 'mqtt connected');
+      await p.publish(`${base}/download/add`, origin.url('dl/9984'));
+      const added = JSON.parse((await p.next(`${base}/download/added`)).payload) as { ok: boolean; job: Job };
+      expect([added.ok, added.job.title]).toEqual([true, '127.0.0.1']);
+      const done = JSON.parse((await p.next(`${base}/download/completed`)).payload) as Record<string, unknown>;
+      expect(done).toMatchObject({ id: added.job.id, title: 'The Movie (2019)', filename: 'The Movie (2019).mkv' });
+      expect(JSON.parse((await p.next(`${base}/last_completed`)).payload).title).toBe('The Movie (2019)');
+    } finally {
+      await p.close();
+      await app.dispose();
+      await Promise.all([broker.close(), origin.close()]);
+    }
   });
 });
