@@ -15,7 +15,9 @@ import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../addon/jobs/model.js';
+import { startHlsOrigin, type HlsOrigin } from '../fakes/hls-origin.js';
 import { startMosquitto } from '../fakes/mosquitto.js';
+import { ensureFixtures } from '../fixtures/media.js';
 import { mqttProbe } from '../fakes/mqtt-probe.js';
 import { makeTestApp, waitFor, type TestApp } from '../helpers/app.js';
 
@@ -36,7 +38,8 @@ interface Origin {
   close(): Promise<void>;
 }
 
-async function startOrigin(): Promise<Origin> {
+async function startOrigin(hls?: HlsOrigin): Promise<Origin> {
+  const fx = hls ? await ensureFixtures() : null;
   const untitled = encode('mkv', null);
   const mkv = encode('mkv', 'Caminandes Llamigos');
   const mp4 = encode('mp4', 'Agent 327 Operation Barbershop');
@@ -58,7 +61,14 @@ async function startOrigin(): Promise<Origin> {
     const p = (req.url ?? '/').split('?')[0];
     if (p === '/dl/9981' || p === '/dl/9982' || p === '/dl/9984') send(req, res, untitled, 'application/octet-stream', disposition);
     else if (p === '/slow/9983') void released.then(() => send(req, res, untitled, 'application/octet-stream', disposition));
-    else if (p === '/v/v360p.mkv') send(req, res, mkv, 'video/x-matroska');
+    else if (p === '/evil/1' || p === '/evil/2') send(req, res, untitled, 'application/octet-stream', { 'Content-Disposition': p === '/evil/1' ? 'attachment; filename="../../../../etc/cron.d/evil.mkv"' : "attachment; filename*=UTF-8''..%2F..%2F%2E%2E%2Fescape%2Fx.mkv" });
+    else if (p === '/hls/4f1c2b9a8d7e6f50/master.m3u8' && hls && fx) {
+      // The fixture master, its URLs made absolute (they point at the fixture origin), with a title in its session data.
+      const master = readFileSync(path.join(fx.root, fx.master.playlist), 'utf8');
+      const base = hls.url(path.posix.dirname(fx.master.playlist)) + '/';
+      const absolute = master.replace(/^(?!#)(\S+)$/gm, (u) => new URL(u, base).toString()).replace(/URI="([^"]+)"/g, (_m, u: string) => `URI="${new URL(u, base).toString()}"`);
+      res.writeHead(200, { 'Content-Type': 'application/vnd.apple.mpegurl' }).end(absolute.replace('#EXTM3U', '#EXTM3U\n#EXT-X-SESSION-DATA:DATA-ID="com.apple.hls.title",VALUE="Agent 327: Operation Barbershop"'));
+    } else if (p === '/v/v360p.mkv') send(req, res, mkv, 'video/x-matroska');
     else if (p === '/v/v720p.mp4') send(req, res, mp4, 'video/mp4');
     else res.writeHead(404).end();
   });
@@ -73,13 +83,15 @@ async function startOrigin(): Promise<Origin> {
 
 describe('a job created without a title gets the title the stream gives', () => {
   let origin: Origin;
+  let hls: HlsOrigin;
   let app: TestApp;
   let server: ReturnType<TestApp['koa']['callback']>;
   /** Every job snapshot the bus announced, by job id, in order. */
   const announced = new Map<string, Array<{ event: string; title: string; status: string }>>();
 
   beforeAll(async () => {
-    origin = await startOrigin();
+    hls = await startHlsOrigin();
+    origin = await startOrigin(hls);
     app = await makeTestApp({ MAX_CONCURRENT_DOWNLOADS: '3' });
     server = app.koa.callback();
     const note = (event: string) => ({ job }: { job: Job }) => {
@@ -94,6 +106,7 @@ describe('a job created without a title gets the title the stream gives', () => 
     origin?.release();
     await app?.dispose();
     await origin?.close();
+    await hls?.close();
   });
 
   const create = async (body: object): Promise<Job> => {
@@ -146,6 +159,24 @@ describe('a job created without a title gets the title the stream gives', () => 
     expect(done.title).toBe('Agent 327 Operation Barbershop');
     expect(path.basename(done.location!)).toBe('Agent 327 Operation Barbershop.mp4');
     expect(done.title_from).toBe('media_tag');
+  });
+
+  it('takes an HLS master\'s session-data title, the one the probe suggests', async () => {
+    const url = origin.url('hls/4f1c2b9a8d7e6f50/master.m3u8');
+    expect((await request(server).post('/api/probe').send({ url })).body).toMatchObject({ title: 'Agent 327: Operation Barbershop', title_from: 'playlist' });
+    const done = await completed((await create({ url, quality: 'worst' })).id);
+    expect([done.title, done.title_from]).toEqual(['Agent 327: Operation Barbershop', 'playlist']);
+    expect(done.location!.startsWith(app.config.media_dir)).toBe(true);
+  });
+
+  it('files a Content-Disposition that tries to climb out of the library inside it', async () => {
+    for (const p of ['evil/1', 'evil/2']) {
+      const done = await completed((await create({ url: origin.url(p) })).id);
+      expect(done.title_from).toBe('disposition');
+      expect(done.location!.startsWith(path.join(app.config.media_dir, 'Downloads') + path.sep)).toBe(true);
+      expect(existsSync(done.location!)).toBe(true);
+      expect(done.file_path).not.toMatch(/\.\./);
+    }
   });
 
   it('keeps a title given at creation', async () => {
