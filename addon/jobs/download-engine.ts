@@ -24,6 +24,7 @@ import { PART_SUFFIX } from '../domain/media.js';
 import type { Job, JobKind } from './model.js';
 import { firstResponseEvidence, type StreamEvidence } from '../probe/title-evidence.js';
 import { mediaTitleOf } from '../titles/media-title.js';
+import { titleMaySettle } from '../titles/title-rule.js';
 
 export interface EngineDeps {
   http: HttpClient;
@@ -300,7 +301,7 @@ export class DownloadEngine {
     const fh = await open(direct.file, 'r');
     const { bytesRead } = await fh.read(head, 0, head.length, 0).finally(() => fh.close());
     const sniffed = sniff(head.subarray(0, bytesRead));
-    if (hooks.titleEvidence && (sniffed.kind === 'mp4' || sniffed.kind === 'mkv')) {
+    if (hooks.titleEvidence && titleMaySettle(job.title_from) && (sniffed.kind === 'mp4' || sniffed.kind === 'mkv')) {
       // A tag the first bytes did not hold (an MP4 whose moov follows the media data): read where
       // the structure points, from the file now on disk (a few bounded reads, no request).
       const mediaTitle = await fileMediaTitle(direct.file, head.subarray(0, bytesRead), direct.size).catch((err: unknown) => {

@@ -25,7 +25,7 @@ import type { Job, JobStatus } from './model.js';
 import type { ProgressTracker } from './progress-tracker.js';
 import type { RunPhase } from './scheduler.js';
 import type { StreamEvidence } from '../probe/title-evidence.js';
-import { suggestTitle, TITLE_SOURCES, type TitleSource } from '../titles/title-rule.js';
+import { suggestTitle, TITLE_SOURCES, titleMaySettle, type TitleSource } from '../titles/title-rule.js';
 
 /** Why a running job was stopped: each reason ends in a different state. */
 export class StopRequest extends Error {
@@ -397,7 +397,7 @@ export class JobRunner {
   private settleTitle(id: string, evidence: StreamEvidence): void {
     const job = this.job(id);
     const from = job.title_from;
-    if (from === undefined || from === 'user' || from === 'source') return;
+    if (!titleMaySettle(from)) return;
     const settled = suggestTitle({ url: job.url, pageTitle: job.page_title, ...evidence });
     const rank = (source: TitleSource): number => TITLE_SOURCES.indexOf(source);
     if (rank(settled.from) > rank(from) || (settled.from === from && settled.title === job.title)) return;

@@ -196,6 +196,15 @@ function hostTitle(input: string): string {
   }
 }
 
+/**
+ * Whether a job's title may still be replaced by stronger evidence: one the rule made from what
+ * it had may; one a person gave (`user`), a source item's name (`source`), or one of unknown
+ * origin (absent: a job stored before titles were settled) may not.
+ */
+export function titleMaySettle(from: string | undefined): from is TitleSource {
+  return from !== undefined && from !== 'source' && (TITLE_SOURCES as readonly string[]).includes(from);
+}
+
 /** The title rule (see the top of this file). */
 export function suggestTitle(evidence: TitleEvidence): SuggestedTitle {
   const candidates: Array<[TitleSource, () => string | null]> = [
