@@ -318,7 +318,12 @@ export class JobRunner {
     return {
       titleEvidence: (found) => {
         for (const [key, value] of Object.entries(found) as Array<[keyof StreamEvidence, string | null | undefined]>) if (value) evidence[key] = value;
-        this.settleTitle(id, evidence);
+        try {
+          this.settleTitle(id, evidence);
+        } catch (err) {
+          // A title is never worth a failed download: the provisional one stays.
+          this.deps.logger.warn({ jobId: id, err: errorMessage(err) }, 'could not settle the download\'s title');
+        }
       },
       bytes: (n) => {
         network += n;
