@@ -206,11 +206,12 @@ describe('over MQTT (what Home Assistant automations publish)', () => {
     const app = await makeTestApp({ MQTT_URL: broker.url, MQTT_BASE_TOPIC: base }, { notify: { mqttBackoff: { initialMs: 100, maxMs: 400 } } });
     const p = await mqttProbe(broker.url, [`${base}/#`]);
     try {
-      await waitFor(() => (app.notifications.status().mqtt.state === 'connected' ? true : undefined), 10_000, 'mqtt connected');
+      // The app publishes its state after it subscribed to its command topics: a command sent from here on is heard.
+      await p.next(`${base}/state`, undefined, 20_000);
       await p.publish(`${base}/download/add`, origin.url('dl/9984'));
-      const added = JSON.parse((await p.next(`${base}/download/added`)).payload) as { ok: boolean; job: Job };
+      const added = JSON.parse((await p.next(`${base}/download/added`, undefined, 20_000)).payload) as { ok: boolean; job: Job };
       expect([added.ok, added.job.title]).toEqual([true, '127.0.0.1']);
-      const done = JSON.parse((await p.next(`${base}/download/completed`)).payload) as Record<string, unknown>;
+      const done = JSON.parse((await p.next(`${base}/download/completed`, undefined, 30_000)).payload) as Record<string, unknown>;
       expect(done).toMatchObject({ id: added.job.id, title: 'The Movie (2019)', filename: 'The Movie (2019).mkv' });
       expect(JSON.parse((await p.next(`${base}/last_completed`)).payload).title).toBe('The Movie (2019)');
     } finally {
