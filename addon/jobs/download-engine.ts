@@ -22,6 +22,9 @@ import { finishedRecording, recordingLimits, runRecordingPhase, type RecordedFil
 import type { FinishedFile } from '../library/transfer-service.js';
 import { PART_SUFFIX } from '../domain/media.js';
 import type { Job, JobKind } from './model.js';
+import { firstResponseEvidence, type StreamEvidence } from '../probe/title-evidence.js';
+import { mediaTitleOf } from '../titles/media-title.js';
+import { titleMaySettle } from '../titles/title-rule.js';
 
 export interface EngineDeps {
   http: HttpClient;
@@ -62,6 +65,12 @@ export interface RunHooks extends ProgressSink {
    * mounts; null or absent: the job's work dir.
    */
   outputDir?(file: { ext: string; height: number | null }): Promise<string | null>;
+  /**
+   * What the stream says its title is, as the download finds it: the first response's
+   * Content-Disposition, a playlist's title, a file's title tag (from its first bytes, then from
+   * the finished file). Called with more evidence as it comes; the runner settles the title.
+   */
+  titleEvidence?(evidence: StreamEvidence): void;
 }
 
 /** Where a remux writes: `<dir>/<name>.part`, renamed to `<dir>/<name>` once checked. */
@@ -104,6 +113,20 @@ function urlExtension(url: string): string {
     return path.extname(new URL(url).pathname).slice(1).toLowerCase();
   } catch {
     return '';
+  }
+}
+
+/** The title tag of a downloaded file, read with positioned reads (never the whole file). */
+async function fileMediaTitle(file: string, head: Buffer, size: number): Promise<string | null> {
+  const fh = await open(file, 'r');
+  try {
+    return await mediaTitleOf(head, async (offset, length) => {
+      const buf = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
+      return buf.subarray(0, bytesRead);
+    }, size);
+  } finally {
+    await fh.close();
   }
 }
 
@@ -197,6 +220,11 @@ export class DownloadEngine {
       kind = sniff(probe.head).kind === 'playlist' ? 'hls' : looksLikeMpd(probe.head.toString('utf8')) ? 'dash' : 'direct';
     }
     hooks.kind(kind);
+    // The title's evidence in the first response (headers, first bytes): no request of its own.
+    if (probe && hooks.titleEvidence) {
+      const evidence = await firstResponseEvidence(kind, probe, null).catch(() => null);
+      if (evidence) hooks.titleEvidence(evidence);
+    }
 
     if (kind === 'hls' || kind === 'dash') {
       const first = probe?.complete ? { text: probe.head.toString('utf8'), url: probe.finalUrl } : undefined;
@@ -273,6 +301,15 @@ export class DownloadEngine {
     const fh = await open(direct.file, 'r');
     const { bytesRead } = await fh.read(head, 0, head.length, 0).finally(() => fh.close());
     const sniffed = sniff(head.subarray(0, bytesRead));
+    if (hooks.titleEvidence && titleMaySettle(job.title_from) && (sniffed.kind === 'mp4' || sniffed.kind === 'mkv')) {
+      // A tag the first bytes did not hold (an MP4 whose moov follows the media data): read where
+      // the structure points, from the file now on disk (a few bounded reads, no request).
+      const mediaTitle = await fileMediaTitle(direct.file, head.subarray(0, bytesRead), direct.size).catch((err: unknown) => {
+        logger.debug({ err }, 'could not read the title tag of the downloaded file');
+        return null;
+      });
+      if (mediaTitle) hooks.titleEvidence({ mediaTitle });
+    }
     if (sniffed.kind === 'text' || sniffed.kind === 'playlist') {
       throw new AppError('not_media', 'the URL returned text, not a media file (an error page or a login page?)');
     }

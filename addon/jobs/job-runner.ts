@@ -24,6 +24,8 @@ import { progressOf, type JobStates } from './job-states.js';
 import type { Job, JobStatus } from './model.js';
 import type { ProgressTracker } from './progress-tracker.js';
 import type { RunPhase } from './scheduler.js';
+import type { StreamEvidence } from '../probe/title-evidence.js';
+import { suggestTitle, TITLE_SOURCES, titleMaySettle, type TitleSource } from '../titles/title-rule.js';
 
 /** Why a running job was stopped: each reason ends in a different state. */
 export class StopRequest extends Error {
@@ -312,7 +314,17 @@ export class JobRunner {
       }
       this.emitProgress(id, entry);
     };
+    const evidence: StreamEvidence = {};
     return {
+      titleEvidence: (found) => {
+        for (const [key, value] of Object.entries(found) as Array<[keyof StreamEvidence, string | null | undefined]>) if (value) evidence[key] = value;
+        try {
+          this.settleTitle(id, evidence);
+        } catch (err) {
+          // A title is never worth a failed download: the provisional one stays.
+          this.deps.logger.warn({ jobId: id, err: errorMessage(err) }, 'could not settle the download\'s title');
+        }
+      },
       bytes: (n) => {
         network += n;
         entry.meter.add(n);
@@ -377,6 +389,25 @@ export class JobRunner {
         this.emitProgress(id, entry);
       },
     };
+  }
+
+  /**
+   * A title nobody gave (made at creation from the page title or the URL) becomes what the stream
+   * says it is, when that ranks higher in the title rule (addon/titles/title-rule.ts). Runs before
+   * the file is named, so the file, its NFO, notifications and MQTT all carry the settled title.
+   * A title from a person (at creation or by an edit since) or from a source item is never
+   * touched, and a weaker piece of evidence (a retry that sees only the headers again) never
+   * replaces a stronger one found before.
+   */
+  private settleTitle(id: string, evidence: StreamEvidence): void {
+    const job = this.job(id);
+    const from = job.title_from;
+    if (!titleMaySettle(from)) return;
+    const settled = suggestTitle({ url: job.url, pageTitle: job.page_title, ...evidence });
+    const rank = (source: TitleSource): number => TITLE_SOURCES.indexOf(source);
+    if (rank(settled.from) > rank(from) || (settled.from === from && settled.title === job.title)) return;
+    this.deps.states.update(id, { title: settled.title, title_from: settled.from }, { announce: true });
+    this.deps.logger.info({ jobId: id, title: settled.title, from: settled.from, was: job.title }, 'download titled from what the stream says');
   }
 
   private emitProgress(id: string, entry: RunEntry): void {

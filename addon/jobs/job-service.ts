@@ -188,11 +188,20 @@ export class JobService {
     const liveProblem = input.live ? liveRequestProblem(input.live, this.deps.clock.now()) : null;
     if (liveProblem) throw badRequest(`${liveProblem[0]}: ${liveProblem[1]}`, liveProblem[0]);
     const now = this.nowIso();
+    const given = input.title?.trim();
+    // No title given: the same rule as the add form's suggestion (addon/titles/title-rule.ts), from
+    // what is known now (the page title, the URL). The job is queued at once with it, and the
+    // download's first response settles it (job-runner.ts settleTitle): probing here would make
+    // every create (REST, MQTT, automations, a sync of 2,500 items) wait on, and fail with, a
+    // remote server; the first response is fetched by the download anyway, and the file is named
+    // only after the download, so the settled title is the one filed, notified and published.
+    const provisional = given ? null : suggestTitle({ url: input.url, pageTitle: input.page_title });
     const job: Job = {
       id: randomUUID(),
       url: input.url,
-      // No title given: the same rule as the add form's suggestion (addon/titles/title-rule.ts).
-      title: input.title?.trim() || suggestTitle({ url: input.url, pageTitle: input.page_title }).title,
+      title: given || provisional!.title,
+      // A source item's name is given as the title: it stays (the library is filed by the catalogue's names).
+      title_from: provisional ? provisional.from : input.source_id ? 'source' : 'user',
       kind: null,
       status: 'pending',
       priority: input.priority ?? 'medium',
@@ -436,6 +445,9 @@ export class JobService {
     // null in an edit removes the field from the record.
     const patch: JobPatch = {};
     for (const [key, value] of Object.entries(plan.apply)) (patch as Record<string, unknown>)[key] = value === null ? undefined : value;
+    // A title typed by a person always wins: the download's first response no longer changes it.
+    // The same title sent back unchanged (a form sending every field) is not a choice made.
+    if (plan.apply.title !== undefined && plan.apply.title !== job.title) patch.title_from = 'user';
     if (plan.discardWork) {
       await this.deps.engine.removeWorkDir(id);
       Object.assign(patch, { kind: null, progress: 0, bytes_done: 0, bytes_total: null, segments_done: 0, segments_total: 0, eta_s: null });

@@ -9,6 +9,7 @@ import type { Container, QualityPreference } from '../domain/media.js';
 import type { ContentType } from '../domain/content.js';
 import type { JobStatus, Priority } from '../domain/job-status.js';
 import type { JobTransfer } from '../library/job-transfer.js';
+import type { TitleSource } from '../titles/title-rule.js';
 
 // The vocabulary lives in domain/ (a leaf everyone may import); re-exported here because this is
 // the job contract the panel and older imports read it from.
@@ -28,10 +29,21 @@ export interface JobError {
   message: string;
 }
 
+/**
+ * Where a job's title came from: `user` (given when it was created or edited; never replaced),
+ * or the title rule's evidence (addon/titles/title-rule.ts). A title from `page`, `url` or `host`
+ * is provisional: the download's first response (Content-Disposition, the file's title tag, the
+ * playlist's title) settles it before the file is named. Absent on jobs stored before titles
+ * were settled: left as they are.
+ */
+export type JobTitleSource = TitleSource | 'user';
+
 export interface Job {
   id: string;
   url: string;
   title: string;
+  /** See JobTitleSource. */
+  title_from?: JobTitleSource;
   /** Detected on the first response: an HLS playlist or a plain media file. */
   kind: JobKind | null;
   status: JobStatus;

@@ -55,7 +55,7 @@ export interface ProbeResult {
   note: string | null;
   /**
    * The title a download of this URL gets when none is typed (addon/titles/title-rule.ts: the
-   * file's Content-Disposition name, its MP4 title tag, the playlist's title, the page title,
+   * file's Content-Disposition name, its MP4 or Matroska title tag, the playlist's title, the page title,
    * then the cleaned URL path, then the host). Never empty.
    */
   title: string;

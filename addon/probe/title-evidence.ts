@@ -1,27 +1,34 @@
 import type { DownloadContext } from '../download/context.js';
 import type { UrlProbe } from '../download/direct-download.js';
 import { sniff } from '../download/sniff.js';
-import { findMoov, titleFromMoov } from '../titles/mp4-title.js';
+import { mediaTitleOf, type ByteReader } from '../titles/media-title.js';
 import type { TitleEvidence } from '../titles/title-rule.js';
 import type { ProbeKind } from './model.js';
 
-/** A moov box bigger than this is not fetched for its title (a long film's index can be several MB). */
-const MAX_MOOV_BYTES = 4 * 1024 * 1024;
-/** A moov of unknown size: this much is asked for first. */
-const MOOV_GUESS_BYTES = 512 * 1024;
-
 /**
  * What the stream says its title is, for the title rule: the HLS master's session data
- * (`com.apple.hls.title`), the DASH manifest's ProgramInformation Title, an MP4's ©nam tag (at
- * most two more ranged requests when the moov box follows the media data). Failures here never
- * fail the probe: the rule falls back to the page title and the URL.
+ * (`com.apple.hls.title`), the DASH manifest's ProgramInformation Title, an MP4's ©nam tag or a
+ * Matroska/WebM Segment Info Title (at most two more ranged requests when the tag is not in the
+ * first bytes). Failures here never fail the probe: the rule falls back to the page title and the URL.
  */
-export async function titleEvidence(ctx: DownloadContext, kind: ProbeKind, first: UrlProbe): Promise<Omit<TitleEvidence, 'url' | 'pageTitle'>> {
+export async function titleEvidence(ctx: DownloadContext, kind: ProbeKind, first: UrlProbe): Promise<StreamEvidence> {
+  return firstResponseEvidence(kind, first, first.rangeSupported ? (offset, length) => rangeBytes(ctx, first.finalUrl, offset, length) : null);
+}
+
+/** What the stream says about itself; the part of TitleEvidence that comes from the network. */
+export type StreamEvidence = Omit<TitleEvidence, 'url' | 'pageTitle' | 'sourceName'>;
+
+/**
+ * The evidence in a first response: its headers and first bytes, plus what `read` fetches when
+ * the tag lies further in (null: the first bytes only, as a download does before it has the file).
+ */
+export async function firstResponseEvidence(kind: ProbeKind, first: UrlProbe, read: ByteReader | null): Promise<StreamEvidence> {
   const text = kind === 'direct' ? '' : first.head.toString('utf8');
   if (kind === 'hls') return { playlistTitle: hlsSessionTitle(text) };
   if (kind === 'dash') return { playlistTitle: dashProgramTitle(text) };
-  const out: Omit<TitleEvidence, 'url' | 'pageTitle'> = { contentDisposition: first.contentDisposition ?? null };
-  if (sniff(first.head).kind === 'mp4') out.mediaTitle = await mp4Title(ctx, first).catch(() => null);
+  const out: StreamEvidence = { contentDisposition: first.contentDisposition ?? null };
+  const container = sniff(first.head).kind;
+  if (container === 'mp4' || container === 'mkv') out.mediaTitle = await mediaTitleOf(first.head, read, first.size).catch(() => null);
   return out;
 }
 
@@ -47,18 +54,6 @@ export function dashProgramTitle(text: string): string | null {
     .replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (m, e: string) => (e[0] === '#' ? String.fromCodePoint(e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : Number(e.slice(1))) : (XML_ENTITIES[e] ?? m)))
     .trim();
   return value || null;
-}
-
-async function mp4Title(ctx: DownloadContext, first: UrlProbe): Promise<string | null> {
-  let scan = findMoov(first.head);
-  for (let hop = 0; hop < 2 && scan.found === 'elsewhere'; hop++) {
-    if (!first.rangeSupported || (first.size !== null && scan.offset >= first.size)) return null;
-    const length = scan.length ?? MOOV_GUESS_BYTES;
-    if (length > MAX_MOOV_BYTES) return null;
-    const chunk = await rangeBytes(ctx, first.finalUrl, scan.offset, length);
-    scan = findMoov(chunk, scan.offset);
-  }
-  return scan.found === 'moov' ? titleFromMoov(scan.moov) : null;
 }
 
 async function rangeBytes(ctx: DownloadContext, url: string, start: number, length: number): Promise<Buffer> {

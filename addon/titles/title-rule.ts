@@ -4,7 +4,7 @@
  * MQTT, automations) both follow, so the two agree. Pure: callers bring the evidence they have.
  *
  * Evidence, best first: what the stream says about itself (a direct file's Content-Disposition
- * filename, an MP4's title tag, a playlist's title), then a source item's name, then the title of
+ * filename, an MP4's or MKV's title tag, a playlist's title), then a source item's name, then the title of
  * the page the browser extension found the stream on; only then the URL, cleaned (a path segment
  * that names something, never "index", "master", "v360p" or "chunklist_b800000"), and last the
  * host. Never empty.
@@ -14,7 +14,7 @@ export interface TitleEvidence {
   url: string;
   /** The Content-Disposition header of the first response (a filename in it). */
   contentDisposition?: string | null | undefined;
-  /** The media file's own title tag (MP4 ©nam). */
+  /** The media file's own title tag (MP4 ©nam, Matroska/WebM Segment Info Title). */
   mediaTitle?: string | null | undefined;
   /** A master playlist's / manifest's title (HLS session data com.apple.hls.title, DASH ProgramInformation Title). */
   playlistTitle?: string | null | undefined;
@@ -194,6 +194,15 @@ function hostTitle(input: string): string {
   } catch {
     return 'download';
   }
+}
+
+/**
+ * Whether a job's title may still be replaced by stronger evidence: one the rule made from what
+ * it had may; one a person gave (`user`), a source item's name (`source`), or one of unknown
+ * origin (absent: a job stored before titles were settled) may not.
+ */
+export function titleMaySettle(from: string | undefined): from is TitleSource {
+  return from !== undefined && from !== 'source' && (TITLE_SOURCES as readonly string[]).includes(from);
 }
 
 /** The title rule (see the top of this file). */

@@ -108,7 +108,7 @@ export interface ProbeError {
   message: string;
 }
 
-export async function probe(settings: Settings, body: { url: string; referer?: string; headers?: Record<string, string> }): Promise<ProbeSummary> {
+export async function probe(settings: Settings, body: { url: string; referer?: string; headers?: Record<string, string>; page_title?: string }): Promise<ProbeSummary> {
   return apiCall<ProbeSummary>(settings, 'POST', '/api/probe', body);
 }
 

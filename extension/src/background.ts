@@ -115,7 +115,13 @@ export async function probeEntry(tabId: number, url: string): Promise<void> {
   if (!settings.serverUrl || !settings.apiKey) return setProbe({ state: 'error', code: 'not_configured', message: MESSAGES.notConfigured });
   await setProbe({ state: 'pending' });
   try {
-    const result = await probe(settings, { url, ...(entry.referer ? { referer: entry.referer } : {}), ...(Object.keys(entry.headers).length ? { headers: entry.headers } : {}) });
+    const result = await probe(settings, {
+      url,
+      ...(entry.referer ? { referer: entry.referer } : {}),
+      ...(Object.keys(entry.headers).length ? { headers: entry.headers } : {}),
+      // The page's title is a title candidate: the server's suggestion falls back to it, not to the URL.
+      ...(entry.pageTitle ? { page_title: entry.pageTitle } : {}),
+    });
     await setProbe({ state: 'done', result });
   } catch (err) {
     const e = err instanceof ServerError ? err : new ServerError(String(err), 0, 'error');

@@ -126,6 +126,9 @@ export interface ProbeSummary {
   drm: boolean;
   container: string | null;
   note: string | null;
+  /** The server's title for it (the file's name or tag, the playlist's title, the page title, the URL); absent from older servers. */
+  title?: string;
+  title_from?: string;
 }
 
 export type ProbeState =

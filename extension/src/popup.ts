@@ -88,7 +88,10 @@ function renderEntry(entry: Entry, tabId: number, settings: Settings): HTMLEleme
   }
 
   const sendable = probe?.state === 'done' && !drm;
-  const title = el('input', { type: 'text', name: 'title', value: draft.title ?? entry.pageTitle ?? '', placeholder: 'Title' });
+  // The server's suggestion once the probe answered (it weighs the file's own name and tag above
+  // the page title it was sent), the page title until then.
+  const suggested = (probe?.state === 'done' ? probe.result.title : undefined) ?? entry.pageTitle ?? '';
+  const title = el('input', { type: 'text', name: 'title', value: draft.title ?? suggested, placeholder: 'Title' });
   title.setAttribute('aria-label', 'Title');
   title.addEventListener('input', () => (draft.title = title.value));
   card.append(title);
@@ -113,7 +116,9 @@ function renderEntry(entry: Entry, tabId: number, settings: Settings): HTMLEleme
     const destination = draft.destination ?? settings.defaultDestination;
     const request: SendRequest = {
       url: entry.url,
-      ...(title.value.trim() ? { title: title.value.trim() } : {}),
+      // Only a title the user typed is sent as one (and kept); an untouched suggestion is left to
+      // the server, which names the job from the same evidence and may find more once the download starts.
+      ...(title.value.trim() && title.value.trim() !== suggested ? { title: title.value.trim() } : {}),
       ...(quality ? { quality } : {}),
       ...(contentType ? { content_type: contentType } : {}),
       ...(destination && destinations.some((d) => d.id === destination) ? { destination } : {}),

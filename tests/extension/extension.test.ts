@@ -116,6 +116,10 @@ describe('browser extension in Chromium', () => {
     await expect.poll(() => popup.locator('select[name=quality] option').evaluateAll((o) => o.map((x) => (x as unknown as { value: string }).value)), { timeout: 15_000 }).toEqual(['best', '720p', '480p', '360p']);
     expect(await entry.count()).toBe(1);
     expect(await entry.getAttribute('data-url')).toBe(player.url('/media/master.m3u8'));
+    // The probe was sent the page's title (page_title): the URL names nothing here (".../media/master.m3u8"),
+    // so the server's suggestion, shown in the title field, is the page's title and not its host.
+    const probed = await ext.worker.evaluate(async () => Object.values(await chrome.storage.session.get(null)).flat() as Array<{ url: string; probe?: { state: string; result?: { title?: string; title_from?: string } } }>);
+    expect(probed.find((e) => e.url === player.url('/media/master.m3u8'))?.probe?.result).toMatchObject({ title: PAGE_TITLE, title_from: 'page' });
     expect(await popup.locator('input[name=title]').inputValue()).toBe(PAGE_TITLE);
     expect(await entry.locator('.facts').textContent()).toMatch(/^0:02 · 3 qualities · ~\d/);
     // 1080p is the default in the options; this stream tops out at 720p, so "best" is preselected.

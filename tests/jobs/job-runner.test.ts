@@ -148,6 +148,38 @@ describe('JobRunner', () => {
     expect(s.engine.removed).toEqual(['a']);
   });
 
+  it('settles a provisional title from what the stream says, never downgrades it, and leaves a given one alone', async () => {
+    const s = setup();
+    s.jobs.insert({ ...newJob('a'), url: 'http://127.0.0.1:9/dl/9981', title: '127.0.0.1', title_from: 'host' });
+    s.start('a');
+    await tick();
+    const hooks = s.engine.hooks!;
+    const updates = () => s.events.filter((e) => e.name === 'updated').map((e) => [e.job!.title, e.job!.title_from]);
+    hooks.titleEvidence!({ contentDisposition: null });
+    expect(updates()).toEqual([]);
+    hooks.titleEvidence!({ contentDisposition: 'attachment; filename="Dune.Part.Two.2024.2160p.mkv"' });
+    expect(s.jobs.find('a')).toMatchObject({ title: 'Dune Part Two (2024)', title_from: 'disposition' });
+    // A title tag ranks below the file's name: it does not replace it.
+    hooks.titleEvidence!({ mediaTitle: 'dune_master_v3' });
+    expect(updates()).toEqual([['Dune Part Two (2024)', 'disposition']]);
+
+    // A retry whose first response says less than the last run found keeps the better title.
+    s.jobs.insert({ ...newJob('b'), title: 'Found In The Tag', title_from: 'media_tag' });
+    s.start('b');
+    await tick();
+    s.engine.hooks!.titleEvidence!({ contentDisposition: null });
+    expect(s.jobs.find('b')).toMatchObject({ title: 'Found In The Tag', title_from: 'media_tag' });
+
+    // Given by a person, by a source item, or stored before titles were settled: never touched.
+    for (const [id, from] of [['c', 'user'], ['d', 'source'], ['e', undefined]] as const) {
+      s.jobs.insert({ ...newJob(id), title: 'As Given', ...(from ? { title_from: from } : {}) });
+      s.start(id);
+      await tick();
+      s.engine.hooks!.titleEvidence!({ contentDisposition: 'attachment; filename="Other.Name.2020.mkv"', mediaTitle: 'Tagged' });
+      expect(s.jobs.find(id)!.title).toBe('As Given');
+    }
+  });
+
   it('events carry snapshots: a later change does not show in an event already sent', async () => {
     const s = setup();
     s.jobs.insert(newJob('a'));
