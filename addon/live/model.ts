@@ -25,6 +25,11 @@ export interface RecordingGap {
   at_s: number;
   /** Stream seconds that were not recorded. */
   lost_s: number;
+  /**
+   * A separate audio rendition's gap ("audio:<language or name>"); absent for the video. `at_s`
+   * is then that track's own recorded seconds.
+   */
+  track?: string;
 }
 
 /** The state of a recording, on the job (`job.recording`) and in its progress events. */

@@ -1,12 +1,16 @@
-import { readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DownloadContext } from '../download/context.js';
-import { buildMergeArgs, concatList } from '../hls/merge-args.js';
-import type { HlsPlan } from '../hls/hls-download.js';
+import { AppError, errorMessage } from '../errors.js';
+import { buildMergeArgs, concatList, type AudioTrackInput, type MergeInput } from '../hls/merge-args.js';
+import { trackMeta, type HlsPlan, type PlanTrack } from '../hls/hls-download.js';
+import { redactUrl } from '../platform/http.js';
+import { audioConcat, layAudio } from './audio-timeline.js';
+import { firstPtsSeconds } from './ts-start.js';
 import type { Container } from '../jobs/model.js';
 import type { FfmpegRunner } from '../platform/ffmpeg.js';
 import type { LiveRequest, RecordingStatus } from './model.js';
-import { recordLive, type RecorderHooks, type RecordingLimits } from './recorder.js';
+import { piecePath, recordLive, type RecorderHooks, type RecordingLimits, type RecordingOutcome } from './recorder.js';
 
 /** A recorded file ready for the library: one per split part (one without split_minutes). */
 export interface RecordedFile {
@@ -60,11 +64,30 @@ export async function finishedRecording(workDir: string): Promise<RecordingResul
   }
 }
 
+/** After the video ends, how long a separate audio track may take to catch up with it. */
+const AUDIO_CATCH_UP_MS = 15_000;
+
+interface AudioRecording {
+  track: PlanTrack;
+  /** "audio:<language or name>": on its gaps and log lines. */
+  label: string;
+  workDir: string;
+  stop: AbortController;
+  status: RecordingStatus | null;
+  done: Promise<RecordingOutcome>;
+  /** Called on each of its progress reports while the video waits for it to catch up. */
+  wake: (() => void) | null;
+}
+
 /**
- * The recording phase of a job: record the live media playlist of `plan` (recorder.ts), then
- * remux each part into `output-<n>.<ext>` (its pieces joined at discontinuities and gaps by the
- * concat demuxer, as VOD parts are), and note the files in recording.json. Only the main track is
- * recorded: a variant whose audio is a separate rendition is recorded without it (logged).
+ * The recording phase of a job: record the live media playlist of `plan` (recorder.ts) and,
+ * beside it, each chosen audio rendition that has its own playlist (the same recorder in its own
+ * directory: its own sequence numbers, window, reloads, outages and gaps), then remux each part
+ * into `output-<n>.<ext>` (pieces joined at discontinuities and gaps by the concat demuxer, as
+ * VOD parts are, the audio laid onto the video's timeline by audio-timeline.ts) and note the
+ * files in recording.json. The video decides when the recording ends; the audio then catches up
+ * to where the video stopped. An audio track that records nothing fails the recording: a file
+ * without its sound is not a recording.
  */
 export async function runRecordingPhase(
   ctx: DownloadContext,
@@ -75,25 +98,134 @@ export async function runRecordingPhase(
   const done = await finishedRecording(ctx.workDir);
   if (done) return done;
   const main = input.plan.tracks.find((t) => t.name === 'main')!;
-  if (input.plan.tracks.some((t) => t.name === 'audio')) {
-    ctx.logger.warn('this live variant has its audio in a separate playlist; only the main playlist is recorded');
+  const subtitles = input.plan.tracks.filter((t) => trackMeta(t).kind === 'subtitle');
+  if (subtitles.length > 0) {
+    ctx.logger.warn({ subtitles: subtitles.map((t) => t.language ?? t.title ?? t.name) }, 'live recordings do not keep subtitle renditions yet: the recording has video and audio only');
   }
-  const outcome = await recordLive(ctx, { url: main.url, text: main.text }, input.limits, input.stop, hooks);
+  // Followers: a chosen audio rendition with its own playlist, recorded for as long as the video.
+  // Their outages are ridden out for as long as the video runs (the video's end stops them).
+  const followerLimits: RecordingLimits = { durationS: null, untilMs: null, capS: input.limits.capS + AUDIO_CATCH_UP_MS / 1000, splitS: null, outageToleranceS: input.limits.capS + AUDIO_CATCH_UP_MS / 1000 };
+  const audios: AudioRecording[] = [];
+  let mainStatus: RecordingStatus | null = null;
+  const combined = (status: RecordingStatus): RecordingStatus => withAudio(status, audios);
+  for (const track of input.plan.tracks.filter((t) => trackMeta(t).kind === 'audio' && t.name !== 'main')) {
+    const label = `audio:${track.language ?? track.title ?? track.name}`;
+    const workDir = path.join(ctx.workDir, track.name);
+    const stop = new AbortController();
+    const entry: AudioRecording = { track, label, workDir, stop, status: null, done: null as unknown as Promise<RecordingOutcome>, wake: null };
+    const actx: DownloadContext = { ...ctx, workDir, logger: ctx.logger.child({ track: label }), progress: { ...ctx.progress, totals: () => undefined, segmentsDone: () => undefined } };
+    entry.done = recordLive(actx, { url: track.url, text: track.text }, followerLimits, stop.signal, {
+      started: () => undefined,
+      progress: (s) => {
+        entry.status = s;
+        if (mainStatus) hooks.progress(combined(mainStatus));
+        entry.wake?.();
+      },
+    });
+    // Settled here, awaited after the video: an early failure must not go unhandled meanwhile.
+    entry.done.catch(() => undefined);
+    audios.push(entry);
+  }
+  if (audios.length > 0) ctx.logger.info({ audio: audios.map((a) => a.label) }, 'recording the separate audio playlists beside the video');
+
+  let outcome: RecordingOutcome;
+  try {
+    outcome = await recordLive(ctx, { url: main.url, text: main.text }, input.limits, input.stop, {
+      started: (s) => {
+        mainStatus = s;
+        hooks.started(combined(s));
+      },
+      progress: (s) => {
+        mainStatus = s;
+        hooks.progress(combined(s));
+      },
+    });
+  } catch (err) {
+    for (const a of audios) a.stop.abort();
+    await Promise.allSettled(audios.map((a) => a.done));
+    throw err;
+  }
+  mainStatus = outcome.status;
+
+  // The video has ended: each audio track records on until it covers as much of the stream.
+  const audioOutcomes: Array<{ audio: AudioRecording; outcome: RecordingOutcome; offset: number }> = [];
+  if (audios.length > 0) {
+    const videoCovered = outcome.status.recorded_s + outcome.status.lost_s;
+    const videoStart = await pieceStart(outcome.timeline[0]);
+    const behind = async (a: AudioRecording): Promise<boolean> => {
+      if (!a.status || a.status.ended) return false;
+      const offset = await trackOffset(videoStart, a.workDir);
+      return a.status.recorded_s + a.status.lost_s + offset < videoCovered - 0.05;
+    };
+    const deadline = AbortSignal.any([ctx.signal, AbortSignal.timeout(AUDIO_CATCH_UP_MS)]);
+    await Promise.all(
+      audios.map(async (a) => {
+        while (!deadline.aborted && (await behind(a))) {
+          await new Promise<void>((resolve) => {
+            a.wake = resolve;
+            deadline.addEventListener('abort', () => resolve(), { once: true });
+            a.done.then(() => resolve(), () => resolve());
+          });
+        }
+        a.wake = null;
+        a.stop.abort();
+      }),
+    );
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    for (const a of audios) {
+      let result: RecordingOutcome;
+      try {
+        result = await a.done;
+      } catch (err) {
+        if (ctx.signal.aborted) throw ctx.signal.reason;
+        throw new AppError('live_audio_missing', `the audio track ${a.label} (${redactUrl(a.track.url)}) could not be recorded: ${errorMessage(err)}; a recording without its sound is not filed`, { cause: err });
+      }
+      a.status = result.status;
+      const first = result.timeline[0];
+      const audioStart = await pieceStart(first);
+      const offset = videoStart !== null && audioStart !== null ? audioStart - videoStart : first?.pdt != null && outcome.timeline[0]?.pdt != null ? (first.pdt - outcome.timeline[0].pdt) / 1000 : 0;
+      audioOutcomes.push({ audio: a, outcome: result, offset });
+      ctx.logger.info({ track: a.label, recordedSeconds: result.status.recorded_s, lostSeconds: result.status.lost_s, offsetSeconds: round3(offset) }, 'live audio track recorded');
+    }
+  }
+  const status = combined(outcome.status);
+  status.ended = outcome.status.ended;
+
   hooks.merging();
+  // Each audio track's stretches per part, cut to the video's timeline.
+  const laid = await Promise.all(
+    audioOutcomes.map(async ({ outcome: o, offset }) => {
+      const pieces = await Promise.all(o.timeline.map(async (p) => ({ ...p, start: await pieceStart(p) })));
+      return layAudio({ pieces: outcome.timeline, gaps: outcome.status.gaps }, pieces, offset);
+    }),
+  );
   const files: RecordedFile[] = [];
+  const silentParts: number[] = [];
   const single = outcome.chunks.length === 1;
   for (const chunk of outcome.chunks) {
     const name = single ? `output.${input.container}` : `output-${chunk.index + 1}.${input.container}`;
     const output = path.join(ctx.workDir, name);
-    let main = { path: chunk.pieces[0]!, concat: false };
+    let mainInput: MergeInput = { path: chunk.pieces[0]!, concat: false };
     if (chunk.pieces.length > 1) {
       const list = path.join(ctx.workDir, `chunk-${chunk.index}.ffconcat`);
       await writeFile(list, concatList(chunk.pieces));
-      main = { path: list, concat: true };
+      mainInput = { path: list, concat: true };
     }
+    const audioTracks: AudioTrackInput[] = [];
+    const anyDefault = audioOutcomes.some(({ audio }) => trackMeta(audio.track).isDefault) || main.mainAudio?.isDefault === true;
+    for (const [n, { audio }] of audioOutcomes.entries()) {
+      const entries = laid[n]!.get(chunk.index) ?? [];
+      if (entries.length === 0) continue;
+      const { list, offset } = audioConcat(entries);
+      const file = path.join(ctx.workDir, `chunk-${chunk.index}-${audio.track.name}.ffconcat`);
+      await writeFile(file, list);
+      const meta = trackMeta(audio.track);
+      audioTracks.push({ input: { path: file, concat: true, offsetS: offset }, language: meta.language, title: meta.title, isDefault: anyDefault ? meta.isDefault : n === 0 && !main.mainAudio, forced: false });
+    }
+    if (audioOutcomes.length > 0 && audioTracks.length === 0) silentParts.push(chunk.index + 1);
     const part = `${output}.part`;
     try {
-      await deps.ffmpeg.run(buildMergeArgs({ main, audio: null, container: input.container, output: part }), { signal: ctx.signal });
+      await deps.ffmpeg.run(buildMergeArgs({ main: mainInput, audio: null, audioTracks, mainAudio: main.mainAudio ?? null, container: input.container, output: part }), { signal: ctx.signal });
     } catch (err) {
       await unlink(part).catch(() => undefined);
       throw err;
@@ -102,11 +234,56 @@ export async function runRecordingPhase(
     const { size } = await stat(output);
     files.push({ file: output, ext: input.container, size, height: input.plan.variant?.height ?? null, started_at: new Date(chunk.startedAt).toISOString() });
   }
+  if (silentParts.length > 0) {
+    const note = `part${silentParts.length === 1 ? '' : 's'} ${silentParts.join(', ')} had no audio: the audio playlist was down the whole time`;
+    status.warning = status.warning ? `${status.warning}; ${note}` : note;
+    ctx.logger.warn({ parts: silentParts }, `live recording: ${note}`);
+  }
   const record = path.join(ctx.workDir, RESULT_FILE);
-  await writeFile(`${record}.tmp`, JSON.stringify({ status: outcome.status, files: files.map((f) => ({ ...f, file: path.basename(f.file) })) }));
+  await writeFile(`${record}.tmp`, JSON.stringify({ status, files: files.map((f) => ({ ...f, file: path.basename(f.file) })) }));
   await rename(`${record}.tmp`, record);
   // The pieces are in the outputs now: free the space while the transfer runs.
   for (const chunk of outcome.chunks) for (const piece of chunk.pieces) await rm(piece, { force: true });
   await rm(path.join(ctx.workDir, 'seg'), { recursive: true, force: true });
-  return { files, status: outcome.status };
+  for (const a of audios) await rm(a.workDir, { recursive: true, force: true });
+  return { files, status };
+}
+
+/** The video's status with each audio track's gaps (tagged) and losses in its warning. */
+function withAudio(status: RecordingStatus, audios: readonly AudioRecording[]): RecordingStatus {
+  const out: RecordingStatus = { ...status, gaps: status.gaps.map((g) => ({ ...g })) };
+  const notes: string[] = [];
+  for (const a of audios) {
+    const gaps = a.status?.gaps ?? [];
+    for (const g of gaps) out.gaps.push({ ...g, track: a.label });
+    const lost = round3(gaps.reduce((n, g) => n + g.lost_s, 0));
+    if (lost > 0) notes.push(`${lost} s of the audio track ${a.label.slice('audio:'.length)} were lost in ${gaps.length} gap${gaps.length === 1 ? '' : 's'} (silent there)`);
+  }
+  if (notes.length > 0 && status.ended !== null) out.warning = [status.warning, ...notes].filter(Boolean).join('; ');
+  return out;
+}
+
+/** The first timestamp of a recorded MPEG-TS piece, seconds; null for fMP4 or an unreadable one. */
+async function pieceStart(piece: { file: string } | undefined): Promise<number | null> {
+  if (!piece || !piece.file.endsWith('.ts')) return null;
+  const fh = await open(piece.file, 'r').catch(() => null);
+  if (!fh) return null;
+  try {
+    const buf = Buffer.alloc(256 * 1024);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    return firstPtsSeconds(buf.subarray(0, bytesRead));
+  } finally {
+    await fh.close();
+  }
+}
+
+/** How far a track's first piece starts after the video's, while it still records (its first piece file). */
+async function trackOffset(videoStart: number | null, workDir: string): Promise<number> {
+  if (videoStart === null) return 0;
+  const start = await pieceStart({ file: piecePath(workDir, 0, 'ts') });
+  return start === null ? 0 : start - videoStart;
+}
+
+function round3(n: number): number {
+  return Math.round(n * 1000) / 1000;
 }

@@ -1,0 +1,219 @@
+/**
+ * Live variants whose audio is a separate rendition (EXT-X-MEDIA TYPE=AUDIO with a URI, as every
+ * Apple-style stream has): the recorder records each chosen audio playlist beside the video, with
+ * its own window and gap reporting, and muxes them so the file has sound in the right language.
+ * Real time against tests/fakes/live-origin.ts (1 s segments), real ffmpeg and ffprobe.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConnectionLimits, type DownloadContext } from '../../addon/download/context.js';
+import { KeyedSemaphores } from '../../addon/download/semaphore.js';
+import { prepareHlsPlan } from '../../addon/hls/hls-download.js';
+import type { RecordingStatus } from '../../addon/live/model.js';
+import { recordingLimits, runRecordingPhase } from '../../addon/live/recording-phase.js';
+import { systemClock } from '../../addon/platform/clock.js';
+import { createFfmpegRunner } from '../../addon/platform/ffmpeg.js';
+import { createHttpClient, DEFAULT_USER_AGENT } from '../../addon/platform/http.js';
+import type { Logger } from '../../addon/platform/logger.js';
+import { silentLogger } from '../../addon/platform/logger.js';
+import type { AudioLanguages } from '../../addon/tracks/selection.js';
+import { liveMedia, liveSplitMedia, SPLIT_TONE_STEPS, splitToneIndex, startLiveOrigin, type LiveOrigin, type LiveOriginOptions } from '../fakes/live-origin.js';
+import { FAST_RETRY } from '../helpers/app.js';
+import { captureLogger } from '../helpers/log-capture.js';
+import { decodeErrors, ffmpeg as runFfmpeg, ffmpegPath, probe, type ProbeStream } from '../helpers/media-check.js';
+
+const http = createHttpClient({ timeoutMs: 5000, maxSocketsPerHost: 8, userAgent: DEFAULT_USER_AGENT });
+const ffmpeg = createFfmpegRunner(ffmpegPath);
+let root: string;
+const origins: LiveOrigin[] = [];
+let dirs = 0;
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'm3udl-live-audio-'));
+  await Promise.all([liveMedia(1), liveSplitMedia(1)]);
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(origins.map((o) => o.stop()));
+  await rm(root, { recursive: true, force: true });
+});
+
+async function origin(options: LiveOriginOptions = {}): Promise<LiveOrigin> {
+  const o = await startLiveOrigin({ segmentSeconds: 1, splitAudio: true, ...options });
+  origins.push(o);
+  return o;
+}
+
+interface Options {
+  live?: Parameters<typeof recordingLimits>[0];
+  audioLanguages?: AudioLanguages;
+  logger?: Logger;
+  onProgress?: (s: RecordingStatus) => void;
+}
+
+async function record(o: LiveOrigin, opts: Options) {
+  const ctx: DownloadContext = {
+    http,
+    clock: systemClock,
+    retry: FAST_RETRY,
+    connections: new ConnectionLimits(new KeyedSemaphores(() => 4)),
+    concurrency: 4,
+    logger: opts.logger ?? silentLogger(),
+    signal: new AbortController().signal,
+    headers: {},
+    workDir: path.join(root, `job-${++dirs}`),
+    progress: { bytes: () => undefined, totals: () => undefined, segmentsDone: () => undefined, resumed: () => undefined },
+  };
+  const plan = await prepareHlsPlan(ctx, { url: `${o.baseUrl}/live/split/master.m3u8`, quality: 'best', ...(opts.audioLanguages ? { audioLanguages: opts.audioLanguages } : {}) }, undefined, { allowLive: true });
+  expect(plan.live).toBe(true);
+  const progress: RecordingStatus[] = [];
+  const result = await runRecordingPhase(
+    ctx,
+    { ffmpeg },
+    { plan, container: 'mp4', limits: recordingLimits(opts.live, { maxRecordingMinutes: 240, outageToleranceS: 30 }), stop: new AbortController().signal },
+    {
+      started: () => undefined,
+      progress: (s) => {
+        progress.push(s);
+        opts.onProgress?.(s);
+      },
+      merging: () => undefined,
+    },
+  );
+  return { ...result, progress };
+}
+
+function streams(all: ProbeStream[], type: 'video' | 'audio'): ProbeStream[] {
+  return all.filter((s) => s.codec_type === type);
+}
+
+/** The tone (Hz) of audio stream `n` of a file over 0.3 s from `at` seconds, by zero crossings. */
+async function toneAt(file: string, at: number, n = 0): Promise<number> {
+  const raw = path.join(root, `tone-${++dirs}.raw`);
+  await runFfmpeg(['-ss', at.toFixed(3), '-i', file, '-t', '0.3', '-map', `0:a:${n}`, '-f', 's16le', '-ac', '1', '-ar', '48000', raw]);
+  const pcm = await readFile(raw);
+  let crossings = 0;
+  for (let i = 2; i + 1 < pcm.length; i += 2) if (pcm.readInt16LE(i - 2) < 0 !== pcm.readInt16LE(i) < 0) crossings++;
+  return crossings / 2 / (pcm.length / 2 / 48000);
+}
+
+/**
+ * The audio under the video at output second `at` is the audio of the same segment: the tone of
+ * the split media changes every segment, so audio one segment off (or drifting after a hole)
+ * plays the wrong tone. `firstVideo` is the first video sequence number recorded.
+ */
+async function expectInSync(o: LiveOrigin, file: string, firstVideo: number, at: number, n = 0): Promise<void> {
+  const videoIndex = o.splitIndexOf(firstVideo + Math.floor(at)) % SPLIT_TONE_STEPS;
+  expect(splitToneIndex(await toneAt(file, at + 0.35, n))).toBe(videoIndex);
+}
+
+/** Media sequence numbers of one split playlist's segments answered 200, in order. */
+function fetched(o: LiveOrigin, track: 'video' | 'audio-en' | 'audio-de'): number[] {
+  return o.log
+    .filter((r) => r.status === 200 && r.path.startsWith(`/live/split/${track}/`) && r.path.endsWith('.ts'))
+    .map((r) => Number(/[sa](\d+)\.ts$/.exec(r.path)![1]))
+    .sort((a, b) => a - b);
+}
+
+describe.concurrent('live recorder: audio in a separate playlist', () => {
+  it('records the default audio rendition beside the video and muxes it in with its language', async () => {
+    const o = await origin();
+    const r = await record(o, { live: { duration_s: 6 } });
+    expect(r.status.ended).toBe('duration');
+    expect(r.files).toHaveLength(1);
+    const file = r.files[0]!.file;
+    const info = await probe(file);
+    const video = streams(info.streams, 'video');
+    const audio = streams(info.streams, 'audio');
+    expect(video).toHaveLength(1);
+    expect(audio).toHaveLength(1);
+    expect(audio[0]!.tags?.language).toBe('eng');
+    expect(audio[0]!.codec_name).toBe('aac');
+    // Audio lasts as long as the video and starts with it (within a segment / a frame or two).
+    expect(Math.abs(Number(audio[0]!.duration) - Number(video[0]!.duration))).toBeLessThanOrEqual(1);
+    expect(Math.abs(Number(audio[0]!.start_time) - Number(video[0]!.start_time))).toBeLessThan(0.15);
+    expect(Math.abs(Number(info.format.duration) - r.status.recorded_s)).toBeLessThanOrEqual(1);
+    expect(await decodeErrors(file)).toBe('');
+    const firstVideo = fetched(o, 'video')[0]!;
+    await expectInSync(o, file, firstVideo, 0);
+    await expectInSync(o, file, firstVideo, 4);
+    // Only the default rendition was fetched; each segment once, none skipped.
+    expect(fetched(o, 'audio-de')).toEqual([]);
+    const en = fetched(o, 'audio-en');
+    expect(en.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(en).size).toBe(en.length);
+    expect(en.at(-1)! - en[0]! + 1).toBe(en.length);
+    expect(r.status.gaps).toEqual([]);
+  });
+
+  it("keeps every audio language the job asks for, each tagged", async () => {
+    const o = await origin();
+    const r = await record(o, { live: { duration_s: 4 }, audioLanguages: ['de', 'en'] });
+    const info = await probe(r.files[0]!.file);
+    const audio = streams(info.streams, 'audio');
+    expect(audio.map((a) => a.tags?.language).sort()).toEqual(['deu', 'eng']);
+    const video = streams(info.streams, 'video')[0]!;
+    for (const a of audio) expect(Math.abs(Number(a.duration) - Number(video.duration))).toBeLessThanOrEqual(1);
+    expect(fetched(o, 'audio-de').length).toBeGreaterThanOrEqual(3);
+    for (const n of [0, 1]) await expectInSync(o, r.files[0]!.file, fetched(o, 'video')[0]!, 2, n);
+    expect(await decodeErrors(r.files[0]!.file)).toBe('');
+  });
+
+  it('an audio playlist published a segment behind the video still lines up with it', async () => {
+    const o = await origin({ audioLagSegments: 1 });
+    const r = await record(o, { live: { duration_s: 5 } });
+    const info = await probe(r.files[0]!.file);
+    const video = streams(info.streams, 'video')[0]!;
+    const audio = streams(info.streams, 'audio')[0]!;
+    expect(audio.tags?.language).toBe('eng');
+    expect(Math.abs(Number(audio.start_time) - Number(video.start_time))).toBeLessThan(0.15);
+    expect(Math.abs(Number(audio.duration) - Number(video.duration))).toBeLessThanOrEqual(1);
+    // The audio recording began a segment earlier than the video: that second is cut, not played under the video.
+    expect(fetched(o, 'audio-en')[0]).toBe(fetched(o, 'video')[0]! - 1);
+    await expectInSync(o, r.files[0]!.file, fetched(o, 'video')[0]!, 0);
+    await expectInSync(o, r.files[0]!.file, fetched(o, 'video')[0]!, 3);
+  });
+
+  it('an outage on the audio playlist only is a reported gap of the audio track, never a silent skip', async () => {
+    const o = await origin();
+    const capture = captureLogger();
+    let down = false;
+    const r = await record(o, {
+      live: { duration_s: 16 },
+      logger: capture.logger,
+      onProgress: (s) => {
+        if (!down && s.recorded_s >= 2) {
+          down = true;
+          o.audioOutage(9000); // longer than the 6-segment window: some audio rolls out
+        }
+      },
+    });
+    expect(down).toBe(true);
+    expect(o.log.some((x) => x.status === 404 && x.path.startsWith('/live/split/audio-en/'))).toBe(true);
+    // The video lost nothing; the audio's lost segments are a gap on the audio track.
+    const v = fetched(o, 'video');
+    expect(v.at(-1)! - v[0]! + 1).toBe(v.length);
+    const en = fetched(o, 'audio-en');
+    const missing = en.at(-1)! - en[0]! + 1 - en.length;
+    expect(missing).toBeGreaterThanOrEqual(2);
+    const audioGaps = r.status.gaps.filter((g) => g.track === 'audio:en');
+    expect(audioGaps).toHaveLength(1);
+    expect(audioGaps[0]!.lost_s).toBeCloseTo(missing, 0);
+    expect(r.status.gaps.filter((g) => g.track === undefined)).toEqual([]);
+    expect(r.status.warning).toMatch(/audio/);
+    expect(r.progress.some((s) => s.gaps.some((g) => g.track === 'audio:en'))).toBe(true);
+    const warned = capture.lines.map((l) => JSON.parse(l) as { level: string; msg: string; track?: string }).filter((l) => l.level === 'warn' && l.track === 'audio:en' && /rolled out of the window/.test(l.msg));
+    expect(warned.length).toBeGreaterThanOrEqual(1);
+    // The file still has its audio across the whole video (the lost part is a hole, not a shift).
+    const info = await probe(r.files[0]!.file);
+    const video = streams(info.streams, 'video')[0]!;
+    const audio = streams(info.streams, 'audio')[0]!;
+    expect(audio.tags?.language).toBe('eng');
+    expect(Math.abs(Number(audio.duration) - Number(video.duration))).toBeLessThanOrEqual(1);
+    // After the hole the audio is where it belongs, not pulled forward by the seconds it lost.
+    await expectInSync(o, r.files[0]!.file, v[0]!, 1);
+    await expectInSync(o, r.files[0]!.file, v[0]!, Math.floor(Number(video.duration)) - 2);
+  });
+});
