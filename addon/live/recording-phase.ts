@@ -64,8 +64,17 @@ export async function finishedRecording(workDir: string): Promise<RecordingResul
   }
 }
 
-/** After the video ends, how long a separate audio track may take to catch up with it. */
-const AUDIO_CATCH_UP_MS = 15_000;
+/**
+ * After the video ends, how long a separate audio track may take to catch up with it: three
+ * reloads of its playlist and a little, within these bounds.
+ */
+const AUDIO_CATCH_UP_MIN_MS = 6_000;
+const AUDIO_CATCH_UP_MAX_MS = 30_000;
+
+function catchUpMs(playlistText: string | undefined): number {
+  const target = Number(/#EXT-X-TARGETDURATION:\s*(\d+(?:\.\d+)?)/.exec(playlistText ?? '')?.[1] ?? 6);
+  return Math.min(AUDIO_CATCH_UP_MAX_MS, Math.max(AUDIO_CATCH_UP_MIN_MS, (3 * target + 3) * 1000));
+}
 
 interface AudioRecording {
   track: PlanTrack;
@@ -104,7 +113,8 @@ export async function runRecordingPhase(
   }
   // Followers: a chosen audio rendition with its own playlist, recorded for as long as the video.
   // Their outages are ridden out for as long as the video runs (the video's end stops them).
-  const followerLimits: RecordingLimits = { durationS: null, untilMs: null, capS: input.limits.capS + AUDIO_CATCH_UP_MS / 1000, splitS: null, outageToleranceS: input.limits.capS + AUDIO_CATCH_UP_MS / 1000 };
+  const catchUp = catchUpMs(main.text);
+  const followerLimits: RecordingLimits = { durationS: null, untilMs: null, capS: input.limits.capS + catchUp / 1000, splitS: null, outageToleranceS: input.limits.capS + catchUp / 1000 };
   const audios: AudioRecording[] = [];
   let mainStatus: RecordingStatus | null = null;
   const combined = (status: RecordingStatus): RecordingStatus => withAudio(status, audios);
@@ -157,7 +167,7 @@ export async function runRecordingPhase(
       const offset = await trackOffset(videoStart, a.workDir);
       return a.status.recorded_s + a.status.lost_s + offset < videoCovered - 0.05;
     };
-    const deadline = AbortSignal.any([ctx.signal, AbortSignal.timeout(AUDIO_CATCH_UP_MS)]);
+    const deadline = AbortSignal.any([ctx.signal, AbortSignal.timeout(catchUp)]);
     await Promise.all(
       audios.map(async (a) => {
         while (!deadline.aborted && (await behind(a))) {

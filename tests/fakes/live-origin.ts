@@ -143,6 +143,7 @@ export class LiveOrigin {
   private readonly pdt: boolean;
   private split: SplitMedia | null = null;
   private audioDownUntil = 0;
+  private audioDownWhat: 'all' | 'segments' = 'all';
 
   constructor(private readonly options: LiveOriginOptions = {}) {
     this.seg = options.segmentSeconds ?? 2;
@@ -190,9 +191,10 @@ export class LiveOrigin {
     return this.mediaIndexOf(sequence - this.epoch.startSeq) % (this.split?.video.length ?? 1);
   }
 
-  /** The audio renditions (playlists and segments) answer 404 for `ms`; the video is unaffected. */
-  audioOutage(ms: number): void {
+  /** The audio renditions (playlists and segments, or only segments) answer 404 for `ms`; the video is unaffected. */
+  audioOutage(ms: number, what: 'all' | 'segments' = 'all'): void {
     this.audioDownUntil = this.now() + ms;
+    this.audioDownWhat = what;
   }
 
   /** This media sequence number answers 404 for good (a segment the packager lost). */
@@ -394,7 +396,7 @@ export class LiveOrigin {
     const m = /^\/live\/split\/(video|audio-en|audio-de)\/(index\.m3u8|[sa](\d+)\.ts)$/.exec(p);
     if (!m) return send(404, 'not found', 'text/plain');
     const audio = m[1] !== 'video';
-    if (audio && this.now() < this.audioDownUntil) return send(404, 'audio not available', 'text/plain');
+    if (audio && this.now() < this.audioDownUntil && (this.audioDownWhat === 'all' || m[2] !== 'index.m3u8')) return send(404, 'audio not available', 'text/plain');
     const lag = audio ? (this.options.audioLagSegments ?? 0) : 0;
     const bodies = audio ? split.audio : split.video;
     const durations = audio ? split.audioDurations : split.videoDurations;

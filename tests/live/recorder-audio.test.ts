@@ -4,7 +4,7 @@
  * its own window and gap reporting, and muxes them so the file has sound in the right language.
  * Real time against tests/fakes/live-origin.ts (1 s segments), real ffmpeg and ffprobe.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +48,8 @@ async function origin(options: LiveOriginOptions = {}): Promise<LiveOrigin> {
 
 interface Options {
   live?: Parameters<typeof recordingLimits>[0];
+  workDir?: string;
+  signal?: AbortSignal;
   audioLanguages?: AudioLanguages;
   logger?: Logger;
   onProgress?: (s: RecordingStatus) => void;
@@ -61,9 +63,9 @@ async function record(o: LiveOrigin, opts: Options) {
     connections: new ConnectionLimits(new KeyedSemaphores(() => 4)),
     concurrency: 4,
     logger: opts.logger ?? silentLogger(),
-    signal: new AbortController().signal,
+    signal: opts.signal ?? new AbortController().signal,
     headers: {},
-    workDir: path.join(root, `job-${++dirs}`),
+    workDir: opts.workDir ?? path.join(root, `job-${++dirs}`),
     progress: { bytes: () => undefined, totals: () => undefined, segmentsDone: () => undefined, resumed: () => undefined },
   };
   const plan = await prepareHlsPlan(ctx, { url: `${o.baseUrl}/live/split/master.m3u8`, quality: 'best', ...(opts.audioLanguages ? { audioLanguages: opts.audioLanguages } : {}) }, undefined, { allowLive: true });
@@ -215,5 +217,62 @@ describe.concurrent('live recorder: audio in a separate playlist', () => {
     // After the hole the audio is where it belongs, not pulled forward by the seconds it lost.
     await expectInSync(o, r.files[0]!.file, v[0]!, 1);
     await expectInSync(o, r.files[0]!.file, v[0]!, Math.floor(Number(video.duration)) - 2);
+  });
+
+  it('split_minutes: every part has its own audio, in step with its video', async () => {
+    const o = await origin();
+    const r = await record(o, { live: { duration_s: 7, split_minutes: 0.05 } });
+    expect(r.files.length).toBe(3);
+    const firstVideo = fetched(o, 'video')[0]!;
+    let before = 0;
+    for (const f of r.files) {
+      const info = await probe(f.file);
+      const video = streams(info.streams, 'video')[0]!;
+      const audio = streams(info.streams, 'audio');
+      expect(audio).toHaveLength(1);
+      expect(audio[0]!.tags?.language).toBe('eng');
+      expect(Math.abs(Number(audio[0]!.duration) - Number(video.duration))).toBeLessThanOrEqual(1);
+      // Each part starts from its own zero: its audio is that of the video seconds it holds.
+      await expectInSync(o, f.file, firstVideo + before, 0);
+      before += Math.round(Number(video.duration));
+    }
+  });
+
+  it('continues after an interruption: video and audio each resume from their journal, nothing fetched twice', async () => {
+    const o = await origin();
+    const workDir = path.join(root, `job-${++dirs}`);
+    const abort = new AbortController();
+    await expect(
+      record(o, {
+        workDir,
+        live: { duration_s: 7 },
+        signal: abort.signal,
+        onProgress: (s) => {
+          if (s.recorded_s >= 3) abort.abort(new Error('crash'));
+        },
+      }),
+    ).rejects.toThrow();
+    expect(await readdir(path.join(workDir, 'audio'))).toContain('live-journal.log');
+    const r = await record(o, { workDir, live: { duration_s: 7 } });
+    expect(r.status.gaps).toEqual([]);
+    const dupes = o.duplicates();
+    expect(dupes).toEqual([]);
+    const en = fetched(o, 'audio-en');
+    expect(new Set(en).size).toBe(en.length);
+    expect(en.at(-1)! - en[0]! + 1).toBe(en.length);
+    const info = await probe(r.files[0]!.file);
+    const video = streams(info.streams, 'video')[0]!;
+    const audio = streams(info.streams, 'audio')[0]!;
+    expect(Math.abs(Number(audio.duration) - Number(video.duration))).toBeLessThanOrEqual(1);
+    await expectInSync(o, r.files[0]!.file, fetched(o, 'video')[0]!, Math.floor(Number(video.duration)) - 2);
+    expect(await readdir(workDir)).not.toContain('audio');
+  });
+
+  it('an audio playlist that never answers fails the recording: a file without its sound is not filed', async () => {
+    const o = await origin();
+    o.audioOutage(60_000, 'segments'); // its playlist loads, none of its segments ever does
+    const pending = record(o, { live: { duration_s: 3 } });
+    await expect(pending).rejects.toMatchObject({ code: 'live_audio_missing' });
+    await expect(pending).rejects.toThrow(/audio track audio:en .*could not be recorded/);
   });
 });
