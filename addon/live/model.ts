@@ -36,7 +36,10 @@ export interface RecordingGap {
 export interface RecordingStatus {
   /** Seconds of media recorded so far. */
   recorded_s: number;
-  /** Seconds of the stream that could not be recorded (outages longer than the window). */
+  /**
+   * Seconds of the stream that could not be recorded (outages longer than the window); with
+   * separate audio renditions, the most any one track lost.
+   */
   lost_s: number;
   gaps: RecordingGap[];
   /** What the recording aims for in seconds (duration, until, or the cap); null when unknown. */

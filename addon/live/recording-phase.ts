@@ -6,7 +6,7 @@ import { buildMergeArgs, concatList, type AudioTrackInput, type MergeInput } fro
 import { trackMeta, type HlsPlan, type PlanTrack } from '../hls/hls-download.js';
 import { redactUrl } from '../platform/http.js';
 import { audioConcat, layAudio } from './audio-timeline.js';
-import { firstPtsSeconds } from './ts-start.js';
+import { firstFragmentSeconds, firstPtsSeconds } from './media-start.js';
 import type { Container } from '../jobs/model.js';
 import type { FfmpegRunner } from '../platform/ffmpeg.js';
 import type { LiveRequest, RecordingStatus } from './model.js';
@@ -270,18 +270,22 @@ function withAudio(status: RecordingStatus, audios: readonly AudioRecording[]): 
     if (lost > 0) notes.push(`${lost} s of the audio track ${a.label.slice('audio:'.length)} were lost in ${gaps.length} gap${gaps.length === 1 ? '' : 's'} (silent there)`);
   }
   if (notes.length > 0 && status.ended !== null) out.warning = [status.warning, ...notes].filter(Boolean).join('; ');
+  // The most any one track lost: an outage both tracks rode out together is not counted twice,
+  // and a loss of the sound alone still shows (the panel shows "n gaps, x s lost").
+  for (const a of audios) out.lost_s = Math.max(out.lost_s, a.status?.lost_s ?? 0);
   return out;
 }
 
-/** The first timestamp of a recorded MPEG-TS piece, seconds; null for fMP4 or an unreadable one. */
+/** The first timestamp of a recorded piece (MPEG-TS or fMP4), seconds; null when unreadable. */
 async function pieceStart(piece: { file: string } | undefined): Promise<number | null> {
-  if (!piece || !piece.file.endsWith('.ts')) return null;
+  if (!piece) return null;
   const fh = await open(piece.file, 'r').catch(() => null);
   if (!fh) return null;
   try {
     const buf = Buffer.alloc(256 * 1024);
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    return firstPtsSeconds(buf.subarray(0, bytesRead));
+    const head = buf.subarray(0, bytesRead);
+    return piece.file.endsWith('.mp4') ? firstFragmentSeconds(head) : firstPtsSeconds(head);
   } finally {
     await fh.close();
   }
@@ -290,8 +294,11 @@ async function pieceStart(piece: { file: string } | undefined): Promise<number |
 /** How far a track's first piece starts after the video's, while it still records (its first piece file). */
 async function trackOffset(videoStart: number | null, workDir: string): Promise<number> {
   if (videoStart === null) return 0;
-  const start = await pieceStart({ file: piecePath(workDir, 0, 'ts') });
-  return start === null ? 0 : start - videoStart;
+  for (const ext of ['ts', 'mp4']) {
+    const start = await pieceStart({ file: piecePath(workDir, 0, ext) });
+    if (start !== null) return start - videoStart;
+  }
+  return 0;
 }
 
 function round3(n: number): number {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { audioConcat, layAudio, type AudioPiece, type TimedPiece } from '../../addon/live/audio-timeline.js';
 import type { RecordingGap } from '../../addon/live/model.js';
-import { firstPtsSeconds } from '../../addon/live/ts-start.js';
+import { firstFragmentSeconds, firstPtsSeconds } from '../../addon/live/media-start.js';
 
 const v = (file: string, at: number, seconds: number, chunk = 0): TimedPiece => ({ file, chunk, at, seconds });
 const a = (file: string, at: number, seconds: number, start: number | null = 10): AudioPiece => ({ file, chunk: 0, at, seconds, start });
@@ -98,5 +98,44 @@ describe('firstPtsSeconds', () => {
   it('null for data without PES timestamps (an fMP4 piece, garbage)', () => {
     expect(firstPtsSeconds(Buffer.from('ftypisom not a transport stream'))).toBeNull();
     expect(firstPtsSeconds(Buffer.concat([pat(), pat()]))).toBeNull();
+  });
+});
+
+describe('firstFragmentSeconds', () => {
+  const box = (type: string, ...body: Buffer[]): Buffer => {
+    const payload = Buffer.concat(body);
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(8 + payload.length);
+    head.write(type, 4, 'latin1');
+    return Buffer.concat([head, payload]);
+  };
+  const mdhd = (timescale: number): Buffer => {
+    const b = Buffer.alloc(24);
+    b.writeUInt32BE(timescale, 12); // version 0: creation, modification, then the timescale
+    return box('mdhd', b);
+  };
+  const tfdt = (time: bigint, version: 0 | 1): Buffer => {
+    const b = Buffer.alloc(version === 1 ? 12 : 8);
+    b[0] = version;
+    if (version === 1) b.writeBigUInt64BE(time, 4);
+    else b.writeUInt32BE(Number(time), 4);
+    return box('tfdt', b);
+  };
+  const init = (timescale: number): Buffer => Buffer.concat([box('ftyp', Buffer.from('iso6')), box('moov', box('trak', box('mdia', mdhd(timescale))))]);
+
+  it('the first tfdt over the mdhd timescale, through the init section the piece starts with', () => {
+    const piece = Buffer.concat([init(48000), box('moof', box('mfhd', Buffer.alloc(8)), box('traf', tfdt(96000n, 0))), box('mdat', Buffer.alloc(32))]);
+    expect(firstFragmentSeconds(piece)).toBe(2);
+  });
+
+  it('64-bit decode times (version 1)', () => {
+    const piece = Buffer.concat([init(90000), box('moof', box('traf', tfdt(90000n * 100000n, 1)))]);
+    expect(firstFragmentSeconds(piece)).toBe(100000);
+  });
+
+  it('null without a fragment or an init section', () => {
+    expect(firstFragmentSeconds(init(48000))).toBeNull();
+    expect(firstFragmentSeconds(box('moof', box('traf', tfdt(5n, 0))))).toBeNull();
+    expect(firstFragmentSeconds(Buffer.from([0x47, 1, 2, 3]))).toBeNull();
   });
 });
