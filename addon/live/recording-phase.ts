@@ -1,4 +1,4 @@
-import { open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DownloadContext } from '../download/context.js';
 import { AppError, errorMessage } from '../errors.js';
@@ -6,7 +6,7 @@ import { buildMergeArgs, concatList, type AudioTrackInput, type MergeInput } fro
 import { trackMeta, type HlsPlan, type PlanTrack } from '../hls/hls-download.js';
 import { redactUrl } from '../platform/http.js';
 import { audioConcat, layAudio } from './audio-timeline.js';
-import { firstFragmentSeconds, firstPtsSeconds } from './media-start.js';
+import { mediaStartSeconds } from '../tracks/media-start.js';
 import type { Container } from '../jobs/model.js';
 import type { FfmpegRunner } from '../platform/ffmpeg.js';
 import type { LiveRequest, RecordingStatus } from './model.js';
@@ -276,19 +276,15 @@ function withAudio(status: RecordingStatus, audios: readonly AudioRecording[]): 
   return out;
 }
 
-/** The first timestamp of a recorded piece (MPEG-TS or fMP4), seconds; null when unreadable. */
+/**
+ * The first timestamp of a recorded piece on the encoder's clock (MPEG-TS PTS, fMP4 tfdt: the
+ * same reader the VOD subtitles use), seconds; null when unreadable. Renditions of one stream
+ * share that clock (RFC 8216 6.2.4: matching content has matching timestamps), so it lines
+ * tracks up to the frame without syncing by sequence numbers (which 6.3.4 forbids).
+ */
 async function pieceStart(piece: { file: string } | undefined): Promise<number | null> {
   if (!piece) return null;
-  const fh = await open(piece.file, 'r').catch(() => null);
-  if (!fh) return null;
-  try {
-    const buf = Buffer.alloc(256 * 1024);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    const head = buf.subarray(0, bytesRead);
-    return piece.file.endsWith('.mp4') ? firstFragmentSeconds(head) : firstPtsSeconds(head);
-  } finally {
-    await fh.close();
-  }
+  return mediaStartSeconds(piece.file, 512 * 1024).catch(() => null);
 }
 
 /** How far a track's first piece starts after the video's, while it still records (its first piece file). */

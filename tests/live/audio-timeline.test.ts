@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { audioConcat, layAudio, type AudioPiece, type TimedPiece } from '../../addon/live/audio-timeline.js';
 import type { RecordingGap } from '../../addon/live/model.js';
-import { firstFragmentSeconds, firstPtsSeconds } from '../../addon/live/media-start.js';
 
 const v = (file: string, at: number, seconds: number, chunk = 0): TimedPiece => ({ file, chunk, at, seconds });
 const a = (file: string, at: number, seconds: number, start: number | null = 10): AudioPiece => ({ file, chunk: 0, at, seconds, start });
@@ -63,79 +62,5 @@ describe('layAudio', () => {
   it('a piece whose timestamps are unknown (fMP4) is used whole, placed by its duration', () => {
     const { list } = audioConcat(layAudio({ pieces: [v('v0', 0, 5)], gaps: [] }, [a('a0', 0, 5, null)], 0).get(0)!);
     expect(list).toBe("ffconcat version 1.0\nfile 'a0'\nduration 5.000000\n");
-  });
-});
-
-describe('firstPtsSeconds', () => {
-  /** One TS packet starting a PES with this PTS (90 kHz) for a stream id. */
-  function pesPacket(pts: number, streamId = 0xe0, pid = 0x100): Buffer {
-    const p = Buffer.alloc(188, 0xff);
-    p[0] = 0x47;
-    p[1] = 0x40 | (pid >> 8);
-    p[2] = pid & 0xff;
-    p[3] = 0x10; // payload only
-    Buffer.from([0, 0, 1, streamId, 0, 0, 0x80, 0x80, 5]).copy(p, 4);
-    const hi = Math.floor(pts / 2 ** 30);
-    const mid = Math.floor(pts / 2 ** 15) & 0x7fff;
-    const lo = pts & 0x7fff;
-    Buffer.from([0x21 | (hi << 1), mid >> 7, ((mid & 0x7f) << 1) | 1, lo >> 7, ((lo & 0x7f) << 1) | 1]).copy(p, 13);
-    return p;
-  }
-  const pat = (): Buffer => {
-    const p = Buffer.alloc(188, 0xff);
-    Buffer.from([0x47, 0x40, 0x00, 0x10, 0x00, 0x00, 0xb0, 0x0d]).copy(p);
-    return p;
-  };
-
-  it('reads the earliest PTS of the first PES packets, skipping tables', () => {
-    expect(firstPtsSeconds(Buffer.concat([pat(), pesPacket(126_000), pesPacket(117_000), pesPacket(135_000)]))).toBeCloseTo(1.3, 6);
-  });
-
-  it('handles PTS values above 2^32 (the 33rd bit)', () => {
-    expect(firstPtsSeconds(pesPacket(2 ** 32 + 90_000, 0xc0))).toBeCloseTo((2 ** 32 + 90_000) / 90000, 6);
-  });
-
-  it('null for data without PES timestamps (an fMP4 piece, garbage)', () => {
-    expect(firstPtsSeconds(Buffer.from('ftypisom not a transport stream'))).toBeNull();
-    expect(firstPtsSeconds(Buffer.concat([pat(), pat()]))).toBeNull();
-  });
-});
-
-describe('firstFragmentSeconds', () => {
-  const box = (type: string, ...body: Buffer[]): Buffer => {
-    const payload = Buffer.concat(body);
-    const head = Buffer.alloc(8);
-    head.writeUInt32BE(8 + payload.length);
-    head.write(type, 4, 'latin1');
-    return Buffer.concat([head, payload]);
-  };
-  const mdhd = (timescale: number): Buffer => {
-    const b = Buffer.alloc(24);
-    b.writeUInt32BE(timescale, 12); // version 0: creation, modification, then the timescale
-    return box('mdhd', b);
-  };
-  const tfdt = (time: bigint, version: 0 | 1): Buffer => {
-    const b = Buffer.alloc(version === 1 ? 12 : 8);
-    b[0] = version;
-    if (version === 1) b.writeBigUInt64BE(time, 4);
-    else b.writeUInt32BE(Number(time), 4);
-    return box('tfdt', b);
-  };
-  const init = (timescale: number): Buffer => Buffer.concat([box('ftyp', Buffer.from('iso6')), box('moov', box('trak', box('mdia', mdhd(timescale))))]);
-
-  it('the first tfdt over the mdhd timescale, through the init section the piece starts with', () => {
-    const piece = Buffer.concat([init(48000), box('moof', box('mfhd', Buffer.alloc(8)), box('traf', tfdt(96000n, 0))), box('mdat', Buffer.alloc(32))]);
-    expect(firstFragmentSeconds(piece)).toBe(2);
-  });
-
-  it('64-bit decode times (version 1)', () => {
-    const piece = Buffer.concat([init(90000), box('moof', box('traf', tfdt(90000n * 100000n, 1)))]);
-    expect(firstFragmentSeconds(piece)).toBe(100000);
-  });
-
-  it('null without a fragment or an init section', () => {
-    expect(firstFragmentSeconds(init(48000))).toBeNull();
-    expect(firstFragmentSeconds(box('moof', box('traf', tfdt(5n, 0))))).toBeNull();
-    expect(firstFragmentSeconds(Buffer.from([0x47, 1, 2, 3]))).toBeNull();
   });
 });
