@@ -1,5 +1,6 @@
 /**
- * Lays a separately recorded audio track onto the video's output timeline. Pure.
+ * Lays a separately recorded audio track (or a subtitle track's cues) onto the video's output
+ * timeline. Pure.
  *
  * Both tracks are recorded as pieces, each starting at a known stream position (seconds recorded
  * plus lost before it, recorder.ts). The video's output drops what the video lost (its gaps join
@@ -43,41 +44,12 @@ const SLIVER = 0.02;
  * `offset`: seconds to add to an audio stream position to get the video's (audio's first piece
  * started `offset` s after the video's first piece). Returns the entries of each part by index.
  */
-export function layAudio(video: { pieces: readonly TimedPiece[]; gaps: readonly RecordingGap[] }, audio: readonly AudioPiece[], offset: number): Map<number, AudioEntry[]> {
-  // The video's gaps in stream time; `at_s` is where each sits in the output.
-  let lostBefore = 0;
-  const gaps = video.gaps
-    .filter((g) => g.track === undefined)
-    .map((g) => {
-      const start = g.at_s + lostBefore;
-      lostBefore += g.lost_s;
-      return { start, end: start + g.lost_s };
-    });
-  const outputOf = (s: number): number => s - gaps.filter((g) => g.end <= s + 1e-9).reduce((n, g) => n + (g.end - g.start), 0);
-  // The output span of each part.
-  const parts = new Map<number, { start: number; end: number }>();
-  let t = 0;
-  for (const piece of video.pieces) {
-    const span = parts.get(piece.chunk) ?? { start: t, end: t };
-    span.end = t + piece.seconds;
-    parts.set(piece.chunk, span);
-    t += piece.seconds;
-  }
+export function layAudio(video: VideoTimeline, audio: readonly AudioPiece[], offset: number): Map<number, AudioEntry[]> {
+  const { gaps, outputOf, parts } = videoMap(video);
   const out = new Map<number, AudioEntry[]>([...parts.keys()].map((k) => [k, []]));
   for (const piece of audio) {
     const a = piece.at + offset;
-    const end = a + piece.seconds;
-    // The stretches of this piece outside the video's gaps, in stream time.
-    const kept: Array<[number, number]> = [];
-    let cursor = a;
-    for (const g of gaps) {
-      if (g.end <= cursor) continue;
-      if (g.start >= end) break;
-      if (g.start > cursor) kept.push([cursor, g.start]);
-      cursor = Math.max(cursor, g.end);
-    }
-    if (cursor < end) kept.push([cursor, end]);
-    for (const [x, y] of kept) {
+    for (const [x, y] of outsideGaps(gaps, a, a + piece.seconds)) {
       const o = outputOf(x);
       for (const [k, span] of parts) {
         const s = Math.max(o, span.start);
@@ -89,6 +61,77 @@ export function layAudio(video: { pieces: readonly TimedPiece[]; gaps: readonly 
   }
   for (const entries of out.values()) entries.sort((p, q) => p.outAt - q.outAt);
   return out;
+}
+
+export interface VideoTimeline {
+  pieces: readonly TimedPiece[];
+  gaps: readonly RecordingGap[];
+}
+
+export interface TimedCue {
+  /** Seconds after the start of the video's first piece, on the stream's clock. */
+  start: number;
+  end: number;
+  text: string;
+}
+
+/**
+ * Subtitle cues (times on the stream's clock from the video's first piece) to each part's own
+ * timeline: cues while the video was lost are dropped, cues after a video gap move up with the
+ * video, a cue across a part boundary is cut there.
+ */
+export function placeCues(video: VideoTimeline, cues: readonly TimedCue[]): Map<number, TimedCue[]> {
+  const { gaps, outputOf, parts } = videoMap(video);
+  const out = new Map<number, TimedCue[]>([...parts.keys()].map((k) => [k, []]));
+  for (const cue of cues) {
+    for (const [x, y] of outsideGaps(gaps, cue.start, cue.end)) {
+      const o = outputOf(x);
+      for (const [k, span] of parts) {
+        const s = Math.max(o, span.start);
+        const e = Math.min(o + (y - x), span.end);
+        if (e - s < SLIVER) continue;
+        out.get(k)!.push({ start: round3(s - span.start), end: round3(e - span.start), text: cue.text });
+      }
+    }
+  }
+  return out;
+}
+
+/** The stretches of [from, to) outside the gaps (sorted, in stream time). */
+function outsideGaps(gaps: ReadonlyArray<{ start: number; end: number }>, from: number, to: number): Array<[number, number]> {
+  const kept: Array<[number, number]> = [];
+  let cursor = from;
+  for (const g of gaps) {
+    if (g.end <= cursor) continue;
+    if (g.start >= to) break;
+    if (g.start > cursor) kept.push([cursor, g.start]);
+    cursor = Math.max(cursor, g.end);
+  }
+  if (cursor < to) kept.push([cursor, to]);
+  return kept;
+}
+
+/** The video's gaps in stream time, stream time to output time, and each part's output span. */
+function videoMap(video: VideoTimeline): { gaps: Array<{ start: number; end: number }>; outputOf: (s: number) => number; parts: Map<number, { start: number; end: number }> } {
+  // `at_s` is where each gap sits in the output.
+  let lostBefore = 0;
+  const gaps = video.gaps
+    .filter((g) => g.track === undefined)
+    .map((g) => {
+      const start = g.at_s + lostBefore;
+      lostBefore += g.lost_s;
+      return { start, end: start + g.lost_s };
+    });
+  const outputOf = (s: number): number => s - gaps.filter((g) => g.end <= s + 1e-9).reduce((n, g) => n + (g.end - g.start), 0);
+  const parts = new Map<number, { start: number; end: number }>();
+  let t = 0;
+  for (const piece of video.pieces) {
+    const span = parts.get(piece.chunk) ?? { start: t, end: t };
+    span.end = t + piece.seconds;
+    parts.set(piece.chunk, span);
+    t += piece.seconds;
+  }
+  return { gaps, outputOf, parts };
 }
 
 /**

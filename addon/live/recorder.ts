@@ -8,7 +8,7 @@ import { fetchSmall } from '../download/fetch-to-file.js';
 import { Journal } from '../download/journal.js';
 import { KeyCache } from '../download/keys.js';
 import { classifyError } from '../download/retry.js';
-import { appendSegment, fetchPlaylist } from '../hls/hls-download.js';
+import { appendSegment, appendText, fetchPlaylist } from '../hls/hls-download.js';
 import { InitCache } from '../hls/init-cache.js';
 import { checkFetchedSegment, SizePattern, TruncatedSegmentError } from '../hls/segment-check.js';
 import { initKey } from '../hls/parts.js';
@@ -107,6 +107,8 @@ export async function recordLive(
   limits: RecordingLimits,
   stop: AbortSignal,
   hooks: RecorderHooks,
+  /** `text`: a WebVTT subtitle playlist; its segments are appended as documents (a .vtt piece). */
+  options: { text?: boolean } = {},
 ): Promise<RecordingOutcome> {
   const mediaUrl = media.url;
   // The playlist the caller just loaded (to pick the variant) is the first load: no second request.
@@ -141,7 +143,7 @@ export async function recordLive(
   }
   const files = new Set(await readdir(workDir));
   for (const piece of pieces) {
-    piece.ext = ['ts', 'mp4'].find((x) => files.has(`piece-${piece.p}.${x}`)) ?? null;
+    piece.ext = ['ts', 'mp4', 'vtt'].find((x) => files.has(`piece-${piece.p}.${x}`)) ?? null;
     if (piece.ext) await truncate(piecePath(workDir, piece.p, piece.ext), piece.size);
   }
   for (const name of await readdir(path.join(workDir, 'seg'))) await unlink(path.join(workDir, 'seg', name)).catch(() => undefined);
@@ -211,7 +213,7 @@ export async function recordLive(
       });
       await checkFetchedSegment(dest, seg, key !== null, got, sizes, seg.sequence, label);
     });
-    const ext = seg.init ? 'mp4' : 'ts';
+    const ext = options.text ? 'vtt' : seg.init ? 'mp4' : 'ts';
     const chunk = chunkOf(recorded);
     const continuing =
       !forceNewPiece && current !== null && current.c === chunk && current.ext === ext && seg.discontinuity === lastDiscontinuity && initKey(seg.init) === current.i;
@@ -223,7 +225,7 @@ export async function recordLive(
     }
     forceNewPiece = false;
     const piece = current!;
-    piece.size += await appendSegment(dest, handle!, copyBuffer, () => `live segment ${seg.sequence}`);
+    piece.size += options.text ? await appendText(dest, handle!, () => `live subtitle segment ${seg.sequence}`, 0) : await appendSegment(dest, handle!, copyBuffer, () => `live segment ${seg.sequence}`);
     await unlink(dest);
     piece.seconds += seg.duration;
     recorded += seg.duration;

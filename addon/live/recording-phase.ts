@@ -2,10 +2,11 @@ import { readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import type { DownloadContext } from '../download/context.js';
 import { AppError, errorMessage } from '../errors.js';
-import { buildMergeArgs, concatList, type AudioTrackInput, type MergeInput } from '../hls/merge-args.js';
+import { buildMergeArgs, concatList, type AudioTrackInput, type MergeInput, type SubtitleInput } from '../hls/merge-args.js';
 import { trackMeta, type HlsPlan, type PlanTrack } from '../hls/hls-download.js';
 import { redactUrl } from '../platform/http.js';
-import { audioConcat, layAudio } from './audio-timeline.js';
+import { joinVttSegments, splitVttDocuments, toSrt } from '../tracks/webvtt.js';
+import { audioConcat, layAudio, placeCues } from './audio-timeline.js';
 import { mediaStartSeconds } from '../tracks/media-start.js';
 import type { Container } from '../jobs/model.js';
 import type { FfmpegRunner } from '../platform/ffmpeg.js';
@@ -78,7 +79,8 @@ function catchUpMs(playlistText: string | undefined): number {
 
 interface AudioRecording {
   track: PlanTrack;
-  /** "audio:<language or name>": on its gaps and log lines. */
+  kind: 'audio' | 'subtitle';
+  /** "audio:<language or name>" or "subtitles:<...>": on its gaps and log lines. */
   label: string;
   workDir: string;
   stop: AbortController;
@@ -90,13 +92,14 @@ interface AudioRecording {
 
 /**
  * The recording phase of a job: record the live media playlist of `plan` (recorder.ts) and,
- * beside it, each chosen audio rendition that has its own playlist (the same recorder in its own
- * directory: its own sequence numbers, window, reloads, outages and gaps), then remux each part
+ * beside it, each chosen audio rendition that has its own playlist and each chosen WebVTT subtitle
+ * rendition (the same recorder in its own directory: its own sequence numbers, window, reloads,
+ * outages and gaps), then remux each part
  * into `output-<n>.<ext>` (pieces joined at discontinuities and gaps by the concat demuxer, as
- * VOD parts are, the audio laid onto the video's timeline by audio-timeline.ts) and note the
+ * VOD parts are, the audio and the cues laid onto the video's timeline by audio-timeline.ts) and note the
  * files in recording.json. The video decides when the recording ends; the audio then catches up
  * to where the video stopped. An audio track that records nothing fails the recording: a file
- * without its sound is not a recording.
+ * without its sound is not a recording; a subtitle track that records nothing is left out, said.
  */
 export async function runRecordingPhase(
   ctx: DownloadContext,
@@ -107,22 +110,19 @@ export async function runRecordingPhase(
   const done = await finishedRecording(ctx.workDir);
   if (done) return done;
   const main = input.plan.tracks.find((t) => t.name === 'main')!;
-  const subtitles = input.plan.tracks.filter((t) => trackMeta(t).kind === 'subtitle');
-  if (subtitles.length > 0) {
-    ctx.logger.warn({ subtitles: subtitles.map((t) => t.language ?? t.title ?? t.name) }, 'live recordings do not keep subtitle renditions yet: the recording has video and audio only');
-  }
-  // Followers: a chosen audio rendition with its own playlist, recorded for as long as the video.
+  // Followers: a chosen audio or subtitle rendition with its own playlist, recorded for as long as the video.
   // Their outages are ridden out for as long as the video runs (the video's end stops them).
   const catchUp = catchUpMs(main.text);
   const followerLimits: RecordingLimits = { durationS: null, untilMs: null, capS: input.limits.capS + catchUp / 1000, splitS: null, outageToleranceS: input.limits.capS + catchUp / 1000 };
   const audios: AudioRecording[] = [];
   let mainStatus: RecordingStatus | null = null;
   const combined = (status: RecordingStatus): RecordingStatus => withAudio(status, audios);
-  for (const track of input.plan.tracks.filter((t) => trackMeta(t).kind === 'audio' && t.name !== 'main')) {
-    const label = `audio:${track.language ?? track.title ?? track.name}`;
+  for (const track of input.plan.tracks.filter((t) => t.name !== 'main' && trackMeta(t).kind !== 'video')) {
+    const kind = trackMeta(track).kind === 'subtitle' ? 'subtitle' : 'audio';
+    const label = `${kind === 'audio' ? 'audio' : 'subtitles'}:${track.language ?? track.title ?? track.name}`;
     const workDir = path.join(ctx.workDir, track.name);
     const stop = new AbortController();
-    const entry: AudioRecording = { track, label, workDir, stop, status: null, done: null as unknown as Promise<RecordingOutcome>, wake: null };
+    const entry: AudioRecording = { track, kind, label, workDir, stop, status: null, done: null as unknown as Promise<RecordingOutcome>, wake: null };
     const actx: DownloadContext = { ...ctx, workDir, logger: ctx.logger.child({ track: label }), progress: { ...ctx.progress, totals: () => undefined, segmentsDone: () => undefined } };
     entry.done = recordLive(actx, { url: track.url, text: track.text }, followerLimits, stop.signal, {
       started: () => undefined,
@@ -131,12 +131,12 @@ export async function runRecordingPhase(
         if (mainStatus) hooks.progress(combined(mainStatus));
         entry.wake?.();
       },
-    });
+    }, { text: kind === 'subtitle' });
     // Settled here, awaited after the video: an early failure must not go unhandled meanwhile.
     entry.done.catch(() => undefined);
     audios.push(entry);
   }
-  if (audios.length > 0) ctx.logger.info({ audio: audios.map((a) => a.label) }, 'recording the separate audio playlists beside the video');
+  if (audios.length > 0) ctx.logger.info({ tracks: audios.map((a) => a.label) }, 'recording the separate audio and subtitle playlists beside the video');
 
   let outcome: RecordingOutcome;
   try {
@@ -159,9 +159,11 @@ export async function runRecordingPhase(
 
   // The video has ended: each audio track records on until it covers as much of the stream.
   const audioOutcomes: Array<{ audio: AudioRecording; outcome: RecordingOutcome; offset: number }> = [];
+  const subtitleOutcomes: Array<{ track: AudioRecording; outcome: RecordingOutcome }> = [];
+  const missingSubtitles: string[] = [];
+  const videoStart = await pieceStart(outcome.timeline[0]);
   if (audios.length > 0) {
     const videoCovered = outcome.status.recorded_s + outcome.status.lost_s;
-    const videoStart = await pieceStart(outcome.timeline[0]);
     const behind = async (a: AudioRecording): Promise<boolean> => {
       if (!a.status || a.status.ended) return false;
       const offset = await trackOffset(videoStart, a.workDir);
@@ -188,9 +190,19 @@ export async function runRecordingPhase(
         result = await a.done;
       } catch (err) {
         if (ctx.signal.aborted) throw ctx.signal.reason;
+        if (a.kind === 'subtitle') {
+          // Subtitles are not the programme: the recording is filed without them, and says so.
+          missingSubtitles.push(a.label.slice('subtitles:'.length));
+          ctx.logger.warn({ track: a.label, err: errorMessage(err) }, 'live recording: a subtitle track recorded nothing; it is left out');
+          continue;
+        }
         throw new AppError('live_audio_missing', `the audio track ${a.label} (${redactUrl(a.track.url)}) could not be recorded: ${errorMessage(err)}; a recording without its sound is not filed`, { cause: err });
       }
       a.status = result.status;
+      if (a.kind === 'subtitle') {
+        subtitleOutcomes.push({ track: a, outcome: result });
+        continue;
+      }
       const first = result.timeline[0];
       const audioStart = await pieceStart(first);
       const offset = videoStart !== null && audioStart !== null ? audioStart - videoStart : first?.pdt != null && outcome.timeline[0]?.pdt != null ? (first.pdt - outcome.timeline[0].pdt) / 1000 : 0;
@@ -207,6 +219,15 @@ export async function runRecordingPhase(
     audioOutcomes.map(async ({ outcome: o, offset }) => {
       const pieces = await Promise.all(o.timeline.map(async (p) => ({ ...p, start: await pieceStart(p) })));
       return layAudio({ pieces: outcome.timeline, gaps: outcome.status.gaps }, pieces, offset);
+    }),
+  );
+  // Each subtitle track's cues (placed by X-TIMESTAMP-MAP against the video's first timestamp,
+  // as VOD subtitles are) per part, cut to the video's timeline.
+  const cuesOf = await Promise.all(
+    subtitleOutcomes.map(async ({ outcome: o }) => {
+      const documents: string[] = [];
+      for (const piece of o.timeline) documents.push(...splitVttDocuments(await readFile(piece.file, 'utf8')));
+      return placeCues({ pieces: outcome.timeline, gaps: outcome.status.gaps }, joinVttSegments(documents, videoStart));
     }),
   );
   const files: RecordedFile[] = [];
@@ -233,9 +254,18 @@ export async function runRecordingPhase(
       audioTracks.push({ input: { path: file, concat: true, offsetS: offset }, language: meta.language, title: meta.title, isDefault: anyDefault ? meta.isDefault : n === 0 && !main.mainAudio, forced: false });
     }
     if (audioOutcomes.length > 0 && audioTracks.length === 0) silentParts.push(chunk.index + 1);
+    const subtitleInputs: SubtitleInput[] = [];
+    for (const [n, { track }] of subtitleOutcomes.entries()) {
+      const cues = cuesOf[n]!.get(chunk.index) ?? [];
+      if (cues.length === 0) continue; // ffmpeg refuses an empty subtitle input
+      const file = path.join(ctx.workDir, `chunk-${chunk.index}-${track.track.name}.srt`);
+      await writeFile(file, toSrt(cues));
+      const meta = trackMeta(track.track);
+      subtitleInputs.push({ path: file, language: meta.language, title: meta.title, isDefault: meta.isDefault, forced: meta.forced });
+    }
     const part = `${output}.part`;
     try {
-      await deps.ffmpeg.run(buildMergeArgs({ main: mainInput, audio: null, audioTracks, mainAudio: main.mainAudio ?? null, container: input.container, output: part }), { signal: ctx.signal });
+      await deps.ffmpeg.run(buildMergeArgs({ main: mainInput, audio: null, audioTracks, mainAudio: main.mainAudio ?? null, subtitles: subtitleInputs, container: input.container, output: part }), { signal: ctx.signal });
     } catch (err) {
       await unlink(part).catch(() => undefined);
       throw err;
@@ -243,6 +273,10 @@ export async function runRecordingPhase(
     await rename(part, output);
     const { size } = await stat(output);
     files.push({ file: output, ext: input.container, size, height: input.plan.variant?.height ?? null, started_at: new Date(chunk.startedAt).toISOString() });
+  }
+  if (missingSubtitles.length > 0) {
+    const note = `the subtitle track${missingSubtitles.length === 1 ? '' : 's'} ${missingSubtitles.join(', ')} recorded nothing and ${missingSubtitles.length === 1 ? 'is' : 'are'} left out`;
+    status.warning = status.warning ? `${status.warning}; ${note}` : note;
   }
   if (silentParts.length > 0) {
     const note = `part${silentParts.length === 1 ? '' : 's'} ${silentParts.join(', ')} had no audio: the audio playlist was down the whole time`;
@@ -267,12 +301,13 @@ function withAudio(status: RecordingStatus, audios: readonly AudioRecording[]): 
     const gaps = a.status?.gaps ?? [];
     for (const g of gaps) out.gaps.push({ ...g, track: a.label });
     const lost = round3(gaps.reduce((n, g) => n + g.lost_s, 0));
-    if (lost > 0) notes.push(`${lost} s of the audio track ${a.label.slice('audio:'.length)} were lost in ${gaps.length} gap${gaps.length === 1 ? '' : 's'} (silent there)`);
+    const name = a.label.slice(a.label.indexOf(':') + 1);
+    if (lost > 0) notes.push(`${lost} s of the ${a.kind === 'audio' ? 'audio' : 'subtitle'} track ${name} were lost in ${gaps.length} gap${gaps.length === 1 ? '' : 's'}${a.kind === 'audio' ? ' (silent there)' : ''}`);
   }
   if (notes.length > 0 && status.ended !== null) out.warning = [status.warning, ...notes].filter(Boolean).join('; ');
   // The most any one track lost: an outage both tracks rode out together is not counted twice,
   // and a loss of the sound alone still shows (the panel shows "n gaps, x s lost").
-  for (const a of audios) out.lost_s = Math.max(out.lost_s, a.status?.lost_s ?? 0);
+  for (const a of audios) if (a.kind === 'audio') out.lost_s = Math.max(out.lost_s, a.status?.lost_s ?? 0);
   return out;
 }
 

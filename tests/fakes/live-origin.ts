@@ -11,7 +11,8 @@
  *   /live/split/master.m3u8    (option splitAudio) Apple-style: a video-only variant and its audio as
  *                              separate renditions (EXT-X-MEDIA TYPE=AUDIO with a URI): English
  *                              (DEFAULT) and German, video /live/split/video/s<msn>.ts, audio
- *                              /live/split/audio-<en|de>/a<msn>.ts, same timeline (same encoder clock)
+ *                              /live/split/audio-<en|de>/a<msn>.ts, same timeline (same encoder clock),
+ *                              WebVTT subtitles /live/split/subs-en/t<msn>.vtt (cue "segment <i>")
  *
  * Segment bodies depend only on the media sequence number, so a segment fetched twice is the same
  * bytes, and `log` counts every request. Scripted faults: outage(ms) (every request fails with
@@ -28,6 +29,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { tsStart } from '../../addon/tracks/media-start.js';
 import { ffmpeg } from '../helpers/media-check.js';
 
 export const LIVE_KEY = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
@@ -386,16 +388,18 @@ export class LiveOrigin {
           '#EXT-X-VERSION:4',
           '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",LANGUAGE="en",NAME="English",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="1",URI="audio-en/index.m3u8"',
           '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",LANGUAGE="de",NAME="Deutsch",DEFAULT=NO,AUTOSELECT=YES,CHANNELS="1",URI="audio-de/index.m3u8"',
-          '#EXT-X-STREAM-INF:BANDWIDTH=600000,RESOLUTION=160x90,CODECS="avc1.42c00c,mp4a.40.2",AUDIO="aud"',
+          '#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",LANGUAGE="en",NAME="English CC",DEFAULT=NO,AUTOSELECT=YES,URI="subs-en/index.m3u8"',
+          '#EXT-X-STREAM-INF:BANDWIDTH=600000,RESOLUTION=160x90,CODECS="avc1.42c00c,mp4a.40.2",AUDIO="aud",SUBTITLES="subs"',
           'video/index.m3u8',
           '',
         ].join('\n'),
         'application/vnd.apple.mpegurl',
       );
     }
-    const m = /^\/live\/split\/(video|audio-en|audio-de)\/(index\.m3u8|[sa](\d+)\.ts)$/.exec(p);
+    const m = /^\/live\/split\/(video|audio-en|audio-de|subs-en)\/(index\.m3u8|[sat](\d+)\.(?:ts|vtt))$/.exec(p);
     if (!m) return send(404, 'not found', 'text/plain');
-    const audio = m[1] !== 'video';
+    const subs = m[1] === 'subs-en';
+    const audio = m[1] !== 'video' && !subs;
     if (audio && this.now() < this.audioDownUntil && (this.audioDownWhat === 'all' || m[2] !== 'index.m3u8')) return send(404, 'audio not available', 'text/plain');
     const lag = audio ? (this.options.audioLagSegments ?? 0) : 0;
     const bodies = audio ? split.audio : split.video;
@@ -409,14 +413,20 @@ export class LiveOrigin {
         if (n > first && idx === 0) lines.push('#EXT-X-DISCONTINUITY');
         if (this.pdt) lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(this.epoch.startedAt + (n - this.windowSize + 1) * this.seg * 1000).toISOString()}`);
         lines.push(`#EXTINF:${durations[idx]!.toFixed(3)},`);
-        lines.push(`${audio ? 'a' : 's'}${this.epoch.startSeq + n}.ts`);
+        lines.push(subs ? `t${this.epoch.startSeq + n}.vtt` : `${audio ? 'a' : 's'}${this.epoch.startSeq + n}.ts`);
       }
       if (this.ended) lines.push('#EXT-X-ENDLIST');
       return send(200, `${lines.join('\n')}\n`, 'application/vnd.apple.mpegurl');
     }
     const n = Number(m[3]) - this.epoch.startSeq;
     if (n < 0 || n > head || n < head - 2 * this.windowSize) return send(404, 'segment not available', 'text/plain');
-    send(200, bodies[this.mediaIndexOf(n) % bodies.length]!, 'video/mp2t');
+    const idx = this.mediaIndexOf(n) % bodies.length;
+    if (subs) {
+      // One cue per segment, 0.1-0.9 s into it, placed by the video segment's first timestamp.
+      const mpegts = Math.round(split.videoStarts[idx]! * 90000);
+      return send(200, `WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:${mpegts},LOCAL:00:00:00.000\n\n00:00:00.100 --> 00:00:00.900\nsegment ${idx}\n`, 'text/vtt');
+    }
+    send(200, bodies[idx]!, 'video/mp2t');
   }
 }
 
@@ -439,6 +449,8 @@ export const SPLIT_TONE_STEPS = TONE_STEPS;
 
 interface SplitMedia {
   video: Buffer[];
+  /** First PTS of each video segment (seconds): the subtitles' X-TIMESTAMP-MAP. */
+  videoStarts: number[];
   audio: Buffer[];
   videoDurations: number[];
   audioDurations: number[];
@@ -493,7 +505,8 @@ async function generateSplit(seg: number, count: number): Promise<SplitMedia> {
   };
   const [video, audio] = await Promise.all([load('video'), load('audio')]);
   const n = Math.min(video.bodies.length, audio.bodies.length);
-  return { video: video.bodies.slice(0, n), audio: audio.bodies.slice(0, n), videoDurations: video.durations.slice(0, n), audioDurations: audio.durations.slice(0, n) };
+  const videoStarts = video.bodies.slice(0, n).map((b) => tsStart(b) ?? 0);
+  return { video: video.bodies.slice(0, n), videoStarts, audio: audio.bodies.slice(0, n), videoDurations: video.durations.slice(0, n), audioDurations: audio.durations.slice(0, n) };
 }
 
 export async function startLiveOrigin(options: LiveOriginOptions = {}): Promise<LiveOrigin> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { audioConcat, layAudio, type AudioPiece, type TimedPiece } from '../../addon/live/audio-timeline.js';
+import { audioConcat, layAudio, placeCues, type AudioPiece, type TimedPiece } from '../../addon/live/audio-timeline.js';
 import type { RecordingGap } from '../../addon/live/model.js';
 
 const v = (file: string, at: number, seconds: number, chunk = 0): TimedPiece => ({ file, chunk, at, seconds });
@@ -62,5 +62,34 @@ describe('layAudio', () => {
   it('a piece whose timestamps are unknown (fMP4) is used whole, placed by its duration', () => {
     const { list } = audioConcat(layAudio({ pieces: [v('v0', 0, 5)], gaps: [] }, [a('a0', 0, 5, null)], 0).get(0)!);
     expect(list).toBe("ffconcat version 1.0\nfile 'a0'\nduration 5.000000\n");
+  });
+});
+
+describe('placeCues', () => {
+  it('cues after a video gap move up with the video; cues inside it are dropped; one across it is cut', () => {
+    const out = placeCues({ pieces: [v('v0', 0, 4), v('v1', 7, 5)], gaps: [{ at_s: 4, lost_s: 3 }] }, [
+      { start: 1, end: 2, text: 'before' },
+      { start: 5, end: 6, text: 'lost' },
+      { start: 3.5, end: 7.5, text: 'across' },
+      { start: 8, end: 9, text: 'after' },
+    ]).get(0)!;
+    expect(out).toEqual([
+      { start: 1, end: 2, text: 'before' },
+      { start: 3.5, end: 4, text: 'across' },
+      { start: 4, end: 4.5, text: 'across' },
+      { start: 5, end: 6, text: 'after' },
+    ]);
+  });
+
+  it('each split part gets its own cues from its own zero; an audio track gap does not move them', () => {
+    const out = placeCues({ pieces: [v('v0', 0, 3, 0), v('v1', 3, 3, 1)], gaps: [{ at_s: 1, lost_s: 2, track: 'audio:en' }] }, [
+      { start: 2.5, end: 3.5, text: 'a' },
+      { start: 4, end: 5, text: 'b' },
+    ]);
+    expect(out.get(0)).toEqual([{ start: 2.5, end: 3, text: 'a' }]);
+    expect(out.get(1)).toEqual([
+      { start: 0, end: 0.5, text: 'a' },
+      { start: 1, end: 2, text: 'b' },
+    ]);
   });
 });

@@ -18,7 +18,7 @@ import { createFfmpegRunner } from '../../addon/platform/ffmpeg.js';
 import { createHttpClient, DEFAULT_USER_AGENT } from '../../addon/platform/http.js';
 import type { Logger } from '../../addon/platform/logger.js';
 import { silentLogger } from '../../addon/platform/logger.js';
-import type { AudioLanguages } from '../../addon/tracks/selection.js';
+import type { AudioLanguages, SubtitleLanguages } from '../../addon/tracks/selection.js';
 import { liveMedia, liveSplitMedia, SPLIT_TONE_STEPS, splitToneIndex, startLiveOrigin, type LiveOrigin, type LiveOriginOptions } from '../fakes/live-origin.js';
 import { FAST_RETRY } from '../helpers/app.js';
 import { captureLogger } from '../helpers/log-capture.js';
@@ -51,6 +51,7 @@ interface Options {
   workDir?: string;
   signal?: AbortSignal;
   audioLanguages?: AudioLanguages;
+  subtitleLanguages?: SubtitleLanguages;
   logger?: Logger;
   onProgress?: (s: RecordingStatus) => void;
 }
@@ -68,7 +69,7 @@ async function record(o: LiveOrigin, opts: Options) {
     workDir: opts.workDir ?? path.join(root, `job-${++dirs}`),
     progress: { bytes: () => undefined, totals: () => undefined, segmentsDone: () => undefined, resumed: () => undefined },
   };
-  const plan = await prepareHlsPlan(ctx, { url: `${o.baseUrl}/live/split/master.m3u8`, quality: 'best', ...(opts.audioLanguages ? { audioLanguages: opts.audioLanguages } : {}) }, undefined, { allowLive: true });
+  const plan = await prepareHlsPlan(ctx, { url: `${o.baseUrl}/live/split/master.m3u8`, quality: 'best', ...(opts.audioLanguages ? { audioLanguages: opts.audioLanguages } : {}), ...(opts.subtitleLanguages ? { subtitleLanguages: opts.subtitleLanguages } : {}) }, undefined, { allowLive: true });
   expect(plan.live).toBe(true);
   const progress: RecordingStatus[] = [];
   const result = await runRecordingPhase(
@@ -112,10 +113,10 @@ async function expectInSync(o: LiveOrigin, file: string, firstVideo: number, at:
 }
 
 /** Media sequence numbers of one split playlist's segments answered 200, in order. */
-function fetched(o: LiveOrigin, track: 'video' | 'audio-en' | 'audio-de'): number[] {
+function fetched(o: LiveOrigin, track: 'video' | 'audio-en' | 'audio-de' | 'subs-en'): number[] {
   return o.log
-    .filter((r) => r.status === 200 && r.path.startsWith(`/live/split/${track}/`) && r.path.endsWith('.ts'))
-    .map((r) => Number(/[sa](\d+)\.ts$/.exec(r.path)![1]))
+    .filter((r) => r.status === 200 && r.path.startsWith(`/live/split/${track}/`) && !r.path.endsWith('.m3u8'))
+    .map((r) => Number(/[sat](\d+)\.(?:ts|vtt)$/.exec(r.path)![1]))
     .sort((a, b) => a - b);
 }
 
@@ -274,5 +275,28 @@ describe.concurrent('live recorder: audio in a separate playlist', () => {
     const pending = record(o, { live: { duration_s: 3 } });
     await expect(pending).rejects.toMatchObject({ code: 'live_audio_missing' });
     await expect(pending).rejects.toThrow(/audio track audio:en .*could not be recorded/);
+  });
+
+  it('WebVTT subtitles asked for are recorded too: a tagged subtitle stream whose cues sit under their own video seconds', async () => {
+    const o = await origin();
+    const r = await record(o, { live: { duration_s: 5 }, subtitleLanguages: ['en'] });
+    const file = r.files[0]!.file;
+    const info = await probe(file);
+    const subs = info.streams.filter((s) => s.codec_type === 'subtitle');
+    expect(subs).toHaveLength(1);
+    expect(subs[0]!.codec_name).toBe('mov_text');
+    expect(subs[0]!.tags?.language).toBe('eng');
+    expect(streams(info.streams, 'audio')).toHaveLength(1);
+    expect(fetched(o, 'subs-en').length).toBeGreaterThanOrEqual(4);
+    const srt = path.join(root, `subs-${++dirs}.srt`);
+    await runFfmpeg(['-i', file, '-map', '0:s:0', '-f', 'srt', srt]);
+    const cues = [...(await readFile(srt, 'utf8')).matchAll(/(\d+):(\d+):(\d+),(\d+) --> [^\n]+\nsegment (\d+)/g)].map((m) => ({
+      at: Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) + Number(m[4]) / 1000,
+      index: Number(m[5]),
+    }));
+    expect(cues.length).toBeGreaterThanOrEqual(4);
+    const firstVideo = o.splitIndexOf(fetched(o, 'video')[0]!);
+    // Cue "segment i" starts 0.1 s into video segment i, wherever that is in the file.
+    for (const c of cues) expect(c.at).toBeCloseTo(c.index - firstVideo + 0.1, 1);
   });
 });
