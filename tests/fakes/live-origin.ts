@@ -146,6 +146,7 @@ export class LiveOrigin {
   private split: SplitMedia | null = null;
   private audioDownUntil = 0;
   private audioDownWhat: 'all' | 'segments' = 'all';
+  private videoDownUntil = 0;
 
   constructor(private readonly options: LiveOriginOptions = {}) {
     this.seg = options.segmentSeconds ?? 2;
@@ -186,6 +187,11 @@ export class LiveOrigin {
   outage(ms: number, mode: 'status' | 'reset' = 'status'): void {
     this.outageUntil = this.now() + ms;
     this.outageMode = mode;
+  }
+
+  /** The split variant's video (playlist and segments) answers 404 for `ms`; its audio is unaffected. */
+  videoOutage(ms: number): void {
+    this.videoDownUntil = this.now() + ms;
   }
 
   /** The media index a split segment's sequence number serves (its tone: splitToneHz). */
@@ -400,6 +406,7 @@ export class LiveOrigin {
     if (!m) return send(404, 'not found', 'text/plain');
     const subs = m[1] === 'subs-en';
     const audio = m[1] !== 'video' && !subs;
+    if (m[1] === 'video' && this.now() < this.videoDownUntil) return send(404, 'video not available', 'text/plain');
     if (audio && this.now() < this.audioDownUntil && (this.audioDownWhat === 'all' || m[2] !== 'index.m3u8')) return send(404, 'audio not available', 'text/plain');
     const lag = audio ? (this.options.audioLagSegments ?? 0) : 0;
     const bodies = audio ? split.audio : split.video;

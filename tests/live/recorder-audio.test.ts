@@ -299,4 +299,58 @@ describe.concurrent('live recorder: audio in a separate playlist', () => {
     // Cue "segment i" starts 0.1 s into video segment i, wherever that is in the file.
     for (const c of cues) expect(c.at).toBeCloseTo(c.index - firstVideo + 0.1, 1);
   });
+
+  it('an outage of the whole origin: video and audio each mark their gap, and stay in step after it', async () => {
+    const o = await origin();
+    let down = false;
+    const r = await record(o, {
+      live: { duration_s: 14 },
+      onProgress: (s) => {
+        if (!down && s.recorded_s >= 2) {
+          down = true;
+          o.outage(9000, 'reset');
+        }
+      },
+    });
+    expect(r.status.gaps.filter((g) => g.track === undefined)).toHaveLength(1);
+    expect(r.status.gaps.filter((g) => g.track === 'audio:en')).toHaveLength(1);
+    const info = await probe(r.files[0]!.file);
+    const video = streams(info.streams, 'video')[0]!;
+    const audio = streams(info.streams, 'audio')[0]!;
+    expect(Math.abs(Number(audio.duration) - Number(video.duration))).toBeLessThanOrEqual(1);
+    // The output joins the video across its gap: at the end, the video plays segment
+    // first + seconds before + lost, and the audio under it must be that segment's.
+    const v = fetched(o, 'video');
+    const end = Math.floor(Number(video.duration)) - 2;
+    const videoIndex = o.splitIndexOf(v[end]!) % SPLIT_TONE_STEPS;
+    expect(splitToneIndex(await toneAt(r.files[0]!.file, end + 0.35))).toBe(videoIndex);
+    expect(await decodeErrors(r.files[0]!.file)).toBe('');
+  });
+
+  it('an outage of the video only: the audio heard meanwhile is cut, so the sound after it stays on its picture', async () => {
+    const o = await origin();
+    let down = false;
+    const r = await record(o, {
+      live: { duration_s: 14 },
+      onProgress: (s) => {
+        if (!down && s.recorded_s >= 2) {
+          down = true;
+          o.videoOutage(9000);
+        }
+      },
+    });
+    const videoGaps = r.status.gaps.filter((g) => g.track === undefined);
+    expect(videoGaps).toHaveLength(1);
+    expect(r.status.gaps.filter((g) => g.track === 'audio:en')).toEqual([]);
+    const en = fetched(o, 'audio-en');
+    expect(en.at(-1)! - en[0]! + 1).toBe(en.length); // the audio missed nothing
+    const info = await probe(r.files[0]!.file);
+    const video = streams(info.streams, 'video')[0]!;
+    const audio = streams(info.streams, 'audio')[0]!;
+    expect(Math.abs(Number(audio.duration) - Number(video.duration))).toBeLessThanOrEqual(1);
+    const v = fetched(o, 'video');
+    for (const at of [1, Math.floor(Number(video.duration)) - 2]) {
+      expect(splitToneIndex(await toneAt(r.files[0]!.file, at + 0.35))).toBe(o.splitIndexOf(v[at]!) % SPLIT_TONE_STEPS);
+    }
+  });
 });
