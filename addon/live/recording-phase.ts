@@ -77,10 +77,10 @@ function catchUpMs(playlistText: string | undefined): number {
   return Math.min(AUDIO_CATCH_UP_MAX_MS, Math.max(AUDIO_CATCH_UP_MIN_MS, (3 * target + 3) * 1000));
 }
 
-interface AudioRecording {
+interface FollowerRecording {
   track: PlanTrack;
   kind: 'audio' | 'subtitle';
-  /** "audio:<language or name>" or "subtitles:<...>": on its gaps and log lines. */
+  /** "audio:<language or name>" or "subtitles:<…>": on its gaps and log lines. */
   label: string;
   workDir: string;
   stop: AbortController;
@@ -92,13 +92,13 @@ interface AudioRecording {
 
 /**
  * The recording phase of a job: record the live media playlist of `plan` (recorder.ts) and,
- * beside it, each chosen audio rendition that has its own playlist and each chosen WebVTT subtitle
- * rendition (the same recorder in its own directory: its own sequence numbers, window, reloads,
- * outages and gaps), then remux each part
- * into `output-<n>.<ext>` (pieces joined at discontinuities and gaps by the concat demuxer, as
- * VOD parts are, the audio and the cues laid onto the video's timeline by audio-timeline.ts) and note the
- * files in recording.json. The video decides when the recording ends; the audio then catches up
- * to where the video stopped. An audio track that records nothing fails the recording: a file
+ * beside it, each chosen audio rendition that has its own playlist and each chosen WebVTT
+ * subtitle rendition (followers: the same recorder in its own directory, with its own sequence
+ * numbers, window, reloads, outages and gaps), then remux each part into `output-<n>.<ext>`
+ * (pieces joined at discontinuities and gaps by the concat demuxer, as VOD parts are; the audio
+ * and the cues laid onto the video's timeline by audio-timeline.ts) and note the files in
+ * recording.json. The video decides when the recording ends; the followers then catch up to
+ * where the video stopped. An audio track that records nothing fails the recording: a file
  * without its sound is not a recording; a subtitle track that records nothing is left out, said.
  */
 export async function runRecordingPhase(
@@ -114,15 +114,15 @@ export async function runRecordingPhase(
   // Their outages are ridden out for as long as the video runs (the video's end stops them).
   const catchUp = catchUpMs(main.text);
   const followerLimits: RecordingLimits = { durationS: null, untilMs: null, capS: input.limits.capS + catchUp / 1000, splitS: null, outageToleranceS: input.limits.capS + catchUp / 1000 };
-  const audios: AudioRecording[] = [];
+  const followers: FollowerRecording[] = [];
   let mainStatus: RecordingStatus | null = null;
-  const combined = (status: RecordingStatus): RecordingStatus => withAudio(status, audios);
+  const combined = (status: RecordingStatus): RecordingStatus => withFollowers(status, followers);
   for (const track of input.plan.tracks.filter((t) => t.name !== 'main' && trackMeta(t).kind !== 'video')) {
     const kind = trackMeta(track).kind === 'subtitle' ? 'subtitle' : 'audio';
     const label = `${kind === 'audio' ? 'audio' : 'subtitles'}:${track.language ?? track.title ?? track.name}`;
     const workDir = path.join(ctx.workDir, track.name);
     const stop = new AbortController();
-    const entry: AudioRecording = { track, kind, label, workDir, stop, status: null, done: null as unknown as Promise<RecordingOutcome>, wake: null };
+    const entry: FollowerRecording = { track, kind, label, workDir, stop, status: null, done: null as unknown as Promise<RecordingOutcome>, wake: null };
     const actx: DownloadContext = { ...ctx, workDir, logger: ctx.logger.child({ track: label }), progress: { ...ctx.progress, totals: () => undefined, segmentsDone: () => undefined } };
     entry.done = recordLive(actx, { url: track.url, text: track.text }, followerLimits, stop.signal, {
       started: () => undefined,
@@ -134,9 +134,9 @@ export async function runRecordingPhase(
     }, { text: kind === 'subtitle' });
     // Settled here, awaited after the video: an early failure must not go unhandled meanwhile.
     entry.done.catch(() => undefined);
-    audios.push(entry);
+    followers.push(entry);
   }
-  if (audios.length > 0) ctx.logger.info({ tracks: audios.map((a) => a.label) }, 'recording the separate audio and subtitle playlists beside the video');
+  if (followers.length > 0) ctx.logger.info({ tracks: followers.map((a) => a.label) }, 'recording the separate audio and subtitle playlists beside the video');
 
   let outcome: RecordingOutcome;
   try {
@@ -151,27 +151,27 @@ export async function runRecordingPhase(
       },
     });
   } catch (err) {
-    for (const a of audios) a.stop.abort();
-    await Promise.allSettled(audios.map((a) => a.done));
+    for (const a of followers) a.stop.abort();
+    await Promise.allSettled(followers.map((a) => a.done));
     throw err;
   }
   mainStatus = outcome.status;
 
   // The video has ended: each audio track records on until it covers as much of the stream.
-  const audioOutcomes: Array<{ audio: AudioRecording; outcome: RecordingOutcome; offset: number }> = [];
-  const subtitleOutcomes: Array<{ track: AudioRecording; outcome: RecordingOutcome }> = [];
+  const audioOutcomes: Array<{ audio: FollowerRecording; outcome: RecordingOutcome; offset: number }> = [];
+  const subtitleOutcomes: Array<{ track: FollowerRecording; outcome: RecordingOutcome }> = [];
   const missingSubtitles: string[] = [];
   const videoStart = await pieceStart(outcome.timeline[0]);
-  if (audios.length > 0) {
+  if (followers.length > 0) {
     const videoCovered = outcome.status.recorded_s + outcome.status.lost_s;
-    const behind = async (a: AudioRecording): Promise<boolean> => {
+    const behind = async (a: FollowerRecording): Promise<boolean> => {
       if (!a.status || a.status.ended) return false;
       const offset = await trackOffset(videoStart, a.workDir);
       return a.status.recorded_s + a.status.lost_s + offset < videoCovered - 0.05;
     };
     const deadline = AbortSignal.any([ctx.signal, AbortSignal.timeout(catchUp)]);
     await Promise.all(
-      audios.map(async (a) => {
+      followers.map(async (a) => {
         while (!deadline.aborted && (await behind(a))) {
           await new Promise<void>((resolve) => {
             a.wake = resolve;
@@ -184,7 +184,7 @@ export async function runRecordingPhase(
       }),
     );
     if (ctx.signal.aborted) throw ctx.signal.reason;
-    for (const a of audios) {
+    for (const a of followers) {
       let result: RecordingOutcome;
       try {
         result = await a.done;
@@ -289,15 +289,15 @@ export async function runRecordingPhase(
   // The pieces are in the outputs now: free the space while the transfer runs.
   for (const chunk of outcome.chunks) for (const piece of chunk.pieces) await rm(piece, { force: true });
   await rm(path.join(ctx.workDir, 'seg'), { recursive: true, force: true });
-  for (const a of audios) await rm(a.workDir, { recursive: true, force: true });
+  for (const a of followers) await rm(a.workDir, { recursive: true, force: true });
   return { files, status };
 }
 
-/** The video's status with each audio track's gaps (tagged) and losses in its warning. */
-function withAudio(status: RecordingStatus, audios: readonly AudioRecording[]): RecordingStatus {
+/** The video's status with each follower's gaps (tagged with its track) and losses in its warning. */
+function withFollowers(status: RecordingStatus, followers: readonly FollowerRecording[]): RecordingStatus {
   const out: RecordingStatus = { ...status, gaps: status.gaps.map((g) => ({ ...g })) };
   const notes: string[] = [];
-  for (const a of audios) {
+  for (const a of followers) {
     const gaps = a.status?.gaps ?? [];
     for (const g of gaps) out.gaps.push({ ...g, track: a.label });
     const lost = round3(gaps.reduce((n, g) => n + g.lost_s, 0));
@@ -307,7 +307,7 @@ function withAudio(status: RecordingStatus, audios: readonly AudioRecording[]): 
   if (notes.length > 0 && status.ended !== null) out.warning = [status.warning, ...notes].filter(Boolean).join('; ');
   // The most any one track lost: an outage both tracks rode out together is not counted twice,
   // and a loss of the sound alone still shows (the panel shows "n gaps, x s lost").
-  for (const a of audios) if (a.kind === 'audio') out.lost_s = Math.max(out.lost_s, a.status?.lost_s ?? 0);
+  for (const a of followers) if (a.kind === 'audio') out.lost_s = Math.max(out.lost_s, a.status?.lost_s ?? 0);
   return out;
 }
 
