@@ -218,6 +218,7 @@ describe.concurrent('live recorder: audio in a separate playlist', () => {
     // After the hole the audio is where it belongs, not pulled forward by the seconds it lost.
     await expectInSync(o, r.files[0]!.file, v[0]!, 1);
     await expectInSync(o, r.files[0]!.file, v[0]!, Math.floor(Number(video.duration)) - 2);
+    expect(await decodeErrors(r.files[0]!.file)).toBe('');
   });
 
   it('split_minutes: every part has its own audio, in step with its video', async () => {
