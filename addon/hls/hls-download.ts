@@ -155,7 +155,7 @@ export async function appendSegment(file: string, out: FileHandle, buffer: Buffe
  * Subtitle segments are small WebVTT documents: appended as they are, each ending in a blank
  * line so the joined file splits back into documents at every "WEBVTT" header.
  */
-async function appendText(file: string | Buffer, out: FileHandle, describe: () => string, offset: number): Promise<number> {
+export async function appendText(file: string | Buffer, out: FileHandle, describe: () => string, offset: number): Promise<number> {
   let body = typeof file === 'string' ? await readFile(file) : file;
   const head = body.subarray(0, 64).toString('utf8').replace(/^\uFEFF/, '').trimStart();
   if (!head.startsWith('WEBVTT')) {

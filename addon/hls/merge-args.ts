@@ -10,6 +10,8 @@ export interface MergeInput {
   /** A media file, or an ffconcat list when `concat` is true. */
   path: string;
   concat: boolean;
+  /** Seconds this input starts after the others (`-itsoffset`): a live audio track that began later. */
+  offsetS?: number;
 }
 
 /** How a stream is labelled in the finished file. */
@@ -65,7 +67,8 @@ export function moovReserve(durationS: number, separateAudioTracks: number): num
 }
 
 function inputArgs(input: MergeInput): string[] {
-  return input.concat ? ['-f', 'concat', '-safe', '0', '-i', input.path] : ['-i', input.path];
+  const offset = input.offsetS && input.offsetS > 0 ? ['-itsoffset', input.offsetS.toFixed(6)] : [];
+  return input.concat ? [...offset, '-f', 'concat', '-safe', '0', '-i', input.path] : [...offset, '-i', input.path];
 }
 
 function tagArgs(spec: 'a' | 's', n: number, tags: StreamTags, container: Container): string[] {

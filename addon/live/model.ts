@@ -25,13 +25,21 @@ export interface RecordingGap {
   at_s: number;
   /** Stream seconds that were not recorded. */
   lost_s: number;
+  /**
+   * A separate audio rendition's gap ("audio:<language or name>"); absent for the video. `at_s`
+   * is then that track's own recorded seconds.
+   */
+  track?: string;
 }
 
 /** The state of a recording, on the job (`job.recording`) and in its progress events. */
 export interface RecordingStatus {
   /** Seconds of media recorded so far. */
   recorded_s: number;
-  /** Seconds of the stream that could not be recorded (outages longer than the window). */
+  /**
+   * Seconds of the stream that could not be recorded (outages longer than the window); with
+   * separate audio renditions, the most any one track lost.
+   */
   lost_s: number;
   gaps: RecordingGap[];
   /** What the recording aims for in seconds (duration, until, or the cap); null when unknown. */

@@ -8,7 +8,7 @@ import { fetchSmall } from '../download/fetch-to-file.js';
 import { Journal } from '../download/journal.js';
 import { KeyCache } from '../download/keys.js';
 import { classifyError } from '../download/retry.js';
-import { appendSegment, fetchPlaylist } from '../hls/hls-download.js';
+import { appendSegment, appendText, fetchPlaylist } from '../hls/hls-download.js';
 import { InitCache } from '../hls/init-cache.js';
 import { checkFetchedSegment, SizePattern, TruncatedSegmentError } from '../hls/segment-check.js';
 import { initKey } from '../hls/parts.js';
@@ -47,8 +47,21 @@ export interface RecordedChunk {
   seconds: number;
 }
 
+/** Where a piece sits in the stream: what a separate audio track is laid against (audio-timeline.ts). */
+export interface PieceTime {
+  file: string;
+  chunk: number;
+  /** Stream seconds (recorded + lost) before its first segment. */
+  at: number;
+  seconds: number;
+  /** PROGRAM-DATE-TIME of its first segment, ms; null without one. */
+  pdt: number | null;
+}
+
 export interface RecordingOutcome {
   chunks: RecordedChunk[];
+  /** Every piece with content, in order. */
+  timeline: PieceTime[];
   status: RecordingStatus;
   reason: RecordingEnd;
 }
@@ -94,6 +107,8 @@ export async function recordLive(
   limits: RecordingLimits,
   stop: AbortSignal,
   hooks: RecorderHooks,
+  /** `text`: a WebVTT subtitle playlist; its segments are appended as documents (a .vtt piece). */
+  options: { text?: boolean } = {},
 ): Promise<RecordingOutcome> {
   const mediaUrl = media.url;
   // The playlist the caller just loaded (to pick the variant) is the first load: no second request.
@@ -104,18 +119,20 @@ export async function recordLive(
   const entries = await journal.read();
 
   // --- Restore what an earlier run recorded (after a crash, a restart or a pause).
-  const pieces: Array<{ p: number; c: number; w: number; i: string; size: number; seconds: number; ext: string | null }> = [];
+  const pieces: Array<{ p: number; c: number; w: number; i: string; size: number; seconds: number; ext: string | null; at: number; pdt: number | null }> = [];
   const gaps: RecordingGap[] = [];
   let last: StreamPosition | null = null;
   let lastWall = 0;
   let recorded = 0;
   const recent: string[] = [];
   for (const e of entries) {
-    if (e.k === 'p') pieces.push({ p: e.p, c: e.c, w: e.w, i: e.i, size: 0, seconds: 0, ext: null });
+    // A piece starts where the stream stood when it was opened: what was recorded and lost before.
+    if (e.k === 'p') pieces.push({ p: e.p, c: e.c, w: e.w, i: e.i, size: 0, seconds: 0, ext: null, at: round3(recorded + gaps.reduce((n, g) => n + g.lost_s, 0)), pdt: null });
     else if (e.k === 'g') gaps.push({ at_s: e.at, lost_s: e.lost });
     else {
       const piece = pieces.find((x) => x.p === e.p);
       if (!piece) continue;
+      if (piece.seconds === 0 && e.e !== null) piece.pdt = e.e - e.dur * 1000;
       piece.size = e.size;
       piece.seconds += e.dur;
       recorded = e.t;
@@ -126,7 +143,7 @@ export async function recordLive(
   }
   const files = new Set(await readdir(workDir));
   for (const piece of pieces) {
-    piece.ext = ['ts', 'mp4'].find((x) => files.has(`piece-${piece.p}.${x}`)) ?? null;
+    piece.ext = ['ts', 'mp4', 'vtt'].find((x) => files.has(`piece-${piece.p}.${x}`)) ?? null;
     if (piece.ext) await truncate(piecePath(workDir, piece.p, piece.ext), piece.size);
   }
   for (const name of await readdir(path.join(workDir, 'seg'))) await unlink(path.join(workDir, 'seg', name)).catch(() => undefined);
@@ -167,11 +184,12 @@ export async function recordLive(
     await handle?.close();
     handle = null;
   };
-  const newPiece = async (chunk: number, ext: string, init: Segment['init']): Promise<void> => {
+  const newPiece = async (chunk: number, ext: string, init: Segment['init'], pdt: number | null): Promise<void> => {
     await closeHandle();
     const p = (pieces.at(-1)?.p ?? -1) + 1;
     const w = clock.now();
-    current = { p, c: chunk, w, i: initKey(init), size: 0, seconds: 0, ext };
+    const at = round3(recorded + gaps.reduce((n, g) => n + g.lost_s, 0));
+    current = { p, c: chunk, w, i: initKey(init), size: 0, seconds: 0, ext, at, pdt };
     pieces.push(current);
     handle = await open(piecePath(workDir, p, ext), 'a');
     if (init) {
@@ -195,19 +213,19 @@ export async function recordLive(
       });
       await checkFetchedSegment(dest, seg, key !== null, got, sizes, seg.sequence, label);
     });
-    const ext = seg.init ? 'mp4' : 'ts';
+    const ext = options.text ? 'vtt' : seg.init ? 'mp4' : 'ts';
     const chunk = chunkOf(recorded);
     const continuing =
       !forceNewPiece && current !== null && current.c === chunk && current.ext === ext && seg.discontinuity === lastDiscontinuity && initKey(seg.init) === current.i;
     if (!continuing) {
-      await newPiece(chunk, ext, seg.init);
+      await newPiece(chunk, ext, seg.init, seg.programDateTime);
     } else if (handle === null) {
       // Continuing the piece an earlier run left (a restart that lost nothing).
       handle = await open(piecePath(workDir, current!.p, current!.ext!), 'a');
     }
     forceNewPiece = false;
     const piece = current!;
-    piece.size += await appendSegment(dest, handle!, copyBuffer, () => `live segment ${seg.sequence}`);
+    piece.size += options.text ? await appendText(dest, handle!, () => `live subtitle segment ${seg.sequence}`, 0) : await appendSegment(dest, handle!, copyBuffer, () => `live segment ${seg.sequence}`);
     await unlink(dest);
     piece.seconds += seg.duration;
     recorded += seg.duration;
@@ -355,8 +373,10 @@ export async function recordLive(
   final.warning = warnings.length > 0 ? warnings.join('; ') : null;
 
   const chunks: RecordedChunk[] = [];
+  const timeline: PieceTime[] = [];
   for (const piece of pieces) {
     if (piece.size <= 0 || !piece.ext || piece.seconds <= 0) continue;
+    timeline.push({ file: piecePath(workDir, piece.p, piece.ext), chunk: piece.c, at: piece.at, seconds: round3(piece.seconds), pdt: piece.pdt });
     let chunk = chunks.find((c) => c.index === piece.c);
     if (!chunk) {
       chunk = { index: piece.c, pieces: [], startedAt: piece.w, seconds: 0 };
@@ -366,7 +386,7 @@ export async function recordLive(
     chunk.seconds = round3(chunk.seconds + piece.seconds);
   }
   logger.info({ reason: end, recordedSeconds: final.recorded_s, lostSeconds: final.lost_s, gaps: gaps.length, files: chunks.length }, 'live recording ended');
-  return { chunks, status: final, reason: end };
+  return { chunks, timeline, status: final, reason: end };
 }
 
 /** The seconds a recording aims for: its duration, the time until `until`, or the cap. */

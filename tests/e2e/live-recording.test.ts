@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppEvents } from '../../addon/events/app-events.js';
 import type { Job } from '../../addon/jobs/model.js';
 import { recordingDate } from '../../addon/library/naming.js';
-import { liveMedia, startLiveOrigin, type LiveOrigin } from '../fakes/live-origin.js';
+import { liveMedia, liveSplitMedia, startLiveOrigin, type LiveOrigin } from '../fakes/live-origin.js';
 import { makeTestApp, waitFor, type TestApp } from '../helpers/app.js';
 import { call } from '../helpers/http-call.js';
-import { decodeErrors, durationSec } from '../helpers/media-check.js';
+import { decodeErrors, durationSec, probe } from '../helpers/media-check.js';
 
 let app: TestApp;
 let baseUrl: string;
@@ -21,7 +21,7 @@ const events: Array<{ name: keyof AppEvents; job: Job }> = [];
 const progress: AppEvents['job.progress'][] = [];
 
 beforeAll(async () => {
-  await liveMedia(1);
+  await Promise.all([liveMedia(1), liveSplitMedia(1)]);
   key = 'live-e2e-key-0123456789abcdef0123456789';
   app = await makeTestApp({ API_KEY: key, LIVE_OUTAGE_TOLERANCE_S: '5' });
   const server = await app.listen(0, '127.0.0.1');
@@ -43,8 +43,8 @@ afterAll(async () => {
   await app?.dispose();
 });
 
-async function origin(): Promise<LiveOrigin> {
-  const o = await startLiveOrigin({ segmentSeconds: 1 });
+async function origin(splitAudio = false): Promise<LiveOrigin> {
+  const o = await startLiveOrigin({ segmentSeconds: 1, splitAudio });
   origins.push(o);
   return o;
 }
@@ -59,6 +59,21 @@ async function expectPlayable(file: string, seconds: number): Promise<void> {
 }
 
 describe.concurrent('live recording end to end', () => {
+  it("a channel whose audio is a separate playlist is filed with the job's audio language, not silent", async () => {
+    const o = await origin(true);
+    const res = await api('/api/downloads', { url: `${o.baseUrl}/live/split/master.m3u8`, title: 'Apple Style', audio_languages: ['de'], live: { duration_s: 4, channel: 'Split TV' } });
+    expect(res.status).toBe(201);
+    const job = await settled((res.body as Job).id);
+    expect(job.error).toBeNull();
+    expect(job.status).toBe('completed');
+    const file = media(job.file_path!);
+    const audio = (await probe(file)).streams.filter((st) => st.codec_type === 'audio');
+    expect(audio.map((a) => a.tags?.language)).toEqual(['deu']);
+    expect(o.log.some((r) => r.status === 200 && r.path.startsWith('/live/split/audio-de/a'))).toBe(true);
+    expect(o.log.some((r) => r.path.startsWith('/live/split/audio-en/'))).toBe(false);
+    await expectPlayable(file, job.recording!.recorded_s);
+  });
+
   it('POST /api/downloads with live.duration_s records, files under Recordings/<channel>/<title> (<date>) and says so on the bus', async () => {
     const o = await origin();
     const res = await api('/api/downloads', { url: o.url('master'), title: 'Evening News', live: { duration_s: 4, channel: 'Test TV' } });

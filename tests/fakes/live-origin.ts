@@ -8,6 +8,11 @@
  *   /live/plain/index.m3u8     MPEG-TS segments /live/plain/s<msn>.ts
  *   /live/aes/index.m3u8       the same segments AES-128 encrypted, key /live/aes/key.bin, IV = msn
  *   /live/fmp4/index.m3u8      fMP4 segments with an EXT-X-MAP init section
+ *   /live/split/master.m3u8    (option splitAudio) Apple-style: a video-only variant and its audio as
+ *                              separate renditions (EXT-X-MEDIA TYPE=AUDIO with a URI): English
+ *                              (DEFAULT) and German, video /live/split/video/s<msn>.ts, audio
+ *                              /live/split/audio-<en|de>/a<msn>.ts, same timeline (same encoder clock),
+ *                              WebVTT subtitles /live/split/subs-en/t<msn>.vtt (cue "segment <i>")
  *
  * Segment bodies depend only on the media sequence number, so a segment fetched twice is the same
  * bytes, and `log` counts every request. Scripted faults: outage(ms) (every request fails with
@@ -15,7 +20,8 @@
  * advancing), endList() (EXT-X-ENDLIST appears), restart() (the origin comes back with a new
  * discontinuity sequence and media sequence numbers starting over), corrupt(seq, kind, times)
  * (a segment answers 200 with a bad body: cut mid-packet without a Content-Length, shorter than
- * its Content-Length, an HTML error page, or empty).
+ * its Content-Length, an HTML error page, or empty). audioOutage(ms): only the audio renditions
+ * (playlists and segments) answer 404 while the video goes on.
  */
 import { createCipheriv } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -23,6 +29,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { tsStart } from '../../addon/tracks/media-start.js';
 import { ffmpeg } from '../helpers/media-check.js';
 
 export const LIVE_KEY = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
@@ -101,6 +108,10 @@ export interface LiveOriginOptions {
   mediaSegments?: number;
   /** Write EXT-X-PROGRAM-DATE-TIME tags (default true). */
   programDateTime?: boolean;
+  /** Serve /live/split/: video and audio in separate media playlists (generates that media too). */
+  splitAudio?: boolean;
+  /** The audio playlists list this many fewer segments than the video's (published later). */
+  audioLagSegments?: number;
 }
 
 export interface LiveRequest {
@@ -132,6 +143,10 @@ export class LiveOrigin {
   private readonly gone = new Set<number>();
   private readonly corrupted = new Map<number, { kind: CorruptKind; times: number }>();
   private readonly pdt: boolean;
+  private split: SplitMedia | null = null;
+  private audioDownUntil = 0;
+  private audioDownWhat: 'all' | 'segments' = 'all';
+  private videoDownUntil = 0;
 
   constructor(private readonly options: LiveOriginOptions = {}) {
     this.seg = options.segmentSeconds ?? 2;
@@ -142,6 +157,7 @@ export class LiveOrigin {
 
   async start(): Promise<this> {
     this.media = await liveMedia(this.seg, this.options.mediaSegments ?? 40);
+    if (this.options.splitAudio) this.split = await liveSplitMedia(this.seg, this.options.mediaSegments ?? 40);
     this.t0 = this.now();
     this.epoch = { startSeq: this.options.firstSequence ?? 100, startIndex: 0, discontinuitySequence: 0, startedAt: this.t0 };
     this.server = http.createServer((req, res) => this.handle(req, res));
@@ -171,6 +187,22 @@ export class LiveOrigin {
   outage(ms: number, mode: 'status' | 'reset' = 'status'): void {
     this.outageUntil = this.now() + ms;
     this.outageMode = mode;
+  }
+
+  /** The split variant's video (playlist and segments) answers 404 for `ms`; its audio is unaffected. */
+  videoOutage(ms: number): void {
+    this.videoDownUntil = this.now() + ms;
+  }
+
+  /** The media index a split segment's sequence number serves (its tone: splitToneHz). */
+  splitIndexOf(sequence: number): number {
+    return this.mediaIndexOf(sequence - this.epoch.startSeq) % (this.split?.video.length ?? 1);
+  }
+
+  /** The audio renditions (playlists and segments, or only segments) answer 404 for `ms`; the video is unaffected. */
+  audioOutage(ms: number, what: 'all' | 'segments' = 'all'): void {
+    this.audioDownUntil = this.now() + ms;
+    this.audioDownWhat = what;
   }
 
   /** This media sequence number answers 404 for good (a segment the packager lost). */
@@ -318,6 +350,7 @@ export class LiveOrigin {
         'application/vnd.apple.mpegurl',
       );
     }
+    if (p.startsWith('/live/split/')) return this.handleSplit(p, send);
     const m = /^\/live\/(plain|aes|fmp4)\/(index\.m3u8|key\.bin|init\.mp4|s(\d+)\.(ts|m4s))$/.exec(p);
     if (!m) return send(404, 'not found', 'text/plain');
     const variant = m[1] as Variant;
@@ -348,6 +381,139 @@ export class LiveOrigin {
     }
     send(200, body, variant === 'fmp4' ? 'video/iso.segment' : 'video/mp2t');
   }
+
+  /** The split variant (option splitAudio): a master, a video-only playlist and audio-only renditions. */
+  private handleSplit(p: string, send: (status: number, body: Buffer | string, type: string) => void): void {
+    const split = this.split;
+    if (!split) return send(404, 'not found', 'text/plain');
+    if (p === '/live/split/master.m3u8') {
+      return send(
+        200,
+        [
+          '#EXTM3U',
+          '#EXT-X-VERSION:4',
+          '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",LANGUAGE="en",NAME="English",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="1",URI="audio-en/index.m3u8"',
+          '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",LANGUAGE="de",NAME="Deutsch",DEFAULT=NO,AUTOSELECT=YES,CHANNELS="1",URI="audio-de/index.m3u8"',
+          '#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",LANGUAGE="en",NAME="English CC",DEFAULT=NO,AUTOSELECT=YES,URI="subs-en/index.m3u8"',
+          '#EXT-X-STREAM-INF:BANDWIDTH=600000,RESOLUTION=160x90,CODECS="avc1.42c00c,mp4a.40.2",AUDIO="aud",SUBTITLES="subs"',
+          'video/index.m3u8',
+          '',
+        ].join('\n'),
+        'application/vnd.apple.mpegurl',
+      );
+    }
+    const m = /^\/live\/split\/(video|audio-en|audio-de|subs-en)\/(index\.m3u8|[sat](\d+)\.(?:ts|vtt))$/.exec(p);
+    if (!m) return send(404, 'not found', 'text/plain');
+    const subs = m[1] === 'subs-en';
+    const audio = m[1] !== 'video' && !subs;
+    if (m[1] === 'video' && this.now() < this.videoDownUntil) return send(404, 'video not available', 'text/plain');
+    if (audio && this.now() < this.audioDownUntil && (this.audioDownWhat === 'all' || m[2] !== 'index.m3u8')) return send(404, 'audio not available', 'text/plain');
+    const lag = audio ? (this.options.audioLagSegments ?? 0) : 0;
+    const bodies = audio ? split.audio : split.video;
+    const durations = audio ? split.audioDurations : split.videoDurations;
+    const head = this.head() - lag;
+    if (m[2] === 'index.m3u8') {
+      const first = Math.max(0, head - this.windowSize + 1);
+      const lines = ['#EXTM3U', '#EXT-X-VERSION:3', `#EXT-X-TARGETDURATION:${Math.max(...[...split.videoDurations, ...split.audioDurations].map(Math.round))}`, `#EXT-X-MEDIA-SEQUENCE:${this.epoch.startSeq + first}`];
+      for (let n = first; n <= head; n++) {
+        const idx = this.mediaIndexOf(n) % bodies.length;
+        if (n > first && idx === 0) lines.push('#EXT-X-DISCONTINUITY');
+        if (this.pdt) lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(this.epoch.startedAt + (n - this.windowSize + 1) * this.seg * 1000).toISOString()}`);
+        lines.push(`#EXTINF:${durations[idx]!.toFixed(3)},`);
+        lines.push(subs ? `t${this.epoch.startSeq + n}.vtt` : `${audio ? 'a' : 's'}${this.epoch.startSeq + n}.ts`);
+      }
+      if (this.ended) lines.push('#EXT-X-ENDLIST');
+      return send(200, `${lines.join('\n')}\n`, 'application/vnd.apple.mpegurl');
+    }
+    const n = Number(m[3]) - this.epoch.startSeq;
+    if (n < 0 || n > head || n < head - 2 * this.windowSize) return send(404, 'segment not available', 'text/plain');
+    const idx = this.mediaIndexOf(n) % bodies.length;
+    if (subs) {
+      // One cue per segment, 0.1-0.9 s into it, placed by the video segment's first timestamp.
+      const mpegts = Math.round(split.videoStarts[idx]! * 90000);
+      return send(200, `WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:${mpegts},LOCAL:00:00:00.000\n\n00:00:00.100 --> 00:00:00.900\nsegment ${idx}\n`, 'text/vtt');
+    }
+    send(200, bodies[idx]!, 'video/mp2t');
+  }
+}
+
+const SPLIT_VERSION = 2;
+const TONE_BASE_HZ = 300;
+const TONE_STEP_HZ = 50;
+const TONE_STEPS = 20;
+
+/** The tone (Hz) of the split media's audio during segment `index` (a media index, not a sequence number). */
+export function splitToneHz(index: number): number {
+  return TONE_BASE_HZ + TONE_STEP_HZ * (index % TONE_STEPS);
+}
+
+/** Which media index (modulo the tone cycle) a measured tone belongs to. */
+export function splitToneIndex(hz: number): number {
+  return Math.round((hz - TONE_BASE_HZ) / TONE_STEP_HZ);
+}
+
+export const SPLIT_TONE_STEPS = TONE_STEPS;
+
+interface SplitMedia {
+  video: Buffer[];
+  /** First PTS of each video segment (seconds): the subtitles' X-TIMESTAMP-MAP. */
+  videoStarts: number[];
+  audio: Buffer[];
+  videoDurations: number[];
+  audioDurations: number[];
+}
+
+const splitCache = new Map<number, Promise<SplitMedia>>();
+
+/**
+ * Video-only and audio-only MPEG-TS segments cut from one encode (the same clock, as a packager
+ * makes them), cached in the temp dir like liveMedia. The audio of segment i is a tone of
+ * splitToneHz(i), so a test can tell which segment's audio plays under which video.
+ */
+export function liveSplitMedia(segmentSeconds: number, count = 40): Promise<SplitMedia> {
+  let pending = splitCache.get(segmentSeconds);
+  if (!pending) {
+    pending = generateSplit(segmentSeconds, count);
+    splitCache.set(segmentSeconds, pending);
+  }
+  return pending;
+}
+
+async function generateSplit(seg: number, count: number): Promise<SplitMedia> {
+  const dir = path.join(os.tmpdir(), `m3udl-live-split-v${SPLIT_VERSION}-${seg}s-${count}`);
+  try {
+    await stat(path.join(dir, 'done.json'));
+  } catch {
+    const work = `${dir}.tmp-${process.pid}-${Date.now()}`;
+    await mkdir(path.join(work, 'video'), { recursive: true });
+    await mkdir(path.join(work, 'audio'), { recursive: true });
+    const seconds = seg * count;
+    const fps = 10;
+    // One encode, two HLS outputs: both keep the encoder's timestamps, so renditions line up by PTS.
+    await ffmpeg([
+      '-f', 'lavfi', '-i', `testsrc2=size=160x90:rate=${fps}:duration=${seconds}`,
+      '-f', 'lavfi', '-i', `aevalsrc=exprs='0.5*sin(2*PI*(${TONE_BASE_HZ}+${TONE_STEP_HZ}*mod(floor(t/${seg}),${TONE_STEPS}))*t)':s=48000:d=${seconds}`,
+      '-map', '0:v', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', String(fps), '-keyint_min', String(fps), '-sc_threshold', '0',
+      '-f', 'hls', '-hls_time', String(seg), '-hls_list_size', '0', '-hls_segment_filename', path.join(work, 'video', 's%03d.ts'), path.join(work, 'video', 'index.m3u8'),
+      '-map', '1:a', '-c:a', 'aac', '-b:a', '48k', '-ac', '1',
+      '-f', 'hls', '-hls_time', String(seg), '-hls_list_size', '0', '-hls_segment_filename', path.join(work, 'audio', 'a%03d.ts'), path.join(work, 'audio', 'index.m3u8'),
+    ]);
+    await writeFile(path.join(work, 'done.json'), '{}');
+    try {
+      await rename(work, dir);
+    } catch {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+  const load = async (sub: string): Promise<{ bodies: Buffer[]; durations: number[] }> => {
+    const names = (await readdir(path.join(dir, sub))).filter((n) => n.endsWith('.ts')).sort();
+    const durations = [...(await readFile(path.join(dir, sub, 'index.m3u8'), 'utf8')).matchAll(/#EXTINF:([\d.]+)/g)].map((x) => Number(x[1]));
+    return { bodies: await Promise.all(names.map((n) => readFile(path.join(dir, sub, n)))), durations };
+  };
+  const [video, audio] = await Promise.all([load('video'), load('audio')]);
+  const n = Math.min(video.bodies.length, audio.bodies.length);
+  const videoStarts = video.bodies.slice(0, n).map((b) => tsStart(b) ?? 0);
+  return { video: video.bodies.slice(0, n), videoStarts, audio: audio.bodies.slice(0, n), videoDurations: video.durations.slice(0, n), audioDurations: audio.durations.slice(0, n) };
 }
 
 export async function startLiveOrigin(options: LiveOriginOptions = {}): Promise<LiveOrigin> {

@@ -17,3 +17,19 @@ describe('buildMergeArgs', () => {
     expect(concatList(["/w/t0-p0.media", "/w/it's.media"])).toBe("ffconcat version 1.0\nfile '/w/t0-p0.media'\nfile '/w/it'\\''s.media'\n");
   });
 });
+
+describe('buildMergeArgs: input offsets', () => {
+  it('puts -itsoffset before an input that starts later (a live audio track), and nothing for 0', () => {
+    const args = buildMergeArgs({
+      main: { path: 'v.ffconcat', concat: true },
+      audio: null,
+      audioTracks: [
+        { input: { path: 'a.ffconcat', concat: true, offsetS: 0.5 }, language: 'en', title: null, isDefault: true },
+        { input: { path: 'b.ffconcat', concat: true, offsetS: 0 }, language: 'de', title: null, isDefault: false },
+      ],
+      container: 'mkv',
+      output: 'o',
+    });
+    expect(args.join(' ')).toContain('-f concat -safe 0 -i v.ffconcat -itsoffset 0.500000 -f concat -safe 0 -i a.ffconcat -f concat -safe 0 -i b.ffconcat -map 0:v? -map 1:a:0 -map 2:a:0');
+  });
+});
