@@ -1,0 +1,183 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Job } from '../../addon/jobs/model.js';
+import { buildLargeHls, type LargeHls } from '../fixtures/media.js';
+import { startHlsOrigin, type HlsOrigin } from '../fakes/hls-origin.js';
+import { decodeErrors, ffmpegPath, videoFrameHashes } from '../helpers/media-check.js';
+import { startServer, type ServerProcess } from '../helpers/server-process.js';
+import { waitFor } from '../helpers/app.js';
+
+/**
+ * kill -9 of the real server at each step that finishes a file (the remux while downloading, the
+ * merge after it, the copy into the library), then a start on the same folders: the job resumes,
+ * the filed file is whole and frame-identical to the source, nothing is left in the library or the
+ * staging folder, and no ffmpeg the dead server started keeps running.
+ */
+const CONCURRENCY = 4;
+const STAGING = '.m3u-downloader-incoming';
+let large: LargeHls;
+let origin: HlsOrigin;
+let root: string;
+let reference: string[];
+/** ffmpeg with every input read at 3x real time: a merge of the 16 s fixture takes ~5 s, long enough to strike in. */
+let slowFfmpeg: string;
+
+beforeAll(async () => {
+  large = await buildLargeHls(path.join(os.tmpdir(), 'm3udl-crash-finish-fixture'), { seconds: 16, segmentSeconds: 1, bitrate: 500_000 });
+  // The same segments with a discontinuity in the middle: two parts per track, so no streamed remux (the classic merge runs).
+  const lines = (await readFile(large.playlist, 'utf8')).split('\n');
+  const at = lines.findIndex((l) => l === 'seg00008.ts') - 1;
+  lines.splice(at, 0, '#EXT-X-DISCONTINUITY');
+  await writeFile(path.join(large.dir, 'disc.m3u8'), lines.join('\n'));
+  origin = await startHlsOrigin({ root: large.dir, perConnectionBytesPerSec: 60_000 });
+  root = await mkdtemp(path.join(os.tmpdir(), 'm3udl-crash-finish-'));
+  reference = await videoFrameHashes(large.playlist);
+  slowFfmpeg = path.join(root, 'slow-ffmpeg');
+  await writeFile(
+    slowFfmpeg,
+    `#!/bin/bash\nargs=()\nfor a in "$@"; do [ "$a" = "-i" ] && args+=(-readrate 3); args+=("$a"); done\nexec ${ffmpegPath} "\${args[@]}"\n`,
+  );
+  await chmod(slowFfmpeg, 0o755);
+});
+afterAll(async () => {
+  await origin?.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+function procStat(pid: number | string): { comm: string; state: string; ppid: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), state: rest[0]!, ppid: Number(rest[1]) };
+  } catch {
+    return null;
+  }
+}
+
+/** The ffmpeg processes `pid` started, from /proc. */
+function ffmpegChildren(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .filter((e) => {
+      const s = procStat(e);
+      return s?.ppid === pid && s.comm === 'ffmpeg' && s.state !== 'Z';
+    })
+    .map(Number);
+}
+
+const running = (pid: number): boolean => {
+  const s = procStat(pid);
+  return s !== null && s.state !== 'Z';
+};
+
+async function getJob(server: ServerProcess, id: string): Promise<Job> {
+  return (await (await fetch(`${server.baseUrl}/api/downloads/${id}`)).json()) as Job;
+}
+
+async function post<T>(server: ServerProcess, route: string, body: Record<string, unknown>): Promise<T> {
+  const res = await fetch(`${server.baseUrl}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  expect(res.status).toBe(201);
+  return (await res.json()) as T;
+}
+
+function segmentRequests(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const p of origin.requests.paths(/\/seg\d+\.ts$/)) counts.set(p, (counts.get(p) ?? 0) + 1);
+  return counts;
+}
+
+/** Files (not folders) under `dir`, relative. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
+}
+
+/** SIGKILL, then: every ffmpeg the server had started ends on its own (it is not left writing). */
+async function killHard(server: ServerProcess): Promise<void> {
+  const children = ffmpegChildren(server.child.pid!);
+  expect(children.length).toBeGreaterThan(0);
+  server.child.kill('SIGKILL');
+  await server.exited;
+  await waitFor(() => (children.some(running) ? undefined : true), 3_000, `ffmpeg ${children.join(',')} to end with the server`).catch((err: Error) => {
+    for (const pid of children) if (running(pid)) process.kill(pid, 'SIGKILL');
+    throw err;
+  });
+}
+
+async function restartAndFinish(env: Record<string, string>, id: string): Promise<Job> {
+  const second = await startServer(env);
+  try {
+    return await waitFor(async () => {
+      const j = await getJob(second, id);
+      return j.status === 'completed' || j.status === 'failed' ? j : undefined;
+    }, 45_000, 'the job to end after the restart');
+  } finally {
+    second.child.kill('SIGTERM');
+    await second.exited;
+  }
+}
+
+async function expectFiled(job: Job, library: string): Promise<void> {
+  expect(job.error).toBeNull();
+  expect(job.status).toBe('completed');
+  const file = path.join(library, job.file_path!);
+  expect(await decodeErrors(file)).toBe('');
+  expect(await videoFrameHashes(file)).toEqual(reference);
+}
+
+/** At most the segments in flight at the kill were fetched twice. */
+function expectResumed(before: Map<string, number>): void {
+  const after = segmentRequests();
+  expect(after.size).toBe(large.segmentCount);
+  const twice = [...after.entries()].filter(([, n]) => n > 1).map(([p]) => p);
+  expect(twice.length).toBeLessThanOrEqual(CONCURRENCY);
+  for (const p of twice) expect(before.has(p)).toBe(true);
+}
+
+function envFor(name: string, extra: Record<string, string> = {}): { env: Record<string, string>; dataDir: string; mediaDir: string } {
+  const dataDir = path.join(root, name, 'data');
+  const mediaDir = path.join(root, name, 'media');
+  return { env: { DATA_DIR: dataDir, MEDIA_DIR: mediaDir, SEGMENT_CONCURRENCY: String(CONCURRENCY), ...extra }, dataDir, mediaDir };
+}
+
+describe('kill -9 while a download is being finished', () => {
+  it('during the remux that runs while downloading (at ~50%)', async () => {
+    origin.reset();
+    const { env, dataDir, mediaDir } = envFor('stream');
+    const first = await startServer(env);
+    const id = (await post<Job>(first, '/api/downloads', { url: origin.url('index.m3u8'), title: 'streamed crash' })).id;
+    await waitFor(async () => ((await getJob(first, id)).segments_done >= large.segmentCount / 2 ? true : undefined), 30_000);
+    // The remux is writing into the library's staging folder as the segments arrive.
+    expect(await filesUnder(mediaDir)).toEqual([`${STAGING}/${id}.mp4.part`]);
+    await killHard(first);
+    const before = segmentRequests();
+    expect(before.size).toBeLessThan(large.segmentCount);
+
+    const job = await restartAndFinish(env, id);
+    await expectFiled(job, mediaDir);
+    expectResumed(before);
+    expect(await filesUnder(mediaDir)).toEqual([job.file_path]);
+    expect(await readdir(path.join(dataDir, 'tmp', 'jobs')).catch(() => [])).toEqual([]);
+  });
+
+  it('during the merge after the download', async () => {
+    origin.reset();
+    const { env, dataDir, mediaDir } = envFor('merge', { FFMPEG_PATH: slowFfmpeg });
+    const first = await startServer(env);
+    const id = (await post<Job>(first, '/api/downloads', { url: origin.url('disc.m3u8'), title: 'merge crash' })).id;
+    await waitFor(async () => ((await getJob(first, id)).status === 'merging' ? true : undefined), 30_000);
+    // The merge's output is there and growing.
+    await waitFor(async () => ((await filesUnder(mediaDir)).includes(`${STAGING}/${id}.mp4.part`) ? true : undefined), 10_000);
+    await killHard(first);
+
+    const job = await restartAndFinish(env, id);
+    await expectFiled(job, mediaDir);
+    // Everything was downloaded before the kill: nothing is fetched again.
+    expect([...segmentRequests().values()].every((n) => n === 1)).toBe(true);
+    expect(await filesUnder(mediaDir)).toEqual([job.file_path]);
+    expect(await readdir(path.join(dataDir, 'tmp', 'jobs')).catch(() => [])).toEqual([]);
+  });
+});
