@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../addon/jobs/model.js';
 import { buildLargeHls, type LargeHls } from '../fixtures/media.js';
@@ -16,6 +18,7 @@ import { waitFor } from '../helpers/app.js';
  * the filed file is whole and frame-identical to the source, nothing is left in the library or the
  * staging folder, and no ffmpeg the dead server started keeps running.
  */
+const execFileAsync = promisify(execFile);
 const CONCURRENCY = 4;
 const STAGING = '.m3u-downloader-incoming';
 let large: LargeHls;
@@ -42,7 +45,9 @@ beforeAll(async () => {
   );
   await chmod(slowFfmpeg, 0o755);
 });
+const mounts: string[] = [];
 afterAll(async () => {
+  for (const m of mounts) await execFileAsync('umount', [m]).catch(() => undefined);
   await origin?.close();
   await rm(root, { recursive: true, force: true });
 });
@@ -95,10 +100,10 @@ async function filesUnder(dir: string): Promise<string[]> {
   return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
 }
 
-/** SIGKILL, then: every ffmpeg the server had started ends on its own (it is not left writing). */
-async function killHard(server: ServerProcess): Promise<void> {
+/** SIGKILL, then: every ffmpeg the server had started ends with it (it is not left writing). */
+async function killHard(server: ServerProcess, ffmpegRunning = true): Promise<void> {
   const children = ffmpegChildren(server.child.pid!);
-  expect(children.length).toBeGreaterThan(0);
+  expect(children.length > 0).toBe(ffmpegRunning);
   server.child.kill('SIGKILL');
   await server.exited;
   await waitFor(() => (children.some(running) ? undefined : true), 3_000, `ffmpeg ${children.join(',')} to end with the server`).catch((err: Error) => {
@@ -178,6 +183,30 @@ describe('kill -9 while a download is being finished', () => {
     // Everything was downloaded before the kill: nothing is fetched again.
     expect([...segmentRequests().values()].every((n) => n === 1)).toBe(true);
     expect(await filesUnder(mediaDir)).toEqual([job.file_path]);
+    expect(await readdir(path.join(dataDir, 'tmp', 'jobs')).catch(() => [])).toEqual([]);
+  });
+
+  it('during the copy into a library folder on another filesystem (with a bandwidth limit: a copy from the work dir)', async () => {
+    origin.reset();
+    const { env, dataDir, mediaDir } = envFor('copy');
+    const library = path.join(root, 'copy', 'library');
+    await mkdir(library, { recursive: true });
+    await execFileAsync('mount', ['-t', 'tmpfs', '-o', 'size=20m', 'tmpfs', library]);
+    mounts.push(library);
+    const first = await startServer(env);
+    const dest = await post<{ id: string }>(first, '/api/destinations', { name: 'Slow disk', kind: 'local', base_path: library, bandwidth_limit_kbps: 300 });
+    const id = (await post<Job>(first, '/api/downloads', { url: origin.url('index.m3u8'), title: 'copy crash', destination: dest.id })).id;
+    await waitFor(async () => ((await getJob(first, id)).status === 'transferring' ? true : undefined), 30_000);
+    await waitFor(async () => ((await filesUnder(library)).some((f) => f.endsWith('.part')) ? true : undefined), 10_000);
+    await killHard(first, false);
+
+    const job = await restartAndFinish(env, id);
+    await expectFiled(job, library);
+    // Resumed from the .part the first server left (not a link: another filesystem).
+    expect(job.transfer?.method).toBe('upload');
+    expect([...segmentRequests().values()].every((n) => n === 1)).toBe(true);
+    expect(await filesUnder(library)).toEqual([job.file_path]);
+    expect(await filesUnder(mediaDir)).toEqual([]);
     expect(await readdir(path.join(dataDir, 'tmp', 'jobs')).catch(() => [])).toEqual([]);
   });
 });
