@@ -260,7 +260,8 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     recordingPadding: { beforeMin: config.epg_padding_before_min, afterMin: config.epg_padding_after_min },
   });
   const disk = new DiskGuard({
-    dirs: [config.media_dir, config.tmp_dir],
+    // Other local destinations too: the remux writes into their staging folder.
+    dirs: () => [config.media_dir, config.tmp_dir, ...transfers.localFolders()],
     minFreeBytes: config.min_free_space_mb * 1024 * 1024,
     probe: overrides.freeSpace ?? freeBytes,
     queue: jobs,
