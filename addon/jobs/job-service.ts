@@ -244,6 +244,11 @@ export class JobService {
     return job;
   }
 
+  /** Whether a job with this id is in the store. */
+  has(id: string): boolean {
+    return this.repo.find(id) !== undefined;
+  }
+
   /** Every job in creation order, read-only (the scheduler's and the library's view; no live progress). */
   all(): readonly Job[] {
     return this.repo.all();

@@ -237,6 +237,11 @@ export class TransferService {
     return folders;
   }
 
+  /** The staging folder of every enabled local destination (they may not exist yet). */
+  stagingFolders(): string[] {
+    return this.localFolders().map((root) => path.join(root, STAGING_FOLDER));
+  }
+
   async deliver(job: TransferJob, file: FinishedFile, signal: AbortSignal, hooks: TransferHooks, options: { keepPartialOnAbort?: () => boolean } = {}): Promise<Delivered> {
     const logger = this.deps.logger.child({ jobId: job.id });
     let failures = 0;
