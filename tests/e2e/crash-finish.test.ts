@@ -213,4 +213,23 @@ describe('kill -9 while a download is being finished', () => {
     expect(await filesUnder(mediaDir)).toEqual([]);
     expect(await readdir(path.join(dataDir, 'tmp', 'jobs')).catch(() => [])).toEqual([]);
   });
+
+  it('right after the job completed, before db.json has it', async () => {
+    origin.reset();
+    const { env, dataDir, mediaDir } = envFor('done');
+    const first = await startServer(env);
+    const id = (await post<Job>(first, '/api/downloads', { url: origin.url('index.m3u8'), title: 'done crash' })).id;
+    // Struck as soon as the API shows it completed: db.json is written at most once a second.
+    await waitFor(async () => ((await getJob(first, id)).status === 'completed' ? true : undefined), 30_000);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const saved = (JSON.parse(await readFile(path.join(dataDir, 'db.json'), 'utf8')) as { jobs: Job[] }).jobs.find((j) => j.id === id);
+
+    const job = await restartAndFinish(env, id);
+    await expectFiled(job, mediaDir);
+    // Not downloaded again, and filed once (no "done crash (2).mp4").
+    expect({ saved: saved?.status, fetched: [...segmentRequests().values()].every((n) => n === 1) }).toEqual({ saved: saved?.status, fetched: true });
+    expect(await filesUnder(mediaDir)).toEqual([job.file_path]);
+    expect(await readdir(path.join(dataDir, 'tmp', 'jobs')).catch(() => [])).toEqual([]);
+  });
 });
