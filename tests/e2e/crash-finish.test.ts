@@ -4,7 +4,7 @@ import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../addon/jobs/model.js';
 import { buildLargeHls, type LargeHls } from '../fixtures/media.js';
 import { startHlsOrigin, type HlsOrigin } from '../fakes/hls-origin.js';
@@ -20,12 +20,15 @@ import { waitFor } from '../helpers/app.js';
  */
 const execFileAsync = promisify(execFile);
 const CONCURRENCY = 4;
+/** Per connection: the 16 s fixture (~1.1 MB) takes ~5 s, enough to strike the streamed remux at half. */
+const THROTTLED = 60_000;
+const FAST = 4_000_000;
 const STAGING = '.m3u-downloader-incoming';
 let large: LargeHls;
 let origin: HlsOrigin;
 let root: string;
 let reference: string[];
-/** ffmpeg with every input read at 3x real time: a merge of the 16 s fixture takes ~5 s, long enough to strike in. */
+/** ffmpeg with every input read at 4x real time: a merge of the 16 s fixture takes ~4 s, long enough to strike in. */
 let slowFfmpeg: string;
 
 beforeAll(async () => {
@@ -35,17 +38,30 @@ beforeAll(async () => {
   const at = lines.findIndex((l) => l === 'seg00008.ts') - 1;
   lines.splice(at, 0, '#EXT-X-DISCONTINUITY');
   await writeFile(path.join(large.dir, 'disc.m3u8'), lines.join('\n'));
-  origin = await startHlsOrigin({ root: large.dir, perConnectionBytesPerSec: 60_000 });
+  origin = await startHlsOrigin({ root: large.dir, perConnectionBytesPerSec: THROTTLED });
   root = await mkdtemp(path.join(os.tmpdir(), 'm3udl-crash-finish-'));
   reference = await videoFrameHashes(large.playlist);
   slowFfmpeg = path.join(root, 'slow-ffmpeg');
   await writeFile(
     slowFfmpeg,
-    `#!/bin/bash\nargs=()\nfor a in "$@"; do [ "$a" = "-i" ] && args+=(-readrate 3); args+=("$a"); done\nexec ${ffmpegPath} "\${args[@]}"\n`,
+    `#!/bin/bash\nargs=()\nfor a in "$@"; do [ "$a" = "-i" ] && args+=(-readrate 4); args+=("$a"); done\nexec ${ffmpegPath} "\${args[@]}"\n`,
   );
   await chmod(slowFfmpeg, 0o755);
 });
 const mounts: string[] = [];
+/** Every server started here: one a failed test left running must not disturb the next. */
+const servers: ServerProcess[] = [];
+async function start(env: Record<string, string>): Promise<ServerProcess> {
+  const server = await startServer(env);
+  servers.push(server);
+  return server;
+}
+afterEach(async () => {
+  for (const s of servers.splice(0)) {
+    if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+    await s.exited;
+  }
+});
 afterAll(async () => {
   for (const m of mounts) await execFileAsync('umount', [m]).catch(() => undefined);
   await origin?.close();
@@ -113,12 +129,14 @@ async function killHard(server: ServerProcess, ffmpegRunning = true): Promise<vo
 }
 
 async function restartAndFinish(env: Record<string, string>, id: string): Promise<Job> {
-  const second = await startServer(env);
+  const second = await start(env);
   try {
     return await waitFor(async () => {
       const j = await getJob(second, id);
       return j.status === 'completed' || j.status === 'failed' ? j : undefined;
-    }, 45_000, 'the job to end after the restart');
+    }, 45_000, 'the job to end after the restart').catch((err: Error) => {
+      throw new Error(`${err.message}; the server said:\n${second.output().split('\n').slice(-15).join('\n')}`);
+    });
   } finally {
     second.child.kill('SIGTERM');
     await second.exited;
@@ -151,12 +169,15 @@ function envFor(name: string, extra: Record<string, string> = {}): { env: Record
 describe('kill -9 while a download is being finished', () => {
   it('during the remux that runs while downloading (at ~50%)', async () => {
     origin.reset();
+    origin.setThrottle({ perConnectionBytesPerSec: THROTTLED });
     const { env, dataDir, mediaDir } = envFor('stream');
-    const first = await startServer(env);
+    const first = await start(env);
     const id = (await post<Job>(first, '/api/downloads', { url: origin.url('index.m3u8'), title: 'streamed crash' })).id;
     await waitFor(async () => ((await getJob(first, id)).segments_done >= large.segmentCount / 2 ? true : undefined), 30_000);
-    // The remux is writing into the library's staging folder as the segments arrive.
+    // The remux is writing into the library's staging folder as the segments arrive (once ffmpeg has probed its inputs).
+    await waitFor(async () => ((await filesUnder(mediaDir)).includes(`${STAGING}/${id}.mp4.part`) ? true : undefined), 10_000, 'the remux output');
     expect(await filesUnder(mediaDir)).toEqual([`${STAGING}/${id}.mp4.part`]);
+    expect((await getJob(first, id)).status).toBe('downloading');
     await killHard(first);
     const before = segmentRequests();
     expect(before.size).toBeLessThan(large.segmentCount);
@@ -174,8 +195,10 @@ describe('kill -9 while a download is being finished', () => {
 
   it('during the merge after the download', async () => {
     origin.reset();
+    // The download itself is not what is struck here.
+    origin.setThrottle({ perConnectionBytesPerSec: FAST });
     const { env, dataDir, mediaDir } = envFor('merge', { FFMPEG_PATH: slowFfmpeg });
-    const first = await startServer(env);
+    const first = await start(env);
     const id = (await post<Job>(first, '/api/downloads', { url: origin.url('disc.m3u8'), title: 'merge crash' })).id;
     await waitFor(async () => ((await getJob(first, id)).status === 'merging' ? true : undefined), 30_000);
     // The merge's output is there and growing.
@@ -192,12 +215,14 @@ describe('kill -9 while a download is being finished', () => {
 
   it('during the copy into a library folder on another filesystem (with a bandwidth limit: a copy from the work dir)', async () => {
     origin.reset();
+    // The download itself is not what is struck here.
+    origin.setThrottle({ perConnectionBytesPerSec: FAST });
     const { env, dataDir, mediaDir } = envFor('copy');
     const library = path.join(root, 'copy', 'library');
     await mkdir(library, { recursive: true });
     await execFileAsync('mount', ['-t', 'tmpfs', '-o', 'size=20m', 'tmpfs', library]);
     mounts.push(library);
-    const first = await startServer(env);
+    const first = await start(env);
     const dest = await post<{ id: string }>(first, '/api/destinations', { name: 'Slow disk', kind: 'local', base_path: library, bandwidth_limit_kbps: 300 });
     const id = (await post<Job>(first, '/api/downloads', { url: origin.url('index.m3u8'), title: 'copy crash', destination: dest.id })).id;
     await waitFor(async () => ((await getJob(first, id)).status === 'transferring' ? true : undefined), 30_000);
@@ -216,8 +241,10 @@ describe('kill -9 while a download is being finished', () => {
 
   it('right after the job completed, before db.json has it', async () => {
     origin.reset();
+    // The download itself is not what is struck here.
+    origin.setThrottle({ perConnectionBytesPerSec: FAST });
     const { env, dataDir, mediaDir } = envFor('done');
-    const first = await startServer(env);
+    const first = await start(env);
     const id = (await post<Job>(first, '/api/downloads', { url: origin.url('index.m3u8'), title: 'done crash' })).id;
     // Struck as soon as the API shows it completed: db.json is written at most once a second.
     await waitFor(async () => ((await getJob(first, id)).status === 'completed' ? true : undefined), 30_000);
