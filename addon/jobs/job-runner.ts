@@ -281,6 +281,7 @@ export class JobRunner {
         break;
       case 'cancelled':
         this.transition(id, 'cancelled', { transfer: null });
+        await this.deps.jobs.persisted();
         await this.deps.engine.removeWorkDir(id);
         break;
       case 'shutdown':

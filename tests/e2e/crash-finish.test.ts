@@ -272,4 +272,35 @@ describe('kill -9 while a download is being finished', () => {
     expect(await filesUnder(mediaDir)).toEqual([job.file_path]);
     expect(await readdir(path.join(dataDir, 'tmp', 'jobs')).catch(() => [])).toEqual([]);
   });
+
+  it('right after a running download was deleted: it does not come back to download again', async () => {
+    origin.reset();
+    origin.setThrottle({ perConnectionBytesPerSec: THROTTLED });
+    const { env, dataDir, mediaDir } = envFor('deleted');
+    const first = await start(env);
+    const id = (await post<Job>(first, '/api/downloads', { url: origin.url('index.m3u8'), title: 'deleted crash' })).id;
+    await waitFor(async () => ((await saved(dataDir, id))?.status === 'downloading' && (await getJob(first, id)).segments_done >= 4 ? true : undefined), 30_000);
+    expect((await fetch(`${first.baseUrl}/api/downloads/${id}`, { method: 'DELETE' })).status).toBe(204);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const before = segmentRequests();
+
+    const second = await start(env);
+    try {
+      // Either the delete reached db.json (the job is gone) or it did not (the job resumes from
+      // its work files): never a job whose files were deleted, fetched from the start again.
+      const res = await fetch(`${second.baseUrl}/api/downloads/${id}`);
+      if (res.status === 200) {
+        await waitFor(async () => ((await getJob(second, id)).status === 'completed' ? true : undefined), 45_000, 'the resumed job');
+        expectResumed(before);
+      } else {
+        expect(res.status).toBe(404);
+        expect(await readdir(path.join(dataDir, 'tmp', 'jobs')).catch(() => [])).toEqual([]);
+        expect(await filesUnder(mediaDir)).toEqual([]);
+      }
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.exited;
+    }
+  });
 });
