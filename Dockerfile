@@ -40,10 +40,12 @@ FROM ${BUILD_FROM}
 ARG BUILD_ARCH=amd64
 ARG BUILD_VERSION=0.1.0
 # node runs the app; ffmpeg remuxes; smbclient (samba-client), ssh/sftp (openssh-client) and
-# rsync are the destination programs; tzdata for local day boundaries.
+# rsync are the destination programs; tzdata for local day boundaries; setpriv (util-linux) starts
+# ffmpeg with a parent-death signal, so it never outlives a killed server.
 RUN apk add --no-cache \
         nodejs \
         ffmpeg \
+        setpriv \
         samba-client \
         openssh-client \
         openssh-keyscan \

@@ -37,6 +37,7 @@ import { DiskGuard, type FreeSpaceProbe } from './ops/disk-guard.js';
 import { HealthChecks, type CheckResult } from './ops/health.js';
 import type { StoreHealth } from './store/db.js';
 import { Maintenance } from './ops/maintenance.js';
+import { sweepStaleWork } from './jobs/stale-work.js';
 import { SettingsRepository } from './ops/settings-repository.js';
 import { RuntimeSettings } from './ops/settings.js';
 import { fileSize, freeBytes } from './platform/disk.js';
@@ -260,7 +261,8 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
     recordingPadding: { beforeMin: config.epg_padding_before_min, afterMin: config.epg_padding_after_min },
   });
   const disk = new DiskGuard({
-    dirs: [config.media_dir, config.tmp_dir],
+    // Other local destinations too: the remux writes into their staging folder.
+    dirs: () => [config.media_dir, config.tmp_dir, ...transfers.localFolders()],
     minFreeBytes: config.min_free_space_mb * 1024 * 1024,
     probe: overrides.freeSpace ?? freeBytes,
     queue: jobs,
@@ -367,6 +369,18 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
       { name: 'finished downloads', run: () => jobs.prune({ olderThanMs: config.job_retention_days > 0 ? config.job_retention_days * DAY_MS : null, keep: config.max_finished_jobs }) },
       { name: 'expired sessions', run: () => auth.pruneSessions() },
       { name: 'activity log', run: () => activity.prune() },
+      {
+        name: 'stale work files',
+        run: () =>
+          sweepStaleWork({
+            workRoot: path.join(config.tmp_dir, 'jobs'),
+            stagingDirs: () => transfers.stagingFolders(),
+            isKnown: (id) => jobs.has(id),
+            removeWorkDir: (id) => engine.removeWorkDir(id),
+            now: () => clock.now(),
+            logger,
+          }),
+      },
     ],
     logger,
   );

@@ -14,7 +14,7 @@ import type { DbSchema, Store } from '../store/db.js';
 import type { Job, JobStatus } from './model.js';
 
 /** The part of the store this repository owns (a Store, or an in-memory object in tests). */
-export type JobStore = Pick<Store, 'changed'> & { readonly data: Pick<DbSchema, 'jobs' | 'queue' | 'traffic'> };
+export type JobStore = Pick<Store, 'changed'> & Partial<Pick<Store, 'flush'>> & { readonly data: Pick<DbSchema, 'jobs' | 'queue' | 'traffic'> };
 
 /** A change to a job: a field set to undefined is removed from the record. */
 export type JobPatch = { [K in keyof Job]?: Job[K] | undefined };
@@ -55,6 +55,11 @@ export class JobRepository {
   private index: Index | null = null;
 
   constructor(private readonly store: JobStore) {}
+
+  /** Resolves once every change so far is in db.json (at once for a store that does not write). */
+  async persisted(): Promise<void> {
+    await this.store.flush?.();
+  }
 
   private get rows(): Rows {
     return this.indexed().rows;

@@ -153,6 +153,9 @@ export class JobRunner {
       }
       this.deps.progress.set(id, { progress: 100, speed: 0, eta_s: 0 });
       this.transition(id, 'completed', { error: null, completed_at: this.iso() });
+      // The work files go only once db.json says completed: a kill -9 before that write (up to
+      // a second) would otherwise find the job unfinished and its files gone, and download it again.
+      await this.deps.jobs.persisted();
       await this.deps.engine.removeWorkDir(id);
       const done = this.job(id);
       logger.info({ file: done.file_path, location: done.location, size: output.size, seconds: (this.deps.clock.now() - started) / 1000 }, 'download completed');
@@ -280,6 +283,7 @@ export class JobRunner {
         break;
       case 'cancelled':
         this.transition(id, 'cancelled', { transfer: null });
+        await this.deps.jobs.persisted();
         await this.deps.engine.removeWorkDir(id);
         break;
       case 'shutdown':

@@ -253,6 +253,11 @@ export class JobService {
     return job;
   }
 
+  /** Whether a job with this id is in the store. */
+  has(id: string): boolean {
+    return this.repo.find(id) !== undefined;
+  }
+
   /** Every job in creation order, read-only (the scheduler's and the library's view; no live progress). */
   all(): readonly Job[] {
     return this.repo.all();
@@ -373,6 +378,8 @@ export class JobService {
     for (const j of rest.slice(0, Math.max(0, rest.length - opts.keep))) doomed.add(j);
     if (doomed.size === 0) return 0;
     this.repo.removeMany(new Set([...doomed].map((j) => j.id)));
+    // Files go after db.json has the removal (see remove()).
+    if ([...doomed].some((j) => j.status === 'failed')) await this.repo.persisted();
     for (const j of doomed) if (j.status === 'failed') await this.deps.engine.removeWorkDir(j.id);
     for (const j of doomed) this.deps.bus.emit('job.removed', { id: j.id });
     return doomed.size;
@@ -407,6 +414,7 @@ export class JobService {
       await active.done;
     } else {
       this.states.transition(id, 'cancelled', { transfer: null });
+      await this.repo.persisted();
       await this.deps.engine.removeWorkDir(id);
     }
     return this.get(id);
@@ -483,6 +491,10 @@ export class JobService {
     }
     this.repo.remove(id);
     this.progress.delete(id);
+    // The work files go once db.json no longer has the job (at most a second): a kill -9 before
+    // that write would bring the job back with its files gone, to be downloaded from the start.
+    // Killed after it, the files left are swept at the next start (jobs/stale-work.ts).
+    await this.repo.persisted();
     await this.deps.engine.removeWorkDir(id);
     if (options.deleteFile && job.file_path && job.status === 'completed') await this.deps.transfers.removeFile(job);
     this.deps.bus.emit('job.removed', { id });

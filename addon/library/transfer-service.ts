@@ -219,6 +219,29 @@ export class TransferService {
     return path.isAbsolute(root) ? path.join(root, STAGING_FOLDER) : null;
   }
 
+  /**
+   * The folders of the enabled local destinations: downloads write into them (a remux into the
+   * staging folder, the final copy), so the free-space guard watches their filesystems too.
+   */
+  localFolders(): string[] {
+    const folders: string[] = [];
+    for (const d of this.deps.destinations.list()) {
+      if (d.kind !== 'local' || d.enabled === false) continue;
+      try {
+        const root = this.deps.destinations.adapter(d.id).describe('');
+        if (path.isAbsolute(root)) folders.push(root);
+      } catch {
+        // a destination that cannot be opened is reported by its health check
+      }
+    }
+    return folders;
+  }
+
+  /** The staging folder of every enabled local destination (they may not exist yet). */
+  stagingFolders(): string[] {
+    return this.localFolders().map((root) => path.join(root, STAGING_FOLDER));
+  }
+
   async deliver(job: TransferJob, file: FinishedFile, signal: AbortSignal, hooks: TransferHooks, options: { keepPartialOnAbort?: () => boolean } = {}): Promise<Delivered> {
     const logger = this.deps.logger.child({ jobId: job.id });
     let failures = 0;

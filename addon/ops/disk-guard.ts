@@ -20,8 +20,12 @@ export interface DiskState {
 }
 
 export interface DiskGuardOptions {
-  /** The media dir and the work dir: downloads write to both. */
-  dirs: string[];
+  /**
+   * Where downloads write: the media dir, the work dir, and the folders of the other local
+   * destinations (the remux writes into their staging folder). A function is asked at every
+   * check, so destinations added or disabled later count.
+   */
+  dirs: string[] | (() => string[]);
   minFreeBytes: number;
   probe: FreeSpaceProbe;
   queue: QueueHolder;
@@ -93,7 +97,7 @@ export class DiskGuard {
 
   private async measure(): Promise<DiskState> {
     const dirs = await Promise.all(
-      [...new Set(this.opts.dirs)].map(async (dir) => ({ path: dir, free_bytes: await this.opts.probe(dir).catch(() => null) })),
+      [...new Set(typeof this.opts.dirs === 'function' ? this.opts.dirs() : this.opts.dirs)].map(async (dir) => ({ path: dir, free_bytes: await this.opts.probe(dir).catch(() => null) })),
     );
     const known = dirs.map((d) => d.free_bytes).filter((n): n is number => n !== null);
     const free = known.length > 0 ? Math.min(...known) : null;

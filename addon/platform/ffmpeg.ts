@@ -84,14 +84,33 @@ export interface FfmpegRunner {
 
 const STDERR_TAIL_BYTES = 4096;
 
-/** A typed spawn of ffmpeg: progress from `-progress pipe:1`, the stderr tail kept for errors. */
-export function createFfmpegRunner(binary: string): FfmpegRunner {
+/**
+ * The command that starts ffmpeg so the kernel kills it when the server dies: util-linux's
+ * `setpriv --pdeathsig KILL` (PR_SET_PDEATHSIG, kept across its exec of ffmpeg), when it is on
+ * PATH and works; else nothing. Without it, an ffmpeg whose server was killed (kill -9, OOM)
+ * runs on: a merge reads its inputs from files, ignores SIGPIPE on its progress pipe, and keeps
+ * writing its output while a restarted server merges the same job again.
+ */
+export function parentDeathLauncher(envPath: string | undefined): string[] {
+  const setpriv = findOnPath('setpriv', envPath);
+  if (!setpriv) return [];
+  const launcher = [setpriv, '--pdeathsig', 'KILL', '--'];
+  const works = spawnSync(launcher[0]!, [...launcher.slice(1), 'true'], { stdio: 'ignore', timeout: 10_000 });
+  return works.status === 0 ? launcher : [];
+}
+
+/**
+ * A typed spawn of ffmpeg: progress from `-progress pipe:1`, the stderr tail kept for errors.
+ * `launcher` goes in front of the binary (parentDeathLauncher by default).
+ */
+export function createFfmpegRunner(binary: string, launcher: readonly string[] = parentDeathLauncher(process.env.PATH)): FfmpegRunner {
   return {
     run(args, options) {
       return new Promise<void>((resolve, reject) => {
         if (options.signal.aborted) return reject(options.signal.reason);
         const inputs = options.inputs ?? [];
-        const child = spawn(binary, ['-hide_banner', '-nostdin', '-progress', 'pipe:1', '-nostats', ...args], {
+        const command = [...launcher, binary, '-hide_banner', '-nostdin', '-progress', 'pipe:1', '-nostats', ...args];
+        const child = spawn(command[0]!, command.slice(1), {
           cwd: options.cwd,
           stdio: ['ignore', 'pipe', 'pipe', ...inputs.map(() => 'pipe' as const)],
         });

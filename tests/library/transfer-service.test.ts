@@ -212,8 +212,10 @@ describe('delivering', () => {
     expect(done.result.location).toBe(path.join(root, 'media', 'Movies/Título (2024)/Título (2024).mp4'));
     expect(log.attempts).toEqual(['default:Movies/Título (2024)/Título (2024).mp4']);
     expect((await fsp.stat(file.file)).nlink).toBe(2); // the caller deletes the work dir once it has recorded the job
-    // a second job with the same name and size is not taken for this one: " (2)"
-    const again = await transfers.deliver(job({ id: 'job-2' }), file, new AbortController().signal, recorder(job()).hooks);
+    // a second job (its own file) with the same name and size is not taken for this one: " (2)"
+    const other = { ...file, file: `${file.file}.job-2` };
+    await fsp.copyFile(file.file, other.file);
+    const again = await transfers.deliver(job({ id: 'job-2' }), other, new AbortController().signal, recorder(job()).hooks);
     expect(again.result.relPath).toBe('Movies/Título (2024)/Título (2024) (2).mp4');
   });
 

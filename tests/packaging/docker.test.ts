@@ -94,6 +94,7 @@ const PACKAGE_OF: Record<string, string> = {
   'ssh-keyscan': 'openssh-keyscan',
   sftp: 'openssh-client',
   scp: 'openssh-client',
+  setpriv: 'setpriv',
 };
 /** Programs busybox provides in every Alpine image. */
 const BUSYBOX = new Set(['mkfifo', 'wget', 'sh', 'mkdir', 'rm', 'mv', 'cat']);
@@ -103,6 +104,9 @@ const BUSYBOX = new Set(['mkfifo', 'wget', 'sh', 'mkdir', 'rm', 'mv', 'cat']);
  */
 const DYNAMIC_TARGETS: Record<string, string[]> = {
   'addon/platform/ffmpeg.ts binary': ['ffmpeg'],
+  // ffmpeg started through setpriv --pdeathsig (parentDeathLauncher), and that launcher's own check.
+  'addon/platform/ffmpeg.ts command': ['setpriv', 'ffmpeg'],
+  'addon/platform/ffmpeg.ts launcher': ['setpriv'],
   // The generic runner: its callers name the programs, and are scanned themselves.
   'addon/library/destinations/run.ts program': [],
   'addon/library/destinations/smb.ts this.smbclient': ['smbclient'],

@@ -128,6 +128,15 @@ export class LocalDestination implements Destination {
     }
   }
 
+  async isLinkOf(localFile: string, relPath: string): Promise<boolean> {
+    try {
+      const [a, b] = await Promise.all([fsp.stat(localFile), fsp.stat(this.abs(relPath))]);
+      return a.isFile() && a.dev === b.dev && a.ino === b.ino;
+    } catch {
+      return false;
+    }
+  }
+
   async mkdirp(relDir: string): Promise<void> {
     const dir = this.abs(relDir, true);
     await fsp.mkdir(dir, { recursive: true }).catch((err: unknown) => {

@@ -89,7 +89,9 @@ export async function transferFile(
       finalRel = candidate;
       break;
     }
-    if (!st.isDirectory && st.size === total && options.adoptExisting !== false) {
+    // Our own file already there: the same size where adopting is allowed, or (a first attempt
+    // whose record a kill -9 lost) a hard link of this very file, which cannot be another job's.
+    if (!st.isDirectory && st.size === total && (options.adoptExisting !== false || (await dest.isLinkOf?.(localFile, candidate)) === true)) {
       logger?.info({ destination: dest.id, path: candidate }, 'already at the destination with the same size; not copied again');
       options.onProgress?.(total, total);
       await cleanupLocal(localFile, options);

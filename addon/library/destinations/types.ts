@@ -160,6 +160,11 @@ export interface Destination {
    */
   linkFrom?(localFile: string, relPath: string): Promise<boolean>;
   /**
+   * Only where capabilities.localLink: whether relPath is localFile itself (a hard link of it,
+   * the same inode), i.e. an earlier linkFrom of this very file that was not recorded.
+   */
+  isLinkOf?(localFile: string, relPath: string): Promise<boolean>;
+  /**
    * Only for atomicUpload destinations: delete what an interrupted upload to relPath left aside
    * for resuming (rsync's partial dir). Best effort.
    */
