@@ -2,7 +2,7 @@ import { ConfigError, loadConfig } from './config/load.js';
 import { LogBuffer, stdoutDestination, teeDestination } from './platform/log-buffer.js';
 import { createLogger } from './platform/logger.js';
 import { parseUmask } from './platform/ownership.js';
-import { createApp } from './app.js';
+import { resolveFfmpeg } from './platform/ffmpeg.js';
 
 async function main(): Promise<void> {
   let config;
@@ -21,7 +21,11 @@ async function main(): Promise<void> {
   // UMASK shapes every file and directory we (and ffmpeg, smbclient…) create from here on.
   const umask = parseUmask(config.umask);
   if (umask !== undefined) process.umask(umask);
-  const app = await createApp(config, logger, { logBuffer });
+  // ffmpeg's probe runs while the rest of the server loads (app.js is most of the start-up's time).
+  const ffmpeg = resolveFfmpeg(config.ffmpeg_path, process.env.PATH);
+  ffmpeg.catch(() => undefined); // createApp awaits it and fails the start as before
+  const { createApp } = await import('./app.js');
+  const app = await createApp(config, logger, { logBuffer, ffmpeg });
   await app.start();
   await app.listen();
   logger.info(
