@@ -54,6 +54,11 @@ async function main() {
       chunkFileNames: 'bundle-[name]-[hash].js',
       banner: BANNER,
       sourcemap: true,
+      // ASCII only: V8 keeps a module's source in memory for its whole life, and one character
+      // beyond Latin-1 anywhere (a comment's dash, iconv-lite's tables) makes it two bytes per
+      // character for the whole file. JSDoc stays in addon/*.ts (and the source map); licences stay.
+      charset: 'ascii',
+      comments: { legal: true, annotation: false, jsdoc: false },
     },
   });
   // Swap in: old chunks out, the new entry and chunks into dist/addon.
