@@ -17,7 +17,8 @@
  * destination is configured; ssh2 has an optional native addon); @ffmpeg-installer (located at
  * run time with require.resolve). Dynamic imports (prom-client for /metrics) become their own
  * chunk, loaded only when used. Not minified: stack traces keep function names, and
- * `node --enable-source-maps dist/addon/main.js` maps them back to addon/*.ts.
+ * `node --enable-source-maps dist/addon/main.js` maps them to the compiled modules in dist/addon/
+ * (their own maps, from tsc, lead on to addon/*.ts).
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rename, rm } from 'node:fs/promises';
