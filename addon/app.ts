@@ -103,6 +103,8 @@ export interface AppOverrides {
   alertIntervalMs?: number;
   /** How long completions in one folder are gathered before a media server refresh (30 s in production). */
   mediaServerWindowMs?: number;
+  /** ffmpeg, already being probed: main.ts starts the probe while the server's modules load. */
+  ffmpeg?: Promise<FfmpegBinary>;
 }
 
 export interface NotifyTimings {
@@ -152,7 +154,9 @@ export interface App {
 export async function createApp(config: Config, logger: Logger, overrides: AppOverrides = {}): Promise<App> {
   const clock = overrides.clock ?? systemClock;
   await Promise.all([config.data_dir, config.media_dir, config.tmp_dir].map((d) => mkdir(d, { recursive: true })));
-  const ffmpeg = resolveFfmpeg(config.ffmpeg_path, overrides.envPath ?? process.env.PATH);
+  // `ffmpeg -version` runs while the store and the activity log load; a failure is thrown below.
+  const ffmpegProbe = overrides.ffmpeg ?? resolveFfmpeg(config.ffmpeg_path, overrides.envPath ?? process.env.PATH);
+  ffmpegProbe.catch(() => undefined);
   const store = await Store.open(path.join(config.data_dir, 'db.json'), logger);
   // Settings changed in the panel (db.json) override env/options.json from the start.
   const settingsRepository = new SettingsRepository(store);
@@ -160,6 +164,7 @@ export async function createApp(config: Config, logger: Logger, overrides: AppOv
   const initial = settings.effective();
   const bus = new EventBus<AppEvents>(logger);
   const activity = await ActivityLog.open({ file: path.join(config.data_dir, 'activity.jsonl'), clock, logger, retentionDays: config.activity_retention_days });
+  const ffmpeg = await ffmpegProbe;
   const auth = new AuthService({ repository: new AuthRepository(store), clock, logger, bootstrapKey: config.api_key, ...(overrides.scrypt ? { scrypt: overrides.scrypt } : {}) });
   // The port the API listens on, once it does: downloads never target the server itself.
   let ownPort: number | null = null;

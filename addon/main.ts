@@ -1,8 +1,10 @@
+import path from 'node:path';
 import { ConfigError, loadConfig } from './config/load.js';
 import { LogBuffer, stdoutDestination, teeDestination } from './platform/log-buffer.js';
 import { createLogger } from './platform/logger.js';
 import { parseUmask } from './platform/ownership.js';
-import { createApp } from './app.js';
+import { resolveFfmpeg } from './platform/ffmpeg.js';
+import { enableCompileCache } from './platform/compile-cache.js';
 
 async function main(): Promise<void> {
   let config;
@@ -21,7 +23,13 @@ async function main(): Promise<void> {
   // UMASK shapes every file and directory we (and ffmpeg, smbclient…) create from here on.
   const umask = parseUmask(config.umask);
   if (umask !== undefined) process.umask(umask);
-  const app = await createApp(config, logger, { logBuffer });
+  // Node 22+: the compiled code of what loads next (app.js, most of the server) is reused on restart.
+  const compileCache = enableCompileCache(path.join(config.tmp_dir, 'compile-cache'));
+  // ffmpeg's probe runs while the rest of the server loads (app.js is most of the start-up's time).
+  const ffmpeg = resolveFfmpeg(config.ffmpeg_path, process.env.PATH);
+  ffmpeg.catch(() => undefined); // createApp awaits it and fails the start as before
+  const { createApp } = await import('./app.js');
+  const app = await createApp(config, logger, { logBuffer, ffmpeg });
   await app.start();
   await app.listen();
   logger.info(
@@ -31,6 +39,7 @@ async function main(): Promise<void> {
       dataDir: config.data_dir,
       mediaDir: config.media_dir,
       ffmpeg: app.ffmpeg.source,
+      compileCache,
       options: config.options_path,
       trustedProxies: config.trusted_proxies,
       bootstrapKey: config.api_key ? 'set' : 'unset',

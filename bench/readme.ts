@@ -20,7 +20,7 @@ export const BLOCK_START = '<!-- bench:start -->';
 export const BLOCK_END = '<!-- bench:end -->';
 
 /** Sections whose figures README shows; each must have produced at least one. */
-export const REQUIRED_SECTIONS = ['throttled-hls', 'gigabyte', 'merge', 'finish', 'segments', 'sources', 'guide', 'transfers', 'store'] as const;
+export const REQUIRED_SECTIONS = ['throttled-hls', 'gigabyte', 'merge', 'finish', 'segments', 'sources', 'guide', 'transfers', 'store', 'startup'] as const;
 
 /**
  * Figures README must show, by id. `unlessAbsent`: the peer tool may be missing on the
@@ -63,6 +63,10 @@ export const REQUIRED_FIGURES: ReadonlyArray<{ id: string; unlessAbsent?: string
   { id: 'store.downloads.idle.p95' },
   { id: 'store.downloads.creating.p95' },
   { id: 'store.writes.max-per-second' },
+  { id: 'startup.health' },
+  { id: 'startup.cpu' },
+  { id: 'startup.idle-rss' },
+  { id: 'startup.vs-yt-dlp', unlessAbsent: 'yt-dlp' },
 ];
 
 /** Why these results cannot be rendered (empty: they can). */

@@ -29,6 +29,7 @@ import { benchGigabyte, benchSegments, benchThrottled } from './hls.js';
 import { benchMerge } from './merge.js';
 import { STARTUP_TREATMENT, type BenchResults } from './results.js';
 import { benchSources } from './sources.js';
+import { benchStartup } from './startup.js';
 import { benchStore } from './store.js';
 import { benchTransfersSection } from './transfers.js';
 
@@ -39,6 +40,7 @@ function logged(ctx: BenchContext, figures: Figure[]): Figure[] {
 }
 
 const SECTIONS: readonly Section[] = [
+  { name: 'startup', run: benchStartup },
   { name: 'throttled-hls', run: benchThrottled },
   { name: 'gigabyte', run: benchGigabyte },
   { name: 'merge', run: benchMerge },

@@ -1,6 +1,5 @@
 import Koa from 'koa';
 import type Router from '@koa/router';
-import { bodyParser } from '@koa/bodyparser';
 import type { AppMode } from '../auth/model.js';
 import type { AuthService } from '../auth/service.js';
 import type { AppEvents } from '../events/app-events.js';
@@ -20,6 +19,7 @@ import { cors } from './cors.js';
 import { errorMiddleware } from './errors.js';
 import { writeRateLimit } from './rate-limit.js';
 import { requireJsonBodies } from './content-type.js';
+import { jsonBodies } from './json-body.js';
 import { panelMiddleware } from './panel.js';
 import { downloadRoutes } from './routes/downloads.js';
 import { destinationRoutes } from './routes/destinations.js';
@@ -154,19 +154,7 @@ export function createHttpApp(deps: HttpDeps): HttpApp {
   app.use(accessControl({ table, setupRequired: () => deps.mode === 'standalone' && deps.auth.isUnconfigured() }));
   app.use(audit(deps.activity));
   app.use(requireJsonBodies());
-  app.use(
-    bodyParser({
-      enableTypes: ['json'],
-      jsonLimit: '1mb',
-      onError: (err) => {
-        // A body over the limit is "too large" (413), not "malformed" (400).
-        if ((err as { status?: number }).status === 413) {
-          throw Object.assign(err, { status: 413, expose: true, message: 'the JSON body is larger than 1 MB' });
-        }
-        throw Object.assign(err, { status: 400, expose: true, message: `invalid JSON body: ${err.message}` });
-      },
-    }),
-  );
+  app.use(jsonBodies());
   for (const router of routers) {
     app.use(router.routes());
     app.use(router.allowedMethods());

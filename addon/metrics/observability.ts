@@ -6,7 +6,7 @@ import type { Logger } from '../platform/logger.js';
 import { AlertMonitor } from './alert-monitor.js';
 import type { AlertThresholds } from './alert-rules.js';
 import { HistoryFile } from './history-file.js';
-import { PrometheusMetrics } from './prometheus.js';
+import type { PrometheusMetrics } from './prometheus.js';
 import { Statistics } from './statistics.js';
 import { createStatsApi, type StatsApi, type StatsInputs } from './stats-queries.js';
 
@@ -48,8 +48,9 @@ export async function createObservability(
   const { bus, clock, logger, system } = deps;
   const history = await HistoryFile.open(path.join(opts.dataDir, 'stats-history.json'), logger);
   let alerts: AlertMonitor | null = null;
+  // prom-client (and its dependencies) load only when metrics are on: most installs never scrape.
   const prometheus = opts.metricsEnabled
-    ? new PrometheusMetrics({
+    ? new (await import('./prometheus.js')).PrometheusMetrics({
         jobsByStatus: () => system.jobStats().by_status,
         queueLength: () => system.jobStats().queue_length,
         activeDownloads: () => system.jobStats().active,

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -29,36 +29,42 @@ function findOnPath(name: string, envPath: string | undefined): string | null {
   return null;
 }
 
-function versionOf(binary: string): string | null {
-  const out = spawnSync(binary, ['-hide_banner', '-version'], { encoding: 'utf8', timeout: 10_000 });
-  if (out.status !== 0) return null;
-  return /ffmpeg version (\S+)/.exec(out.stdout)?.[1] ?? null;
+/**
+ * `ffmpeg -version`, asynchronously: ffmpeg loads its codec libraries first (tens of ms, more on a
+ * busy NAS), and a synchronous probe would stall the whole start-up for that time.
+ */
+function versionOf(binary: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    execFile(binary, ['-hide_banner', '-version'], { encoding: 'utf8', timeout: 10_000 }, (err, stdout) => {
+      resolve(err ? null : (/ffmpeg version (\S+)/.exec(stdout)?.[1] ?? null));
+    });
+  });
 }
 
 /**
  * FFMPEG_PATH, then `ffmpeg` on PATH, then the static build inside the optional npm package,
- * so `npm start` works on a machine without a system ffmpeg.
+ * so `npm start` works on a machine without a system ffmpeg. main.ts starts this before loading
+ * the rest of the server, so the probe runs while the modules load.
  */
-export function resolveFfmpeg(configured: string | undefined, envPath: string | undefined): FfmpegBinary {
+export async function resolveFfmpeg(configured: string | undefined, envPath: string | undefined): Promise<FfmpegBinary> {
   if (configured) {
     if (!isExecutable(configured)) {
       throw new AppError('ffmpeg_missing', `ffmpeg_path=${configured}: not an executable file`);
     }
-    const version = versionOf(configured);
+    const version = await versionOf(configured);
     if (version === null) throw new AppError('ffmpeg_missing', `ffmpeg_path=${configured}: does not run as ffmpeg (-version failed)`);
     return { path: configured, source: 'FFMPEG_PATH', version };
   }
   const onPath = findOnPath('ffmpeg', envPath);
-  if (onPath) return { path: onPath, source: 'PATH', version: versionOf(onPath) };
+  if (onPath) return { path: onPath, source: 'PATH', version: await versionOf(onPath) };
+  let installed: string | null = null;
   try {
     const require = createRequire(import.meta.url);
-    const installer = require('@ffmpeg-installer/ffmpeg') as { path: string };
-    if (isExecutable(installer.path)) {
-      return { path: installer.path, source: '@ffmpeg-installer/ffmpeg', version: versionOf(installer.path) };
-    }
+    installed = (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
   } catch {
     // optional dependency not installed for this platform
   }
+  if (installed && isExecutable(installed)) return { path: installed, source: '@ffmpeg-installer/ffmpeg', version: await versionOf(installed) };
   throw new AppError(
     'ffmpeg_missing',
     'ffmpeg not found: install it (apt-get install ffmpeg), put it on PATH, or set FFMPEG_PATH',

@@ -86,6 +86,9 @@ const same = (a: Omit<SpeedState, 'next_change_at'>, b: Omit<SpeedState, 'next_c
 /** The state at `ms` and when it next changes (searched minute by minute up to a week ahead). */
 export function speedStateAt(settings: SpeedSettings, ms: number): SpeedState {
   const now = stateAt(settings, ms);
+  // Without an enabled rule nothing ever changes: skip the week's 10,080 minutes (each start-up and
+  // every change of the switch would pay for them).
+  if (!settings.schedule.some((r) => r.enabled)) return { ...now, next_change_at: null };
   const firstMinute = Math.floor(ms / 60_000) * 60_000 + 60_000;
   for (let t = firstMinute; t <= ms + 7 * 24 * 3600_000; t += 60_000) {
     if (!same(stateAt(settings, t), now)) return { ...now, next_change_at: new Date(t).toISOString() };

@@ -1,4 +1,9 @@
-import { iso6393 } from 'iso-639-3';
+// The three small code maps, not the package's index: its full ISO 639-3 table (780 kB of
+// source, ~8,000 entries) costs start-up time and memory, and only languages ISO 639-2 knows
+// (the keys of iso6393To2B) can be written to a container anyway.
+import { iso6393To1 } from 'iso-639-3/iso6393-to-1.js';
+import { iso6393To2B } from 'iso-639-3/iso6393-to-2b.js';
+import { iso6393To2T } from 'iso-639-3/iso6393-to-2t.js';
 
 /**
  * Language tags as streams write them (BCP 47 "pt-BR", ISO 639-1 "pt", ISO 639-2 "por"/"ger")
@@ -13,10 +18,9 @@ interface Codes {
 }
 
 const byCode = new Map<string, Codes>();
-for (const entry of iso6393) {
-  if (!entry.iso6392B) continue; // only languages ISO 639-2 knows can be written to a container
-  const codes: Codes = { one: entry.iso6391 ?? null, bib: entry.iso6392B, term: entry.iso6392T ?? entry.iso6392B };
-  for (const code of [codes.one, codes.bib, codes.term, entry.iso6393]) if (code) byCode.set(code, codes);
+for (const [three, bib] of Object.entries(iso6393To2B)) {
+  const codes: Codes = { one: iso6393To1[three] ?? null, bib, term: iso6393To2T[three] ?? bib };
+  for (const code of [codes.one, codes.bib, codes.term, three]) if (code) byCode.set(code, codes);
 }
 
 /** The primary subtag, lower case: "pt-BR" -> "pt", "POR" -> "por". */

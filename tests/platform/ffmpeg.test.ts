@@ -5,15 +5,15 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createFfmpegRunner, resolveFfmpeg } from '../../addon/platform/ffmpeg.js';
 import { AppError } from '../../addon/errors.js';
-import { BUILT_MAIN } from '../helpers/server-process.js';
+import { BUILT_MAIN, freePort } from '../helpers/server-process.js';
 
 describe('resolveFfmpeg', () => {
-  it('prefers FFMPEG_PATH, then PATH, then the optional npm package', () => {
-    const fromPath = resolveFfmpeg(undefined, process.env.PATH);
+  it('prefers FFMPEG_PATH, then PATH, then the optional npm package', async () => {
+    const fromPath = await resolveFfmpeg(undefined, process.env.PATH);
     expect(fromPath.source).toBe('PATH');
     expect(fromPath.version).toMatch(/\d/);
-    expect(resolveFfmpeg(fromPath.path, '').source).toBe('FFMPEG_PATH');
-    const bundled = resolveFfmpeg(undefined, '/nonexistent');
+    expect((await resolveFfmpeg(fromPath.path, '')).source).toBe('FFMPEG_PATH');
+    const bundled = await resolveFfmpeg(undefined, '/nonexistent');
     expect(bundled.source).toBe('@ffmpeg-installer/ffmpeg');
     expect(bundled.version).not.toBeNull();
   });
@@ -22,13 +22,15 @@ describe('resolveFfmpeg', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'ffpath-'));
     const plain = path.join(dir, 'notes.txt');
     await writeFile(plain, 'hello', { mode: 0o644 });
-    expect(() => resolveFfmpeg(plain, '')).toThrow(/not an executable file|does not run as ffmpeg/);
-    expect(() => resolveFfmpeg('/bin/false', '')).toThrow(/ffmpeg_path=\/bin\/false: does not run as ffmpeg/);
+    await expect(resolveFfmpeg(plain, '')).rejects.toThrow(/not an executable file|does not run as ffmpeg/);
+    await expect(resolveFfmpeg('/bin/false', '')).rejects.toThrow(/ffmpeg_path=\/bin\/false: does not run as ffmpeg/);
   });
 });
 
+const FFMPEG_ON_PATH = (await resolveFfmpeg(undefined, process.env.PATH)).path;
+
 describe('ffmpeg runner', () => {
-  const ffmpeg = createFfmpegRunner(resolveFfmpeg(undefined, process.env.PATH).path);
+  const ffmpeg = createFfmpegRunner(FFMPEG_ON_PATH);
 
   it('reports progress and fails with the tail of stderr', async () => {
     const seen: number[] = [];
@@ -65,5 +67,19 @@ describe('the server process', () => {
     expect(stderr).toMatch(/segment_concurrency="many"/);
     expect(stderr).toMatch(/log_level="chatty"/);
     expect(stderr).not.toMatch(/hunter2/);
+  });
+
+  it('does not start when FFMPEG_PATH is not ffmpeg, although the probe now runs while the server loads', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'ffbad-'));
+    const child = spawn(process.execPath, [BUILT_MAIN], {
+      env: { PATH: process.env.PATH ?? '', OPTIONS_PATH: '/nonexistent', PORT: String(await freePort()), FFMPEG_PATH: '/bin/false', DATA_DIR: path.join(dir, 'data'), MEDIA_DIR: path.join(dir, 'media'), TMP_DIR: path.join(dir, 'tmp') },
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(output).toMatch(/ffmpeg_path=\/bin\/false: does not run as ffmpeg/);
+    expect(output).not.toMatch(/m3u-downloader listening/);
   });
 });

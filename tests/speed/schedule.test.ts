@@ -42,6 +42,8 @@ describe('speed schedule', () => {
     expect(speedStateAt(settings(), local('2026-12-07T12:00:00')).next_change_at).toBe(new Date(local('2026-12-07T18:00:00')).toISOString());
     expect(speedStateAt(settings(), local('2026-12-07T18:30:20')).next_change_at).toBe(new Date(local('2026-12-07T23:00:00')).toISOString());
     expect(speedStateAt(settings({ schedule: [] }), local('2026-12-07T12:00:00')).next_change_at).toBeNull();
+    // Disabled rules never change anything, whatever their times.
+    expect(speedStateAt(settings({ enabled: true, schedule: [{ ...EVENING, enabled: false }] }), local('2026-12-07T12:00:00')).next_change_at).toBeNull();
   });
 
   it('an overnight rule holds on both sides of midnight', () => {
