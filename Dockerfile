@@ -30,7 +30,8 @@ FROM ${BUILD_FROM} AS panel
 RUN apk add --no-cache nodejs npm
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --omit=optional --no-audit --no-fund
+# Optional packages too: vite 8 builds with rolldown, whose native binding is an optional package.
+RUN npm ci --no-audit --no-fund
 COPY . .
 RUN set -e; \
     if [ -f ui/package.json ]; then \
