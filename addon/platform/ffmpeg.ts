@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -109,11 +109,14 @@ export function parentDeathLauncher(envPath: string | undefined): string[] {
  * A typed spawn of ffmpeg: progress from `-progress pipe:1`, the stderr tail kept for errors.
  * `launcher` goes in front of the binary (parentDeathLauncher by default).
  */
-export function createFfmpegRunner(binary: string, launcher: readonly string[] = parentDeathLauncher(process.env.PATH)): FfmpegRunner {
+export function createFfmpegRunner(binary: string, launcherGiven?: readonly string[]): FfmpegRunner {
+  // Found on the first run, not at start-up: the check spawns setpriv once.
+  let found: readonly string[] | undefined = launcherGiven;
   return {
     run(args, options) {
       return new Promise<void>((resolve, reject) => {
         if (options.signal.aborted) return reject(options.signal.reason);
+        const launcher = (found ??= parentDeathLauncher(process.env.PATH));
         const inputs = options.inputs ?? [];
         const command = [...launcher, binary, '-hide_banner', '-nostdin', '-progress', 'pipe:1', '-nostats', ...args];
         const child = spawn(command[0]!, command.slice(1), {
