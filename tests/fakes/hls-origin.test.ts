@@ -1,5 +1,5 @@
 import { createDecipheriv, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -488,5 +488,26 @@ describe('large fixture', () => {
     const again = await buildLargeHls(dir, opts);
     expect(again.generatedMs).toBe(0);
     expect(await decodeErrors(built.playlist)).toBe('');
+  });
+
+  it('two builds of one fixture at once (two test workers): the later one keeps the build already served', async () => {
+    const dir = path.join(tmp, 'large-raced');
+    const opts = { seconds: 2, segmentSeconds: 1, bitrate: 300_000 };
+    const segment = path.join(dir, 'seg00000.ts');
+    let first: { ino: number; mtimeMs: number } | undefined;
+    const noteFirst = async (build: Promise<Awaited<ReturnType<typeof buildLargeHls>>>) => {
+      const info = await build;
+      if (!first) {
+        const s = await stat(segment);
+        first = { ino: s.ino, mtimeMs: s.mtimeMs };
+      }
+      return info;
+    };
+    const [a, b] = await Promise.all([noteFirst(buildLargeHls(dir, opts)), noteFirst(buildLargeHls(dir, opts))]);
+    // The files the first finished build handed out are still the ones there (a test may be serving them).
+    const now = await stat(segment);
+    expect({ ino: now.ino, mtimeMs: now.mtimeMs }).toEqual(first);
+    expect(a.totalBytes).toBe(b.totalBytes);
+    expect((await readdir(tmp)).filter((n) => n.startsWith('large-raced.partial'))).toEqual([]);
   });
 });

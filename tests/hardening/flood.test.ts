@@ -56,6 +56,7 @@ describe('a flood of creates', () => {
       });
     let next = 0;
     let burstOver = false;
+    const burstStarted = performance.now();
     const workers = Array.from({ length: 20 }, async () => {
       while (next < 2000) await post(next++);
     });
@@ -68,6 +69,7 @@ describe('a flood of creates', () => {
       }
     })();
     await Promise.all(workers);
+    const burstMs = performance.now() - burstStarted;
     burstOver = true;
     await poller;
     agent.destroy();
@@ -76,9 +78,11 @@ describe('a flood of creates', () => {
 
     expect([...statuses.keys()].sort()).toEqual([201, 429]);
     const created = statuses.get(201)!;
-    // One minute's worth at once (600 by default), plus what refilled while the burst ran.
+    // One minute's worth at once (600 by default), plus what refilled while the burst ran (10 a
+    // second). The refill is counted from the burst's measured length: a fixed 1000 would fail
+    // only because a loaded machine took over 40 s for the 2,000 requests.
     expect(created).toBeGreaterThanOrEqual(600);
-    expect(created).toBeLessThan(1000);
+    expect(created).toBeLessThanOrEqual(600 + Math.ceil((burstMs / 60_000) * 600) + 1);
     expect(retryAfter.filter((v) => !(/^\d+$/.test(v) && Number(v) >= 1))).toEqual([]);
     expect(health.length).toBeGreaterThan(0);
     expect(health.filter((s) => s !== 200)).toEqual([]);

@@ -317,7 +317,9 @@ describe('stopping during a sync', () => {
       await waitFor(() => (provider.hits.get('/list.m3u') ? true : undefined), 5000);
       const started = Date.now();
       await app.stop();
-      expect(Date.now() - started).toBeLessThan(3000);
+      // Without the abort, stop() would wait for the held list until request_timeout_s (30 s by
+      // default). 10 s tells the two apart and leaves a loaded machine room to stop every service.
+      expect(Date.now() - started).toBeLessThan(10_000);
       const record = await running;
       expect(record).toMatchObject({ status: 'failed', error: { code: 'shutdown' } });
     } finally {

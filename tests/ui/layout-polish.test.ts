@@ -188,9 +188,16 @@ describe('panel layout details', () => {
   it('shows a job\'s warning on its card', async () => {
     // Jobs handed out are frozen snapshots: the warning arrives as the runner sends it, a
     // job.updated event with the changed job, to a panel that is already open.
-    const job = { ...app.jobs.get(jobId), warning: 'Resumed from the start: cdn.example ignores byte ranges, so the 512.0 KB fetched before were downloaded again.' };
+    const warning = 'Resumed from the start: cdn.example ignores byte ranges, so the 512.0 KB fetched before were downloaded again.';
     for (const width of WIDTHS) {
       const page = await openPage(width);
+      // Emit only once the panel's event stream is open ('Live'): the server subscribes before it
+      // answers, so the event cannot be lost. Under load the stream opened after the first emit
+      // and the card never got the warning (locator.textContent timed out after 30 s).
+      await page.locator('header .conn.live').waitFor({ state: 'attached' });
+      // Like the runner's update, the snapshot is newer than the stored job: the panel's refresh
+      // on connecting (still in flight under load) keeps the newer copy it already has.
+      const job = { ...app.jobs.get(jobId), warning, updated_at: new Date().toISOString() };
       app.bus.emit('job.updated', { job });
       const note = page.locator('article.job[aria-label="Layout check"] [data-testid="job-warning"]');
       expect(await note.textContent()).toBe(job.warning);

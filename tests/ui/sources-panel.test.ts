@@ -243,6 +243,11 @@ describe('playlist sources in the panel', () => {
         await review.getByRole('heading', { name }).waitFor();
         await page.goto(`${baseUrl}/#/sources`);
         const card = page.getByRole('article', { name });
+        // The held sync reports '1,000 entries read' once: start it only when both tabs' event
+        // streams are open ('Live'), or a loaded machine connects them after that report and the
+        // card never shows it (run 5: 'locator.waitFor: Timeout 10000ms exceeded').
+        await page.locator('header .conn.live').waitFor({ state: 'attached' });
+        await review.locator('header .conn.live').waitFor({ state: 'attached' });
         await card.getByRole('button', { name: 'Sync now' }).click();
         const progress = card.getByTestId('sync-progress');
         await progress.getByText(/Reading and classifying entries · 1,000 entries read/).waitFor({ timeout: 10_000 });
