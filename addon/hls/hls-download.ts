@@ -653,7 +653,7 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: 
         await limitedRequest(
           ctx,
           seg.uri,
-          describe(track, i),
+          () => describe(track, i),
           async (s) => {
             const got = await fetchSegmentFile(
               ctx,
@@ -674,7 +674,7 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: 
             );
             const body = got.body ?? null;
             // A body cut short without a Content-Length ends "cleanly": check the bytes.
-            const size = await checkFetchedSegment(body ?? dest, seg, key !== null, got, track.sizes, i, describe(track, i), () => {
+            const size = await checkFetchedSegment(body ?? dest, seg, key !== null, got, track.sizes, i, () => describe(track, i), () => {
               if (body) memory.release(body);
             });
             fetchedBody = body;
