@@ -154,12 +154,13 @@ export async function benchCpu(ctx: BenchContext, opts: { cases?: Case[]; rounds
         const v = runs[name]!.map((r) => r.cpuSeconds / per).sort((a, b) => a - b);
         ctx.log(`  build ${name}: ${v.map((x) => x.toFixed(2)).join(', ')} ${unit}; this build: ${[...engineValues].sort((a, b) => a - b).map((x) => x.toFixed(2)).join(', ')}`);
       }
+      if (!withFfmpeg) continue; // no peer here: the lines above are the figures
       figures.push(
         compare({
           id: `cpu.${which}.engine-vs-ffmpeg`, section: 'cpu', unit,
           label: `CPU time (user+system), ${size}: this engine vs ffmpeg -i URL -c copy`,
           values: engineValues,
-          peerLabel: 'ffmpeg -i URL -c copy', peerValues: peerValues.length > 0 ? peerValues : [NaN],
+          peerLabel: 'ffmpeg -i URL -c copy', peerValues,
           note: 'server process from POST to completed incl. its remux ffmpeg (start-up not counted); ffmpeg\'s whole process',
         }),
       );
