@@ -101,10 +101,13 @@ export async function ffmpegCpu(url: string, work: string): Promise<EngineCpu> {
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+    // ffmpeg's HLS reader has been seen hanging on the loopback origin (0 % CPU for 17 min): a
+    // run that takes 10 minutes is killed and reported, never waited for.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
     const code = await new Promise<number | null>((resolve, reject) => {
       child.once('error', reject);
       child.once('close', resolve);
-    });
+    }).finally(() => clearTimeout(timer));
     if (code !== 0) throw new Error(`ffmpeg exited ${code}: ${err.trim()}`);
     const rest = out.slice(out.lastIndexOf(')') + 2).split(' ');
     const cpu = (Number(rest[13]) + Number(rest[14])) / TICKS_PER_SECOND;
