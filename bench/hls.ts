@@ -317,6 +317,13 @@ async function splitHls(source: LargeHls, pieces: number, dir: string): Promise<
   return info;
 }
 
+/** The ~10,000-segment stream of the segments section (the throttled fixture cut 100 ways), cached. */
+export async function splitStream(ctx: BenchContext, few: LargeHls): Promise<{ dir: string; segments: number; bytes: number }> {
+  const pieces = ctx.quick ? 50 : 100;
+  const dir = path.join(ctx.cache, `split-${path.basename(few.dir)}-${pieces}`);
+  return { dir, ...(await splitHls(few, pieces, dir)) };
+}
+
 /** Section segments: 100 vs 10,000 segments of the same bytes, every tool, unthrottled. */
 export async function benchSegments(ctx: BenchContext): Promise<Figure[]> {
   const few = await throttledFixture(ctx);

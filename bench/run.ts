@@ -23,6 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { logFigures, toolVersion, type BenchContext, type Section } from './context.js';
 import type { Figure } from './figure.js';
+import { benchCpu } from './cpu.js';
 import { benchFinish } from './finish.js';
 import { benchGuide } from './guide.js';
 import { benchGigabyte, benchSegments, benchThrottled } from './hls.js';
@@ -46,6 +47,7 @@ const SECTIONS: readonly Section[] = [
   { name: 'merge', run: benchMerge },
   { name: 'finish', run: async (ctx) => logged(ctx, await benchFinish({ work: ctx.work, quick: ctx.quick })) },
   { name: 'segments', run: benchSegments },
+  { name: 'cpu', run: (ctx) => benchCpu(ctx) },
   { name: 'sources', run: benchSources },
   { name: 'guide', run: benchGuide },
   { name: 'transfers', run: benchTransfersSection },

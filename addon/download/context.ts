@@ -72,7 +72,8 @@ export interface DownloadContext {
 }
 
 /** One request under the connection caps, retried by error class; the slot is free while backing off. */
-export function limitedRequest<T>(ctx: DownloadContext, url: string, what: string, fn: (signal: AbortSignal) => Promise<T>, signal = ctx.signal): Promise<T> {
+/** `what` names the request in retry log lines: a function is only called when one is logged. */
+export function limitedRequest<T>(ctx: DownloadContext, url: string, what: string | (() => string), fn: (signal: AbortSignal) => Promise<T>, signal = ctx.signal): Promise<T> {
   return withRetry(
     async () => {
       const release = await ctx.connections.acquire(url, signal);
@@ -89,7 +90,7 @@ export function limitedRequest<T>(ctx: DownloadContext, url: string, what: strin
       ...(ctx.retryBudget ? { budget: ctx.retryBudget } : {}),
       onRetry: ({ attempt, delayMs, error, errorClass }) => {
         ctx.onRetry?.(errorClass);
-        ctx.logger.warn({ attempt, delayMs, errorClass, err: String((error as Error)?.message ?? error) }, `retrying ${what}`);
+        ctx.logger.warn({ attempt, delayMs, errorClass, err: String((error as Error)?.message ?? error) }, `retrying ${typeof what === 'function' ? what() : what}`);
       },
     },
   );

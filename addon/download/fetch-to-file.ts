@@ -1,8 +1,7 @@
 import { createDecipheriv } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { Transform, Writable, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
 import { AppError } from '../errors.js';
 import type { HttpClient } from '../platform/http.js';
 import { receivedBytes } from '../platform/young-collection.js';
@@ -169,14 +168,41 @@ class TruncatedBodyError extends Error {
   }
 }
 
-function counter(onBytes: ((n: number) => void) | undefined, tally: { n: number }): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _enc, cb: TransformCallback) {
-      tally.n += chunk.length;
-      onBytes?.(chunk.length);
-      receivedBytes(chunk.length);
-      cb(null, chunk);
-    },
+/** Counts the body's bytes as they come off the socket (a listener, not a stream stage of its own). */
+function count(body: Readable, onBytes: ((n: number) => void) | undefined, tally: { n: number }): void {
+  body.on('data', (chunk: Buffer) => {
+    tally.n += chunk.length;
+    onBytes?.(chunk.length);
+    receivedBytes(chunk.length);
+  });
+}
+
+/**
+ * stream.pipeline's behaviour (errors from any stage settle it and destroy every stage; a body
+ * closed before its end is ERR_STREAM_PREMATURE_CLOSE) without its cost per call: pipeline
+ * aborts an AbortController of its own whenever it finishes, and the DOMException that builds
+ * (with a stack trace) was measured at a tenth of the CPU of a 6 KB segment.
+ */
+function pipeAll(stages: ReadonlyArray<Readable | Writable>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (err: Error | null): void => {
+      if (settled) return;
+      settled = true;
+      if (err) {
+        for (const stage of stages) stage.destroy();
+        reject(err);
+      } else resolve();
+    };
+    stages.forEach((stage, i) => {
+      const last = i === stages.length - 1;
+      // The listeners stay: an error a stage emits after the settling has a listener to land on.
+      finished(stage, (err) => {
+        if (err) settle(err);
+        else if (last) settle(null);
+      });
+      if (!last) (stage as Readable).pipe(stages[i + 1] as Writable);
+    });
   });
 }
 
@@ -202,7 +228,8 @@ export async function fetchToFile(http: HttpClient, req: FetchToFileRequest): Pr
   const declaredLength = typeof length === 'string' && !response.headers['content-encoding'] && /^\d+$/.test(length) ? Number(length) : null;
   req.onHeaders?.(req.byteRange && response.status === 206 ? req.byteRange.length : declaredLength);
   const tally = { n: 0 };
-  const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream | Transform> = [response.body, counter(req.onBytes, tally)];
+  count(response.body, req.onBytes, tally);
+  const stages: Array<Readable | Writable> = [response.body];
   let expected: number | null = null;
   if (req.byteRange) {
     if (response.status === 206) expected = req.byteRange.length;
@@ -214,7 +241,7 @@ export async function fetchToFile(http: HttpClient, req: FetchToFileRequest): Pr
   const sink = req.memory ? new MemoryOrFile(req.memory, partial, req.byteRange && response.status === 206 ? req.byteRange.length : declaredLength) : createWriteStream(partial);
   stages.push(sink);
   try {
-    await pipeline(stages as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream]);
+    await pipeAll(stages);
   } catch (err) {
     if (sink instanceof MemoryOrFile) sink.drop();
     await unlink(partial).catch(() => undefined);

@@ -369,7 +369,7 @@ async function sizeOf(file: string): Promise<number> {
 export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: HlsSource, observer?: AppendObserver, memoryBytes = SEGMENT_MEMORY_BYTES): Promise<HlsResult> {
   const { workDir } = ctx;
   await mkdir(path.join(workDir, 'seg'), { recursive: true });
-  const journal = new Journal<JournalEntry>(path.join(workDir, 'journal.log'));
+  const journal = new Journal<JournalEntry>(path.join(workDir, 'journal.log'), { keepOpen: true });
   const entries = await journal.read();
 
   const tracks: TrackState[] = plan.tracks.map((track, t) => {
@@ -653,7 +653,7 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: 
         await limitedRequest(
           ctx,
           seg.uri,
-          describe(track, i),
+          () => describe(track, i),
           async (s) => {
             const got = await fetchSegmentFile(
               ctx,
@@ -674,7 +674,7 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: 
             );
             const body = got.body ?? null;
             // A body cut short without a Content-Length ends "cleanly": check the bytes.
-            const size = await checkFetchedSegment(body ?? dest, seg, key !== null, got, track.sizes, i, describe(track, i), () => {
+            const size = await checkFetchedSegment(body ?? dest, seg, key !== null, got, track.sizes, i, () => describe(track, i), () => {
               if (body) memory.release(body);
             });
             fetchedBody = body;
@@ -749,6 +749,7 @@ export async function downloadHls(ctx: DownloadContext, plan: HlsPlan, source?: 
 
   await Promise.all(Array.from({ length: Math.max(1, Math.min(ctx.concurrency, tasks.length)) }, worker));
   await Promise.all(tracks.map((t) => t.chain));
+  await journal.close();
   await Promise.all(tracks.map((t) => t.handle?.close()));
   // Stopped early (a failure, pause, cancel): what was fetched but not appended stays for the retry.
   for (const track of tracks) {

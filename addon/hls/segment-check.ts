@@ -147,7 +147,7 @@ export async function checkFetchedSegment(
   got: Pick<FetchToFileResult, 'received' | 'declaredLength'>,
   sizes: SizePattern,
   index: number,
-  label: string,
+  label: string | (() => string),
   discard?: () => void,
 ): Promise<number> {
   let problem: string | null = null;
@@ -162,7 +162,7 @@ export async function checkFetchedSegment(
   if (problem) {
     if (typeof body === 'string') await unlink(body).catch(() => undefined);
     else discard?.();
-    throw new TruncatedSegmentError(`${label}: ${problem}`);
+    throw new TruncatedSegmentError(`${typeof label === 'function' ? label() : label}: ${problem}`);
   }
   return size;
 }

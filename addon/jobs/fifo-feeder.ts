@@ -61,6 +61,9 @@ parentPort.on('message', (m) => {
 });
 `;
 
+/** Growth told to the feeding thread at a time (see grow()). */
+export const GROW_STEP_BYTES = 256 * 1024;
+
 /**
  * Feeds one growing part file into a named pipe (FIFO) that ffmpeg opens as an input. The
  * writes happen in a worker thread, so they neither wait on nor block the download's event loop.
@@ -88,6 +91,7 @@ export class FifoFeeder {
     });
     // Start at once: the FIFO opens when ffmpeg opens it, then the bytes already there flow.
     this.worker.postMessage({ size: initialSize });
+    this.posted = initialSize;
   }
 
   /** A FIFO at `fifo` (mkfifo), or null where FIFOs cannot be made. */
@@ -97,11 +101,22 @@ export class FifoFeeder {
     return new FifoFeeder(fifo, file, initialSize);
   }
 
+  /** The size last told to the thread. */
+  private posted = 0;
+
+  /**
+   * The part file holds `size` bytes now. Told to the thread in steps of GROW_STEP_BYTES: a
+   * message per segment (10,000 of them for small segments) cost more CPU than the feeding, and
+   * ffmpeg lagging a few hundred KB behind changes nothing (end() tells the final size).
+   */
   grow(size: number): void {
+    if (size - this.posted < GROW_STEP_BYTES) return;
+    this.posted = size;
     this.worker.postMessage({ size });
   }
 
   end(size: number): void {
+    this.posted = size;
     this.worker.postMessage({ size, end: true });
   }
 

@@ -7,11 +7,14 @@ import vm from 'node:vm';
  * download leaves tens of MB of dead socket buffers in RSS before any collection comes (V8
  * collects for external memory only after about 64 MB of growth). A young-generation
  * collection after every MB received frees them, at a fraction of a millisecond each; every
- * 32nd is a concurrent (async) full collection, for what those promote to the old generation.
+ * 256th is a full collection (deferred, but still a stop-the-world mark-compact of the whole
+ * heap), for what those promote to the old generation.
  * Measured by bench/finish.ts: server VmHWM on a 1 GB stream 196 -> 144 MB.
+ * A full one every 32 MB instead of every 256 MB kept VmHWM the same (144-147 MB) but cost
+ * ~1.6 CPU s per GB, a quarter of the engine's CPU (bench/cpu.ts gb).
  */
 export const COLLECT_EVERY_BYTES = 1024 * 1024;
-export const MAJOR_EVERY = 32;
+export const MAJOR_EVERY = 256;
 
 export type Collect = (options: { type: 'minor' | 'major'; execution?: 'async' }) => void;
 

@@ -32,11 +32,15 @@ export interface ServerProcess {
 }
 
 /** Starts the built server (`npm test` compiles first) and waits for /api/health. */
-export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
-  if (!existsSync(BUILT_MAIN)) throw new Error(`${BUILT_MAIN} is missing: run "npm run build" (npm test does it)`);
+/**
+ * `nodeArgs` go before the script (e.g. --cpu-prof for bench/cpu.ts; NODE_OPTIONS refuses it);
+ * `main` runs another build (bench/cpu.ts compares two).
+ */
+export async function startServer(env: Record<string, string>, nodeArgs: readonly string[] = [], main = BUILT_MAIN): Promise<ServerProcess> {
+  if (!existsSync(main)) throw new Error(`${main} is missing: run "npm run build" (npm test does it)`);
   const port = env.PORT ?? String(await freePort());
   // Same V8 flag as `npm start` and the Dockerfile, so tests and the benchmark run what users run.
-  const child = spawn(process.execPath, ['--max-semi-space-size=4', BUILT_MAIN], {
+  const child = spawn(process.execPath, ['--max-semi-space-size=4', ...nodeArgs, main], {
     env: { PATH: process.env.PATH ?? '', OPTIONS_PATH: '/nonexistent/options.json', LOG_LEVEL: 'info', MIN_FREE_SPACE_MB: '0', ...env, PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
