@@ -20,7 +20,7 @@ export const BLOCK_START = '<!-- bench:start -->';
 export const BLOCK_END = '<!-- bench:end -->';
 
 /** Sections whose figures README shows; each must have produced at least one. */
-export const REQUIRED_SECTIONS = ['throttled-hls', 'gigabyte', 'merge', 'finish', 'segments', 'sources', 'guide', 'transfers', 'store', 'startup'] as const;
+export const REQUIRED_SECTIONS = ['throttled-hls', 'gigabyte', 'merge', 'finish', 'segments', 'sources', 'guide', 'transfers', 'store', 'startup', 'cpu'] as const;
 
 /**
  * Figures README must show, by id. `unlessAbsent`: the peer tool may be missing on the
@@ -67,6 +67,8 @@ export const REQUIRED_FIGURES: ReadonlyArray<{ id: string; unlessAbsent?: string
   { id: 'startup.cpu' },
   { id: 'startup.idle-rss' },
   { id: 'startup.vs-yt-dlp', unlessAbsent: 'yt-dlp' },
+  { id: 'cpu.many.engine-vs-ffmpeg' },
+  { id: 'cpu.gb.engine-vs-ffmpeg' },
 ];
 
 /** Why these results cannot be rendered (empty: they can). */
