@@ -64,7 +64,9 @@ describe('remux while downloading', () => {
     expect(await videoFrameHashes(file)).toEqual(await concatFrameHashes(fx.scenarios.plain.references));
     // Written in the media folder's staging folder, so filing it was a link, and nothing is left there.
     expect(job.transfer?.method).toBe('link');
-    expect(await readdir(path.join(app.config.media_dir, STAGING_FOLDER))).toEqual([]);
+    // The staged name goes once db.json records the job completed (within the store's 1 s write).
+    const staging = path.join(app.config.media_dir, STAGING_FOLDER);
+    await waitFor(async () => ((await readdir(staging)).length === 0 ? true : undefined), 5000, 'the staging folder to empty');
   }, 90_000);
 
   it('paused midway and resumed: the remux starts again from the part files, frames identical', async () => {
