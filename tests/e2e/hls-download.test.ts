@@ -133,7 +133,9 @@ describe('headers, retries and failures', () => {
     const job = await download({ url: origin.url('referer/index.m3u8'), title: 'with referer', referer: origin.referer, headers: { 'X-Custom': 'yes' } });
     expect(job.status).toBe('completed');
     const all = origin.requests.filter('/referer/');
-    expect(all.length).toBe(fx.scenarios.aes.segmentCount + 1 + Object.keys(fx.scenarios.aes.keys).length);
+    // Every playlist, key and segment was asked for (a retry under load may ask twice: which
+    // requests repeat, and how often, is the resume and retry tests' business, not this one's).
+    expect(new Set(all.map((r) => r.path)).size).toBe(fx.scenarios.aes.segmentCount + 1 + Object.keys(fx.scenarios.aes.keys).length);
     for (const r of all) {
       expect(r.headers.referer).toBe(origin.referer);
       expect(r.headers['x-custom']).toBe('yes');
