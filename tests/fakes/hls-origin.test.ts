@@ -1,6 +1,7 @@
 import { createDecipheriv, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -408,6 +409,34 @@ describe('injections', () => {
     await fetchBytes(origin.url('plain/seg005.ts'));
     expect(await waiting).toHaveLength(2);
   });
+});
+
+describe('keep-alive', () => {
+  it('answers a request sent on the connection before the previous response finished (pipelined)', async () => {
+    // Both requests in one write: Node queues the second response until the first finishes, and
+    // until then it has no socket. The origin used to give up on it and never answer.
+    const { port } = new URL(origin.baseUrl);
+    const first = fx.scenarios.plain.playlist.replace(/index\.m3u8$/, '');
+    const body = await readFile(path.join(origin.root, fx.scenarios.plain.playlist), 'utf8');
+    const segment = /^[^#\s].*$/m.exec(body)![0];
+    const target = `/${first}${segment}`;
+    const size = (await stat(path.join(origin.root, first, segment))).size;
+    const socket = net.connect(Number(port), '127.0.0.1');
+    const received: Buffer[] = [];
+    socket.on('data', (d: Buffer) => received.push(d));
+    const request = `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n`;
+    socket.write(request + request);
+    // Two whole responses: two status lines and two bodies (the test's timeout bounds the wait).
+    await new Promise<void>((resolve) => {
+      const check = (): void => {
+        const all = Buffer.concat(received);
+        const statuses = all.toString('latin1').match(/HTTP\/1\.1 200/g)?.length ?? 0;
+        if (statuses === 2 && all.length >= 2 * size) resolve();
+      };
+      socket.on('data', check);
+    });
+    socket.destroy();
+  }, 10_000);
 });
 
 describe('throttling and keep-alive', () => {

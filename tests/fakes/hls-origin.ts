@@ -412,9 +412,26 @@ export async function startHlsOrigin(options: HlsOriginOptions = {}): Promise<Hl
     }
   }
 
+  /** The socket Node assigns to a queued response, or null when the connection closed first. */
+  function socketOf(res: ServerResponse): Promise<Socket | null> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        res.off('socket', done);
+        res.off('close', done);
+        resolve(res.socket ?? null);
+      };
+      res.on('socket', done);
+      res.on('close', done);
+    });
+  }
+
   /** Streams file[start..end] to res; false when the client went away first. */
   async function pump(res: ServerResponse, rec: RequestRecord, file: string, start: number, end: number): Promise<boolean> {
-    const socket = res.socket;
+    // A request that arrived on a keep-alive connection before the previous response had
+    // finished (the client had its last byte, our res.end() was a tick away) has no socket yet:
+    // Node assigns it when the previous response finishes. Returning here left the response open
+    // forever (ffmpeg hung for 17 min, the engine waited out its 30 s response timeout).
+    const socket = res.socket ?? (await socketOf(res));
     if (!socket) return false;
     const hwm = rate > 0 ? Math.min(65_536, Math.max(1024, Math.floor(rate / 50))) : 65_536;
     const stream = createReadStream(file, { start, end, highWaterMark: hwm });
