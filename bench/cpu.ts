@@ -22,7 +22,7 @@ import { startHlsOrigin } from '../tests/fakes/hls-origin.js';
 import { startServer } from '../tests/helpers/server-process.js';
 import { alternate, compare, hasTool, logFigures, MB, type BenchContext } from './context.js';
 import type { Figure } from './figure.js';
-import { bigStream, splitStream, throttledFixture } from './hls.js';
+import { bigStream, downloadThrough, splitStream, throttledFixture } from './hls.js';
 
 const TICKS_PER_SECOND = 100; // USER_HZ: /proc reports clock ticks of 1/100 s on Linux
 
@@ -60,27 +60,14 @@ export async function engineCpu(url: string, work: string, opts: { profileDir?: 
   try {
     const before = await cpuTimes(pid);
     const t0 = performance.now();
-    const res = await fetch(`${server.baseUrl}/api/downloads`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ url, title: 'bench' }),
-    });
-    if (res.status !== 201) throw new Error(`POST /api/downloads answered ${res.status}: ${await res.text()}`);
-    const { id } = (await res.json()) as { id: string };
-    for (;;) {
-      const job = (await (await fetch(`${server.baseUrl}/api/downloads/${id}`)).json()) as { status: string; file_path: string; error: unknown };
-      if (job.status === 'completed') {
-        const after = await cpuTimes(pid);
-        const wallSeconds = (performance.now() - t0) / 1000;
-        const output = await stat(path.join(work, 'media', job.file_path));
-        const hwm = /VmHWM:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1];
-        const split = { user: after.user - before.user, system: after.system - before.system, children: after.children - before.children };
-        return { cpuSeconds: split.user + split.system + split.children, split, wallSeconds, outputBytes: output.size, serverHwmMB: (Number(hwm) * 1024) / MB };
-      }
-      if (job.status === 'failed') throw new Error(`engine failed: ${JSON.stringify(job.error)}\n${server.output().slice(-2000)}`);
-      // Polling costs the server CPU too (about 1 ms a request): 250 ms keeps it small.
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    // Polling costs the server CPU too (about 1 ms a request): 250 ms keeps it small.
+    const job = await downloadThrough(server, url, 250);
+    const after = await cpuTimes(pid);
+    const wallSeconds = (performance.now() - t0) / 1000;
+    const output = await stat(path.join(work, 'media', job.file_path));
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1];
+    const split = { user: after.user - before.user, system: after.system - before.system, children: after.children - before.children };
+    return { cpuSeconds: split.user + split.system + split.children, split, wallSeconds, outputBytes: output.size, serverHwmMB: (Number(hwm) * 1024) / MB };
   } finally {
     server.child.kill('SIGTERM');
     await server.exited;

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { buildLargeHls, type LargeHls } from '../tests/fixtures/media.js';
 import { startHlsOrigin } from '../tests/fakes/hls-origin.js';
 import { ffmpeg as runFfmpeg } from '../tests/helpers/media-check.js';
-import { startServer } from '../tests/helpers/server-process.js';
+import { startServer, type ServerProcess } from '../tests/helpers/server-process.js';
 import { alternate, absolute, compare, hasTool, logFigures, MB, timeCommand, type BenchContext, type CommandRun } from './context.js';
 import type { Figure } from './figure.js';
 import { treeSampler } from './proc-tree.js';
@@ -40,6 +40,27 @@ export interface EngineRun {
   outputBytes: number;
 }
 
+/**
+ * POSTs `url` as a download to a running server and polls it until it completes (resolves the
+ * job at that moment) or fails (rejects with the server's last output). `pollMs`: each poll costs
+ * the server about 1 ms of CPU, so a CPU measurement polls rarely and a timing one often.
+ */
+export async function downloadThrough(server: ServerProcess, url: string, pollMs: number): Promise<{ file_path: string }> {
+  const res = await fetch(`${server.baseUrl}/api/downloads`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ url, title: 'bench' }),
+  });
+  if (res.status !== 201) throw new Error(`POST /api/downloads answered ${res.status}: ${await res.text()}`);
+  const { id } = (await res.json()) as { id: string };
+  for (;;) {
+    const job = (await (await fetch(`${server.baseUrl}/api/downloads/${id}`)).json()) as { status: string; file_path: string; error: unknown };
+    if (job.status === 'completed') return job;
+    if (job.status === 'failed') throw new Error(`engine failed: ${JSON.stringify(job.error)}\n${server.output().slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
 export async function runEngine(url: string, work: string, env: Record<string, string> = {}): Promise<EngineRun> {
   await rm(work, { recursive: true, force: true });
   const spawned = performance.now();
@@ -56,33 +77,20 @@ export async function runEngine(url: string, work: string, env: Record<string, s
   const sampler = treeSampler(pid, 25);
   try {
     const submitted = performance.now();
-    const res = await fetch(`${server.baseUrl}/api/downloads`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ url, title: 'bench' }),
-    });
-    if (res.status !== 201) throw new Error(`POST /api/downloads answered ${res.status}: ${await res.text()}`);
-    const { id } = (await res.json()) as { id: string };
-    for (;;) {
-      const job = (await (await fetch(`${server.baseUrl}/api/downloads/${id}`)).json()) as { status: string; file_path: string; error: unknown };
-      if (job.status === 'completed') {
-        const now = performance.now();
-        const peaks = sampler.stop();
-        const output = await stat(path.join(work, 'media', job.file_path));
-        const ffmpegs = [...peaks.hwmByPid.values()].filter((p) => p.name === 'ffmpeg');
-        return {
-          startupSeconds,
-          downloadSeconds: (now - submitted) / 1000,
-          totalSeconds: (now - spawned) / 1000,
-          serverHwmBytes: peaks.hwmByPid.get(pid)?.hwmBytes ?? 0,
-          treePeakBytes: peaks.sampledPeakBytes,
-          ffmpegHwmBytes: Math.max(0, ...ffmpegs.map((p) => p.hwmBytes)),
-          outputBytes: output.size,
-        };
-      }
-      if (job.status === 'failed') throw new Error(`engine failed: ${JSON.stringify(job.error)}\n${server.output().slice(-2000)}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const job = await downloadThrough(server, url, 20);
+    const now = performance.now();
+    const peaks = sampler.stop();
+    const output = await stat(path.join(work, 'media', job.file_path));
+    const ffmpegs = [...peaks.hwmByPid.values()].filter((p) => p.name === 'ffmpeg');
+    return {
+      startupSeconds,
+      downloadSeconds: (now - submitted) / 1000,
+      totalSeconds: (now - spawned) / 1000,
+      serverHwmBytes: peaks.hwmByPid.get(pid)?.hwmBytes ?? 0,
+      treePeakBytes: peaks.sampledPeakBytes,
+      ffmpegHwmBytes: Math.max(0, ...ffmpegs.map((p) => p.hwmBytes)),
+      outputBytes: output.size,
+    };
   } finally {
     sampler.stop();
     server.child.kill('SIGTERM');
